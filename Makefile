@@ -1,0 +1,46 @@
+# The one place that holds lanlq's build tag: duckdb-go's Arrow API needs duckdb_arrow.
+TAGS    := duckdb_arrow
+GO      ?= go
+GOFLAGS_TAGS := -tags $(TAGS)
+BIN     := bin/lanlq
+# Pure-Go packages, tested with the race detector.
+PURE    := ./graphkit/... ./arrowio/... ./sql/... ./engine/synth/...
+
+.PHONY: all build test test-short race vet lint fmt-check tidy-check bench demo clean
+
+all: build
+
+build:
+	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/lanlq
+
+# The README's test command.
+test: build
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m ./...
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -timeout 10m $(PURE)
+
+test-short:
+	$(GO) test $(GOFLAGS_TAGS) -short -count=1 ./...
+
+vet:
+	$(GO) vet $(GOFLAGS_TAGS) ./...
+
+lint: fmt-check vet
+	staticcheck -tags $(TAGS) ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+tidy-check:
+	cp go.mod /tmp/lanlq-go.mod.bak; cp go.sum /tmp/lanlq-go.sum.bak
+	$(GO) mod tidy
+	@git diff --exit-code go.mod go.sum || (echo "go mod tidy changes go.mod/go.sum"; exit 1)
+
+# The README's demo command: generate → ingest → query (grows with each stage of lanlq).
+demo: build
+	$(BIN) demo --dir $(or $(DIR),demo)
+
+bench: build
+	$(GO) test $(GOFLAGS_TAGS) -run '^$$' -bench . -benchmem ./graphkit/... ./engine/...
+
+clean:
+	rm -rf bin demo

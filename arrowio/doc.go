@@ -1,0 +1,3 @@
+// Package arrowio holds the Arrow record-batch streaming and Parquet helpers shared
+// by engine and graphkit.
+package arrowio

@@ -1,0 +1,5 @@
+// Package engine owns lanlq's DuckDB sessions: the catalog of ingested streams,
+// ingest of raw LANL files into interval-partitioned Parquet, SQL execution, and
+// (later) the experiment runner and lanlq's table functions. It is the only package
+// that imports duckdb-go.
+package engine
