@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	lsql "github.com/lanlq/lanlq/sql"
+)
+
+// Data directory layout (see README "Data directory"):
+//
+//	DATA/lanlq.json                       manifest: what was ingested, from which inputs
+//	DATA/catalog.duckdb                   a DuckDB file with the views, for other clients
+//	DATA/<stream>                         symlink to the stream's current generation
+//	DATA/<stream>/interval_start=…/*.parquet   rows, sorted by time, zstd
+//	DATA/<stream>/_rejects/*.parquet      malformed lines kept with --rejects
+//	DATA/.lanlq/                          generations and in-progress work (internal)
+//
+// A generation is immutable once its symlink points at it; ingest builds a new one
+// beside it and swaps the symlink atomically, so readers never see a half-written
+// partition.
+const (
+	manifestName = "lanlq.json"
+	catalogName  = "catalog.duckdb"
+	internalDir  = ".lanlq"
+	rejectsDir   = "_rejects"
+)
+
+// partitionGlob is the glob of a stream's Parquet files under its directory.
+func partitionGlob(streamDir string) string {
+	return filepath.Join(streamDir, "interval_start=*", "*.parquet")
+}
+
+type viewStream struct {
+	Stream
+	Glob string
+}
+
+// viewsSQL renders sql/views.sql for the data directory dataDir (absolute).
+func viewsSQL(dataDir string) (string, error) {
+	tmpl, err := template.New("views.sql").Parse(lsql.Text("views.sql"))
+	if err != nil {
+		return "", fmt.Errorf("engine: views.sql: %w", err)
+	}
+	var data struct {
+		Streams     []viewStream
+		RejectsGlob string
+	}
+	var rejects []string
+	for _, s := range Streams {
+		dir := filepath.Join(dataDir, s.Name)
+		vs := viewStream{Stream: s}
+		if m, _ := filepath.Glob(partitionGlob(dir)); len(m) > 0 {
+			vs.Glob = escapeLiteral(partitionGlob(dir))
+		}
+		if m, _ := filepath.Glob(filepath.Join(dir, rejectsDir, "*.parquet")); len(m) > 0 {
+			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(dir, rejectsDir, "*.parquet"))+"'")
+		}
+		data.Streams = append(data.Streams, vs)
+	}
+	if len(rejects) > 0 {
+		data.RejectsGlob = "[" + strings.Join(rejects, ", ") + "]"
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return "", fmt.Errorf("engine: views.sql: %w", err)
+	}
+	return buf.String(), nil
+}
+
+func (s *Session) createViews(ctx context.Context) error {
+	q, err := viewsSQL(s.dataDir)
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, q); err != nil {
+		return fmt.Errorf("engine: create views over %s: %w", s.dataDir, err)
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrNoData reports a data directory that does not exist or holds no ingest.
+	ErrNoData = errors.New("engine: no lanlq data directory")
+	// ErrNoInput reports a raw directory holding none of the LANL stream files.
+	ErrNoInput = errors.New("engine: no LANL stream files")
+	// ErrBadLine reports a malformed raw line; it is wrapped in a *LineError.
+	ErrBadLine = errors.New("engine: malformed line")
+	// ErrAmbiguousInput reports a stream present in more than one form (file and folder).
+	ErrAmbiguousInput = errors.New("engine: stream given twice")
+)
+
+// LineError is a positional failure in a raw input file: which file, which line
+// (1-based, counted in the decompressed text) and why.
+type LineError struct {
+	File   string
+	Line   int64
+	Reason string
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+}
+
+func (e *LineError) Unwrap() error { return ErrBadLine }

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configures a DuckDB session.
+type Options struct {
+	// MemoryLimit bounds DuckDB's buffer manager ("2GB", "500MB"); empty means
+	// DefaultMemoryLimit. DuckDB spills to TempDir beyond it.
+	MemoryLimit string
+	// Threads is DuckDB's worker count; 0 means the number of CPUs.
+	Threads int
+	// TempDir is where DuckDB spills; empty means DuckDB's default (next to the
+	// database, or .tmp in the working directory for an in-memory one).
+	TempDir string
+}
+
+// DefaultMemoryLimit keeps DuckDB well inside lanlq's 2 GB peak-RSS budget for
+// ingest: the Go side and DuckDB's non-buffer allocations need room too.
+const DefaultMemoryLimit = "1GB"
+
+// Session is one DuckDB connection with lanlq's views over a data directory. All
+// statements run on the same connection, so SET VARIABLE and temporary objects
+// persist between calls. A Session is not safe for concurrent use.
+type Session struct {
+	connector *duckdb.Connector
+	db        *sql.DB
+	conn      *sql.Conn
+	arrow     *duckdb.Arrow
+	dataDir   string
+	closed    bool
+}
+
+// NewSession opens an in-memory DuckDB with the given options and no views.
+func NewSession(ctx context.Context, opts Options) (*Session, error) {
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open duckdb: %w", err)
+	}
+	s := &Session{connector: connector, db: sql.OpenDB(connector)}
+	s.conn, err = s.db.Conn(ctx)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: connect: %w", err), s.Close())
+	}
+	err = s.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		s.arrow = a
+		return err
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: arrow interface: %w", err), s.Close())
+	}
+	if err := s.configure(ctx, opts); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+func (s *Session) configure(ctx context.Context, opts Options) error {
+	mem := opts.MemoryLimit
+	if mem == "" {
+		mem = DefaultMemoryLimit
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	stmts := []string{
+		fmt.Sprintf("SET memory_limit = '%s'", escapeLiteral(mem)),
+		fmt.Sprintf("SET threads = %d", threads),
+		// Only bundled extensions exist here; never try to download one.
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = true",
+	}
+	if opts.TempDir != "" {
+		stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escapeLiteral(opts.TempDir)))
+	}
+	for _, q := range stmts {
+		if _, err := s.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("engine: %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// Open opens a session with lanlq's views (one per stream, plus rejects) over the
+// ingested data in dataDir. Streams never ingested have empty views of the right
+// schema, so queries keep working on partial data sets.
+func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%w: %s", ErrNoData, dataDir)
+	}
+	s, err := NewSession(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.dataDir = abs
+	if err := s.createViews(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// DataDir returns the absolute data directory of the session ("" for NewSession).
+func (s *Session) DataDir() string { return s.dataDir }
+
+// Exec runs one or more statements that return no rows.
+func (s *Session) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := s.conn.ExecContext(ctx, query, args...)
+	return err
+}
+
+// Query runs a query through database/sql; use it for small results. For large ones
+// use QueryArrow.
+func (s *Session) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.conn.QueryContext(ctx, query, args...)
+}
+
+// QueryRow runs a query expected to return at most one row.
+func (s *Session) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.conn.QueryRowContext(ctx, query, args...)
+}
+
+// QueryArrow runs a query and returns its result as Arrow record batches. The caller
+// must Release the reader. DuckDB materialises the result before the first batch, so
+// keep each query to one interval's worth of rows.
+func (s *Session) QueryArrow(ctx context.Context, query string, args ...any) (array.RecordReader, error) {
+	return s.arrow.QueryContext(ctx, query, args...)
+}
+
+// RegisterArrow makes rdr scannable as a view called name (once: an Arrow stream is
+// consumed by the scan). Call release after the last query that reads the view.
+func (s *Session) RegisterArrow(rdr array.RecordReader, name string) (release func(), err error) {
+	return s.arrow.RegisterView(rdr, name)
+}
+
+// Close closes the connection and the database. It is safe to call twice.
+func (s *Session) Close() error {
+	if s == nil || s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.conn != nil {
+		errs = append(errs, s.conn.Close())
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if s.connector != nil {
+		errs = append(errs, s.connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// escapeLiteral doubles single quotes for use inside a SQL string literal.
+func escapeLiteral(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
