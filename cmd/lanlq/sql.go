@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lanlq/lanlq/engine"
+)
+
+func init() {
+	var data, command, format, memory string
+	cmd := &cobra.Command{
+		Use:   "sql --data DIR [-c SQL | FILE.sql] [--format table|csv|json]",
+		Short: "Run SQL over the ingested streams (interactive without -c or a file)",
+		Long: `Runs SQL against the views auth, proc, flows, dns, redteam and rejects of a
+data folder. Each stream view has time (BIGINT, LANL seconds), ts (TIMESTAMP,
+2015-01-01 + time) and the stream's fields. With -c or a .sql file the last
+statement's result is printed; with neither, an interactive prompt starts.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if command != "" && len(args) > 0 {
+				return fmt.Errorf("give either -c or a SQL file, not both")
+			}
+			sess, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory})
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			switch {
+			case command != "":
+				return sess.RunSQL(cmd.Context(), os.Stdout, command, format)
+			case len(args) == 1:
+				b, err := os.ReadFile(args[0])
+				if err != nil {
+					return err
+				}
+				return sess.RunSQL(cmd.Context(), os.Stdout, string(b), format)
+			default:
+				return sess.Prompt(cmd.Context(), os.Stdin, os.Stdout, os.Stderr, format)
+			}
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "", "lanlq data folder (required)")
+	f.StringVarP(&command, "command", "c", "", "SQL to run")
+	f.StringVar(&format, "format", "table", "output format: table, csv or json")
+	f.StringVar(&memory, "memory", "4GB", "DuckDB memory limit")
+	cmd.MarkFlagRequired("data")
+	rootCmd.AddCommand(cmd)
+}

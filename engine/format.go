@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Formats are the output formats of WriteRows.
+var Formats = []string{"table", "csv", "json"}
+
+// WriteRows prints a query result as an aligned text table, CSV (header line, RFC
+// 4180) or JSON (an array of objects). It returns the number of rows written.
+func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		if err := cw.Write(cols); err != nil {
+			return 0, err
+		}
+		rec := make([]string, len(cols))
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return n, err
+			}
+			for i, v := range vals {
+				rec[i] = formatValue(v, "")
+			}
+			if err := cw.Write(rec); err != nil {
+				return n, err
+			}
+			n++
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return n, err
+		}
+	case "json":
+		if _, err := io.WriteString(w, "["); err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return n, err
+			}
+			var b strings.Builder
+			if n > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n  {")
+			for i, c := range cols {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				k, _ := json.Marshal(c)
+				b.Write(k)
+				b.WriteString(": ")
+				b.Write(jsonValue(vals[i]))
+			}
+			b.WriteString("}")
+			if _, err := io.WriteString(w, b.String()); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if _, err := io.WriteString(w, "\n]\n"); err != nil {
+			return n, err
+		}
+	case "table", "":
+		var table [][]string
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return n, err
+			}
+			rec := make([]string, len(cols))
+			for i, v := range vals {
+				rec[i] = formatValue(v, "NULL")
+			}
+			table = append(table, rec)
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return n, err
+		}
+		writeTable(w, cols, table)
+		return n, nil
+	default:
+		return 0, fmt.Errorf("engine: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	return n, rows.Err()
+}
+
+func formatValue(v any, null string) string {
+	switch x := v.(type) {
+	case nil:
+		return null
+	case time.Time:
+		if x.Nanosecond() == 0 {
+			return x.UTC().Format("2006-01-02 15:04:05")
+		}
+		return x.UTC().Format("2006-01-02 15:04:05.999999")
+	case []byte:
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func jsonValue(v any) []byte {
+	switch x := v.(type) {
+	case nil:
+		return []byte("null")
+	case time.Time:
+		b, _ := json.Marshal(formatValue(x, ""))
+		return b
+	case []byte:
+		b, _ := json.Marshal(string(x))
+		return b
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b, _ := json.Marshal(formatValue(x, ""))
+			return b
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(fmt.Sprint(v))
+	}
+	return b
+}
+
+// writeTable prints an aligned table with a header rule; long cells are cut at 60
+// runes so a wide result stays readable on a terminal.
+func writeTable(w io.Writer, cols []string, rows [][]string) {
+	const maxWidth = 60
+	cut := func(s string) string {
+		if utf8.RuneCountInString(s) <= maxWidth {
+			return s
+		}
+		r := []rune(s)
+		return string(r[:maxWidth-1]) + "…"
+	}
+	width := make([]int, len(cols))
+	for i, c := range cols {
+		width[i] = utf8.RuneCountInString(cut(c))
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(cut(c)))
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString(" │ ")
+			}
+			c = cut(c)
+			b.WriteString(c)
+			if i < len(cells)-1 {
+				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)))
+			}
+		}
+		b.WriteString("\n")
+		io.WriteString(w, b.String())
+	}
+	line(cols)
+	var rule strings.Builder
+	for i := range cols {
+		if i > 0 {
+			rule.WriteString("─┼─")
+		}
+		rule.WriteString(strings.Repeat("─", width[i]))
+	}
+	io.WriteString(w, rule.String()+"\n")
+	for _, r := range rows {
+		line(r)
+	}
+	fmt.Fprintf(w, "(%d row%s)\n", len(rows), map[bool]string{true: "", false: "s"}[len(rows) == 1])
+}

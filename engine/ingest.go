@@ -1,0 +1,503 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// IngestOptions configures Ingest.
+type IngestOptions struct {
+	Raw  string // folder holding the LANL files
+	Data string // lanlq data directory (created if missing)
+	// Interval is the partition width: a whole number of seconds, default 1 hour.
+	Interval time.Duration
+	// KeepRejects loads the good lines and stores bad ones in rejects; without it the
+	// first bad line fails the ingest with a *LineError.
+	KeepRejects bool
+	// MemoryLimit bounds DuckDB (see Options.MemoryLimit).
+	MemoryLimit string
+	// Threads is DuckDB's worker count; 0 means all CPUs.
+	Threads int
+	// Progress, if set, is called from time to time with the compressed bytes read so
+	// far and the total of the stream's files.
+	Progress func(stream string, done, total int64)
+
+	// segmentBytes and chunkBytes size the resumable units (tests make them tiny).
+	segmentBytes int
+	chunkBytes   int
+	// crashAfter, if > 0, makes ingest stop with errCrash after that many segment
+	// commits: tests use it to interrupt at exact points.
+	crashAfter int
+}
+
+const (
+	defaultChunkBytes   = 4 << 20
+	defaultSegmentBytes = 512 << 20
+	// formatVersion changes when the layout of DATA changes, forcing a re-ingest.
+	formatVersion = 1
+)
+
+var errCrash = errors.New("engine: simulated crash")
+
+// IngestReport is what Ingest did, per stream.
+type IngestReport struct {
+	Streams []StreamReport
+	Elapsed time.Duration
+}
+
+// Unchanged reports whether no stream needed work.
+func (r *IngestReport) Unchanged() bool {
+	for _, s := range r.Streams {
+		if !s.Unchanged {
+			return false
+		}
+	}
+	return true
+}
+
+// StreamReport reconciles one stream: LinesRead = Rows + Rejects, always.
+type StreamReport struct {
+	Stream    string   `json:"stream"`
+	Files     []string `json:"files"`
+	Bytes     int64    `json:"bytes"`
+	LinesRead int64    `json:"lines_read"`
+	Rows      int64    `json:"rows"`
+	Rejects   int64    `json:"rejects"`
+	// Checksum is the sum of xxh3 hashes of the stored lines (order-free), in hex.
+	Checksum    string `json:"checksum"`
+	Partitions  int    `json:"partitions"`
+	MinTime     int64  `json:"min_time"`
+	MaxTime     int64  `json:"max_time"`
+	Fingerprint string `json:"fingerprint"`
+	Generation  string `json:"generation"`
+	Unchanged   bool   `json:"-"`
+}
+
+// manifest is DATA/lanlq.json.
+type manifest struct {
+	Version         int                     `json:"version"`
+	IntervalSeconds int64                   `json:"interval_seconds"`
+	Streams         map[string]StreamReport `json:"streams"`
+}
+
+func readManifest(dataDir string) (manifest, error) {
+	m := manifest{Streams: map[string]StreamReport{}}
+	b, err := os.ReadFile(filepath.Join(dataDir, manifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("engine: %s: %w", filepath.Join(dataDir, manifestName), err)
+	}
+	if m.Streams == nil {
+		m.Streams = map[string]StreamReport{}
+	}
+	return m, nil
+}
+
+func writeManifest(dataDir string, m manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dataDir, manifestName), append(b, '\n'))
+}
+
+// writeFileAtomic writes via a temporary file, fsync and rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	if err := f.Sync(); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// inputFile is one raw file of a stream.
+type inputFile struct {
+	Path  string
+	Size  int64
+	MTime int64
+}
+
+// discoverInputs finds, for each stream, RAW/<s>.txt.gz, RAW/<s>.txt, or the files of
+// a folder RAW/<s>/ (chunk files such as split's output, in name order).
+func discoverInputs(raw string) (map[string][]inputFile, error) {
+	if st, err := os.Stat(raw); err != nil {
+		return nil, fmt.Errorf("engine: raw folder: %w", err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("engine: raw folder %s is not a folder", raw)
+	}
+	out := map[string][]inputFile{}
+	for _, s := range Streams {
+		var forms []string
+		var files []inputFile
+		for _, name := range []string{s.Name + ".txt.gz", s.Name + ".txt", s.Name + ".csv.gz", s.Name + ".csv"} {
+			p := filepath.Join(raw, name)
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				forms = append(forms, p)
+				files = append(files, inputFile{Path: p, Size: st.Size(), MTime: st.ModTime().UnixNano()})
+			}
+		}
+		dir := filepath.Join(raw, s.Name)
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			forms = append(forms, dir+string(filepath.Separator))
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
+					continue
+				}
+				info, err := e.Info()
+				if err != nil {
+					return nil, fmt.Errorf("engine: %w", err)
+				}
+				files = append(files, inputFile{Path: filepath.Join(dir, e.Name()), Size: info.Size(), MTime: info.ModTime().UnixNano()})
+			}
+		}
+		if len(forms) > 1 {
+			return nil, fmt.Errorf("%w: %s is in %s; keep one", ErrAmbiguousInput, s.Name, strings.Join(forms, " and "))
+		}
+		if len(files) > 0 {
+			out[s.Name] = files
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w in %s (expected auth.txt.gz, proc.txt.gz, flows.txt.gz, dns.txt.gz, redteam.txt.gz, .txt, or folders of those names)", ErrNoInput, raw)
+	}
+	return out, nil
+}
+
+// fingerprint identifies a stream's input and the settings that shape its output.
+// Files are identified by name, size and modification time, as make and rsync do:
+// hashing 12 GB of gzip on every run would cost as much as ingesting it.
+func fingerprint(stream string, files []inputFile, intervalSeconds int64, keepRejects bool) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "lanlq-ingest v%d\n%s\n%d\n%t\n", formatVersion, stream, intervalSeconds, keepRejects)
+	for _, f := range files {
+		abs, _ := filepath.Abs(f.Path)
+		fmt.Fprintf(h, "%s\n%d\n%d\n", abs, f.Size, f.MTime)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Ingest loads the raw LANL files in opts.Raw into opts.Data: Parquet partitioned by
+// interval, the manifest, the views. It is idempotent (unchanged inputs are skipped),
+// resumable (a rerun after a crash redoes only unfinished segments) and atomic per
+// stream (readers see the old generation or the new one, never a mix).
+func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
+	start := time.Now()
+	if opts.Interval == 0 {
+		opts.Interval = time.Hour
+	}
+	if opts.Interval < time.Second || opts.Interval%time.Second != 0 {
+		return nil, fmt.Errorf("engine: interval %s is not a whole number of seconds", opts.Interval)
+	}
+	if opts.chunkBytes == 0 {
+		opts.chunkBytes = defaultChunkBytes
+	}
+	if opts.segmentBytes == 0 {
+		opts.segmentBytes = defaultSegmentBytes
+	}
+	inputs, err := discoverInputs(opts.Raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Data, internalDir, "work"), 0o755); err != nil {
+		return nil, fmt.Errorf("engine: data folder: %w", err)
+	}
+	data, err := filepath.Abs(opts.Data)
+	if err != nil {
+		return nil, err
+	}
+	opts.Data = data
+	m, err := readManifest(data)
+	if err != nil {
+		return nil, err
+	}
+	interval := int64(opts.Interval / time.Second)
+	if m.IntervalSeconds != 0 && m.IntervalSeconds != interval {
+		// A new partition width invalidates every stream; the fingerprints (which
+		// include the width) make each one re-ingest below.
+		m.Streams = map[string]StreamReport{}
+	}
+	m.Version, m.IntervalSeconds = formatVersion, interval
+
+	sess, err := NewSession(ctx, Options{MemoryLimit: opts.MemoryLimit, Threads: opts.Threads,
+		TempDir: filepath.Join(data, internalDir, "duckdb_tmp")})
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+
+	report := &IngestReport{}
+	commits := 0
+	for _, s := range Streams {
+		files, ok := inputs[s.Name]
+		if !ok {
+			continue
+		}
+		fp := fingerprint(s.Name, files, interval, opts.KeepRejects)
+		if old, ok := m.Streams[s.Name]; ok && old.Fingerprint == fp && generationLive(data, s.Name, old.Generation) {
+			old.Unchanged = true
+			report.Streams = append(report.Streams, old)
+			continue
+		}
+		sr, err := ingestStream(ctx, sess, s, files, fp, opts, &commits)
+		if err != nil {
+			return nil, err
+		}
+		// Publish: swap the stream's symlink, then record it in the manifest. A crash
+		// between the two leaves a live generation the manifest does not name yet;
+		// the rerun finds its work finished and republishes it.
+		oldGen := m.Streams[s.Name].Generation
+		if err := swapSymlink(filepath.Join(data, s.Name), filepath.Join(internalDir, "gen", sr.Generation)); err != nil {
+			return nil, fmt.Errorf("engine: publish %s: %w", s.Name, err)
+		}
+		m.Streams[s.Name] = sr
+		if err := writeManifest(data, m); err != nil {
+			return nil, fmt.Errorf("engine: manifest: %w", err)
+		}
+		if oldGen != "" && oldGen != sr.Generation {
+			os.RemoveAll(filepath.Join(data, internalDir, "gen", oldGen))
+		}
+		os.RemoveAll(filepath.Join(data, internalDir, "work", sr.Generation))
+		report.Streams = append(report.Streams, sr)
+	}
+	if !report.Unchanged() {
+		if err := writeCatalog(ctx, data); err != nil {
+			return nil, err
+		}
+	}
+	report.Elapsed = time.Since(start)
+	return report, nil
+}
+
+func generationLive(data, stream, gen string) bool {
+	target, err := os.Readlink(filepath.Join(data, stream))
+	return err == nil && gen != "" && filepath.Base(target) == gen
+}
+
+// swapSymlink points link at target atomically (a new symlink renamed over the old).
+func swapSymlink(link, target string) error {
+	tmp := link + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	if st, err := os.Lstat(link); err == nil && st.Mode()&os.ModeSymlink == 0 {
+		return fmt.Errorf("%s exists and is not a lanlq symlink; move it away", link)
+	}
+	return os.Rename(tmp, link)
+}
+
+// segmentStats is the record of one finished segment (segment.json in its folder).
+type segmentStats struct {
+	Lines   int64  `json:"lines"`
+	Rows    int64  `json:"rows"`
+	Rejects int64  `json:"rejects"`
+	SumHash uint64 `json:"sum_hash"`
+	MinTime int64  `json:"min_time"`
+	MaxTime int64  `json:"max_time"`
+}
+
+// ingestStream loads one stream into a new generation folder and returns its report.
+func ingestStream(ctx context.Context, sess *Session, s Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
+	gen := s.Name + "-" + fp
+	work := filepath.Join(opts.Data, internalDir, "work", gen)
+	genDir := filepath.Join(opts.Data, internalDir, "gen", gen)
+	sr := StreamReport{Stream: s.Name, Fingerprint: fp, Generation: gen, MinTime: -1, MaxTime: -1}
+	// Work of an earlier, different input of this stream is stale.
+	stale, _ := filepath.Glob(filepath.Join(opts.Data, internalDir, "work", s.Name+"-*"))
+	for _, d := range stale {
+		if d != work {
+			os.RemoveAll(d)
+		}
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return sr, err
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Size
+		sr.Files = append(sr.Files, f.Path)
+	}
+	sr.Bytes = total
+	var read atomic.Int64
+	var base int64
+	stopProgress := func() {}
+	if opts.Progress != nil {
+		done := make(chan struct{})
+		tick := time.NewTicker(200 * time.Millisecond)
+		go func() {
+			for {
+				select {
+				case <-tick.C:
+					opts.Progress(s.Name, base+read.Load(), total)
+				case <-done:
+					return
+				}
+			}
+		}()
+		stopProgress = func() { tick.Stop(); close(done); opts.Progress(s.Name, total, total) }
+	}
+	defer stopProgress()
+
+	var segs []string
+	for fi, f := range files {
+		read.Store(0)
+		fsegs, err := ingestFile(ctx, sess, s, fi, f, work, opts, &read, commits)
+		if err != nil {
+			return sr, err
+		}
+		segs = append(segs, fsegs...)
+		base += f.Size
+	}
+	// Reconcile from the segment records, then assemble the generation.
+	var sum uint64
+	for _, seg := range segs {
+		var st segmentStats
+		b, err := os.ReadFile(filepath.Join(seg, "segment.json"))
+		if err != nil {
+			return sr, fmt.Errorf("engine: segment record: %w", err)
+		}
+		if err := json.Unmarshal(b, &st); err != nil {
+			return sr, fmt.Errorf("engine: segment record %s: %w", seg, err)
+		}
+		sr.LinesRead += st.Lines
+		sr.Rows += st.Rows
+		sr.Rejects += st.Rejects
+		sum += st.SumHash
+		if st.Rows > 0 {
+			if sr.MinTime < 0 || st.MinTime < sr.MinTime {
+				sr.MinTime = st.MinTime
+			}
+			sr.MaxTime = max(sr.MaxTime, st.MaxTime)
+		}
+	}
+	sr.Checksum = fmt.Sprintf("%016x", sum)
+	parts, err := assembleGeneration(segs, genDir)
+	if err != nil {
+		return sr, fmt.Errorf("engine: assemble %s: %w", s.Name, err)
+	}
+	sr.Partitions = parts
+	return sr, nil
+}
+
+// assembleGeneration hard-links every segment's files into genDir (through a
+// temporary folder renamed at the end, so genDir is complete or absent) and returns
+// the number of partitions.
+func assembleGeneration(segs []string, genDir string) (int, error) {
+	if _, err := os.Stat(genDir); err == nil {
+		// Finished by an earlier run that stopped before publishing.
+		parts, _ := filepath.Glob(filepath.Join(genDir, "interval_start=*"))
+		return len(parts), nil
+	}
+	tmp := genDir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return 0, err
+	}
+	parts := map[string]bool{}
+	for _, seg := range segs {
+		err := filepath.WalkDir(seg, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+				return err
+			}
+			rel, _ := filepath.Rel(seg, p)
+			dst := filepath.Join(tmp, rel)
+			dir := filepath.Dir(rel)
+			if !parts[dir] {
+				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+					return err
+				}
+				parts[dir] = true
+			}
+			if err := os.Link(p, dst); err != nil {
+				// Hard links need one file system; copy otherwise.
+				return copyFile(p, dst)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if err := syncDir(tmp); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(tmp, genDir); err != nil {
+		return 0, err
+	}
+	n := 0
+	for d := range parts {
+		if d != rejectsDir {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// segmentName names segment k of file fi; zero-padded so name order is input order.
+func segmentName(fi, k int) string { return fmt.Sprintf("f%04d-s%06d", fi, k) }
+
+// existingSegments lists the finished segments of file fi in work.
+func existingSegments(work string, fi int) (map[int]string, error) {
+	m := map[int]string{}
+	matches, err := filepath.Glob(filepath.Join(work, fmt.Sprintf("f%04d-s*", fi)))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range matches {
+		var f, k int
+		if _, err := fmt.Sscanf(filepath.Base(p), "f%04d-s%06d", &f, &k); err == nil && !strings.HasSuffix(p, ".tmp") {
+			m[k] = p
+		}
+	}
+	return m, nil
+}
+
+var _ = slices.Sort[[]string]

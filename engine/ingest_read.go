@@ -1,0 +1,407 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/klauspost/compress/gzip"
+	"github.com/zeebo/xxh3"
+)
+
+// maxLineBytes bounds one raw line; a longer one is rejected whole (LANL lines are
+// under 200 bytes, so this only ever catches binary garbage or a missing newline).
+const maxLineBytes = 1 << 20
+
+// rawChunk is a run of complete lines of one input file, cut at a newline.
+type rawChunk struct {
+	index     int   // chunk number within the file, from 0
+	firstLine int64 // 1-based number of the chunk's first line
+	data      []byte
+	// tail is set on the last chunk when the file did not end cleanly: the bytes
+	// after the last newline and why the stream stopped (truncated or corrupt gzip).
+	tailErr error
+	tail    longLine
+	// longLines are lines longer than maxLineBytes, dropped from data, to be rejected.
+	longLines []longLine
+}
+
+type longLine struct {
+	line int64
+	head []byte
+}
+
+// countingReader counts the bytes read from the underlying (compressed) file.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// openRaw opens a raw input file, transparently decompressing gzip (detected by its
+// magic bytes, not its name). read counts compressed bytes consumed.
+func openRaw(path string, read *atomic.Int64) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(countingReader{f, read}, 1<<20)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: gzip header: %w", path, err)
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{zr, f}, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{br, f}, nil
+}
+
+// chunkLines reads r and sends chunks of complete lines of about chunkSize bytes. The
+// cut points depend only on the input and chunkSize, so chunk k is the same text in
+// every run: ingest's segments (groups of chunks) are resumable units.
+func chunkLines(ctx context.Context, r io.Reader, chunkSize int, out chan<- rawChunk) error {
+	var (
+		line      int64 = 1
+		index     int
+		carry     []byte
+		skipping  bool // inside an overlong line, discarding until its newline
+		longStart int64
+		longHead  []byte
+		pending   []longLine
+	)
+	send := func(c rawChunk) error {
+		select {
+		case out <- c:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		buf := make([]byte, chunkSize+len(carry))
+		copy(buf, carry)
+		n, rerr := fill(r, buf[len(carry):])
+		buf = buf[:len(carry)+n]
+		carry = nil
+		// Any error other than io.EOF is a decompression error (a truncated or corrupt
+		// gzip stream): the lines before it are good; the rest is the rejected tail.
+		eof := rerr != nil
+		if skipping {
+			i := bytes.IndexByte(buf, '\n')
+			if i < 0 && !eof {
+				continue
+			}
+			pending = append(pending, longLine{line: longStart, head: longHead})
+			line++
+			skipping = false
+			if i < 0 {
+				buf = buf[:0]
+			} else {
+				buf = buf[i+1:]
+			}
+		}
+		cut := bytes.LastIndexByte(buf, '\n') + 1
+		data, rest := buf[:cut], buf[cut:]
+		var tailErr error
+		if eof {
+			if rerr != io.EOF {
+				tailErr = rerr
+			}
+			if tailErr == nil && len(rest) > 0 {
+				// A clean end without a final newline: the last line is ordinary.
+				data, rest = buf, nil
+			}
+		} else if cut == 0 && len(buf) >= maxLineBytes {
+			// No newline in a whole buffer: an overlong line. Reject it and skip on.
+			skipping, longStart, longHead = true, line, bytes.Clone(buf[:min(len(buf), 256)])
+			continue
+		}
+		c := rawChunk{index: index, firstLine: line, data: data, longLines: pending}
+		pending = nil
+		line += int64(bytes.Count(data, []byte{'\n'}))
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			line++
+		}
+		if tailErr != nil {
+			c.tailErr = tailErr
+			c.tail = longLine{line: line, head: bytes.Clone(rest[:min(len(rest), maxLineBytes)])}
+			rest = nil
+		}
+		if len(c.data) > 0 || len(c.longLines) > 0 || c.tailErr != nil {
+			if err := send(c); err != nil {
+				return err
+			}
+			index++
+		}
+		if eof {
+			return nil
+		}
+		carry = rest
+	}
+}
+
+// fill reads until buf is full or r fails, returning r's error unchanged (unlike
+// io.ReadFull, which turns a short read before io.EOF into io.ErrUnexpectedEOF — the
+// very error a truncated gzip stream reports).
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// reject is one malformed input line.
+type reject struct {
+	line   int64
+	raw    string
+	reason string
+}
+
+// parsedBatch is the Arrow form of one chunk's good lines plus its rejects.
+type parsedBatch struct {
+	chunk   int
+	rec     arrow.RecordBatch // nil when the chunk had no good line
+	rows    int64
+	lines   int64
+	rejects []reject
+	sumHash uint64 // sum of xxh3 of the good lines: an order-free content checksum
+	sorted  bool   // times non-decreasing within the chunk
+	minTime int64
+	maxTime int64
+}
+
+// lineParser turns raw lines of one stream into Arrow columns.
+type lineParser struct {
+	stream Stream
+	schema *arrow.Schema
+	b      *array.RecordBuilder
+	fields [][]byte
+}
+
+// arrowSchema is the Arrow schema of a stream's rows as ingest hands them to DuckDB.
+func arrowSchema(s Stream) *arrow.Schema {
+	fs := []arrow.Field{{Name: "time", Type: arrow.PrimitiveTypes.Int64}}
+	for _, c := range s.Columns {
+		var t arrow.DataType
+		switch c.Type {
+		case "BIGINT":
+			t = arrow.PrimitiveTypes.Int64
+		case "INTEGER":
+			t = arrow.PrimitiveTypes.Int32
+		default:
+			t = arrow.BinaryTypes.String
+		}
+		fs = append(fs, arrow.Field{Name: c.Name, Type: t})
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+func newLineParser(s Stream, mem memory.Allocator) *lineParser {
+	schema := arrowSchema(s)
+	return &lineParser{stream: s, schema: schema, b: array.NewRecordBuilder(mem, schema),
+		fields: make([][]byte, 0, s.NumFields()+1)}
+}
+
+func (p *lineParser) release() { p.b.Release() }
+
+// check validates one line (without its newline) and returns "" or the reason it is
+// rejected. It fills p.fields.
+func (p *lineParser) check(line []byte) string {
+	if len(line) == 0 {
+		return "empty line"
+	}
+	if !utf8.Valid(line) {
+		return "invalid UTF-8"
+	}
+	p.fields = p.fields[:0]
+	for {
+		i := bytes.IndexByte(line, ',')
+		if i < 0 {
+			p.fields = append(p.fields, line)
+			break
+		}
+		p.fields = append(p.fields, line[:i])
+		line = line[i+1:]
+		if len(p.fields) > p.stream.NumFields() {
+			break
+		}
+	}
+	if len(p.fields) != p.stream.NumFields() {
+		if len(p.fields) > p.stream.NumFields() {
+			return fmt.Sprintf("expected %d fields, got more", p.stream.NumFields())
+		}
+		return fmt.Sprintf("expected %d fields, got %d", p.stream.NumFields(), len(p.fields))
+	}
+	if t, ok := parseInt(p.fields[0]); !ok || t < 0 {
+		return fmt.Sprintf("time: not a non-negative integer: %q", p.fields[0])
+	}
+	for i, c := range p.stream.Columns {
+		if c.Type == "VARCHAR" {
+			continue
+		}
+		v, ok := parseInt(p.fields[i+1])
+		if !ok || (c.Type == "INTEGER" && (v < -1<<31 || v >= 1<<31)) {
+			return fmt.Sprintf("%s: not an integer: %q", c.Name, p.fields[i+1])
+		}
+	}
+	return ""
+}
+
+// append adds the fields of a line that passed check.
+func (p *lineParser) append() {
+	t, _ := parseInt(p.fields[0])
+	p.b.Field(0).(*array.Int64Builder).Append(t)
+	for i, c := range p.stream.Columns {
+		f := p.fields[i+1]
+		switch c.Type {
+		case "BIGINT":
+			v, _ := parseInt(f)
+			p.b.Field(i + 1).(*array.Int64Builder).Append(v)
+		case "INTEGER":
+			v, _ := parseInt(f)
+			p.b.Field(i + 1).(*array.Int32Builder).Append(int32(v))
+		default:
+			p.b.Field(i + 1).(*array.StringBuilder).BinaryBuilder.Append(f)
+		}
+	}
+}
+
+// parseInt parses a decimal integer without allocating.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		if len(b) > 19 {
+			v, err := strconv.ParseInt(string(b), 10, 64)
+			return v, err == nil
+		}
+		return 0, false
+	}
+	neg := false
+	if b[0] == '-' || b[0] == '+' {
+		neg = b[0] == '-'
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// parse converts a chunk into a batch. With keepRejects false the first bad line is
+// returned as a *LineError.
+func (p *lineParser) parse(file string, c rawChunk, keepRejects bool) (parsedBatch, error) {
+	pb := parsedBatch{chunk: c.index, sorted: true}
+	reject1 := func(line int64, raw []byte, reason string) error {
+		if !keepRejects {
+			return &LineError{File: file, Line: line, Reason: reason}
+		}
+		pb.rejects = append(pb.rejects, reject{line: line, raw: strings.ToValidUTF8(string(raw), "\uFFFD"), reason: reason})
+		pb.lines++
+		return nil
+	}
+	// Overlong lines and a bad tail are interleaved by line number with the rest.
+	longs := c.longLines
+	data := c.data
+	line := c.firstLine
+	prev := int64(-1 << 63)
+	first := true
+	for len(data) > 0 {
+		for len(longs) > 0 && longs[0].line == line {
+			if err := reject1(line, longs[0].head, fmt.Sprintf("line longer than %d bytes", maxLineBytes)); err != nil {
+				return pb, err
+			}
+			longs = longs[1:]
+			line++
+		}
+		i := bytes.IndexByte(data, '\n')
+		var l []byte
+		if i < 0 {
+			l, data = data, nil
+		} else {
+			l, data = data[:i], data[i+1:]
+		}
+		if n := len(l); n > 0 && l[n-1] == '\r' {
+			l = l[:n-1]
+		}
+		if reason := p.check(l); reason != "" {
+			if err := reject1(line, l, reason); err != nil {
+				return pb, err
+			}
+		} else {
+			t, _ := parseInt(p.fields[0])
+			if t < prev {
+				pb.sorted = false
+			}
+			prev = t
+			if first {
+				pb.minTime, pb.maxTime, first = t, t, false
+			} else {
+				pb.minTime, pb.maxTime = min(pb.minTime, t), max(pb.maxTime, t)
+			}
+			p.append()
+			pb.sumHash += xxh3.Hash(l)
+			pb.rows++
+			pb.lines++
+		}
+		line++
+	}
+	for _, ll := range longs {
+		if err := reject1(ll.line, ll.head, fmt.Sprintf("line longer than %d bytes", maxLineBytes)); err != nil {
+			return pb, err
+		}
+	}
+	if c.tailErr != nil {
+		if err := reject1(c.tail.line, c.tail.head, describeTail(c.tailErr)); err != nil {
+			return pb, err
+		}
+	}
+	if pb.rows > 0 {
+		pb.rec = p.b.NewRecordBatch()
+	}
+	return pb, nil
+}
+
+func describeTail(err error) string {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "truncated gzip stream: the file ends inside a compressed member (partial or empty last line)"
+	}
+	return "corrupt gzip stream: " + err.Error() + " (nothing after this point is readable)"
+}

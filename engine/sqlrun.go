@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// RunSQL executes query (one or more statements) and prints the last statement's
+// result to w in format. A SQL error is returned as DuckDB reported it.
+func (s *Session) RunSQL(ctx context.Context, w io.Writer, query, format string) error {
+	rows, err := s.Query(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	_, err = WriteRows(w, rows, format)
+	return err
+}
+
+// Prompt runs an interactive read-eval-print loop: statements end with ';', errors
+// are printed and the loop goes on; .quit or end of input stops it.
+func (s *Session) Prompt(ctx context.Context, in io.Reader, out, errOut io.Writer, format string) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var stmt strings.Builder
+	prompt := func() {
+		if stmt.Len() == 0 {
+			fmt.Fprint(out, "lanlq> ")
+		} else {
+			fmt.Fprint(out, "   ...> ")
+		}
+	}
+	fmt.Fprintln(out, "lanlq SQL over", s.dataDir, "- views: auth, proc, flows, dns, redteam, rejects. End statements with ';', .quit to leave.")
+	prompt()
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		if stmt.Len() == 0 && (trimmed == ".quit" || trimmed == ".exit" || trimmed == `\q`) {
+			return nil
+		}
+		stmt.WriteString(line)
+		stmt.WriteString("\n")
+		if strings.HasSuffix(trimmed, ";") {
+			if err := s.RunSQL(ctx, out, stmt.String(), format); err != nil {
+				fmt.Fprintln(errOut, "Error:", err)
+			}
+			stmt.Reset()
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		prompt()
+	}
+	fmt.Fprintln(out)
+	if q := strings.TrimSpace(stmt.String()); q != "" {
+		return s.RunSQL(ctx, out, q, format)
+	}
+	return sc.Err()
+}
