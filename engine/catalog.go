@@ -82,3 +82,12 @@ func (s *Session) createViews(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Checksum returns the row count of a view or table and an order-independent
+// checksum of its contents (the sum of DuckDB's hash of every row), for comparing
+// two ingests of the same input.
+func (s *Session) Checksum(ctx context.Context, table string) (rows int64, sum string, err error) {
+	q := fmt.Sprintf("SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s AS t", table)
+	err = s.QueryRow(ctx, q).Scan(&rows, &sum)
+	return rows, sum, err
+}

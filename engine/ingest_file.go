@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/template"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -163,96 +165,149 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// segmentReader is the array.RecordReader DuckDB scans for one segment: it yields the
-// segment's batches and stops at the first batch of the next segment (handed back
-// through unread).
-type segmentReader struct {
-	refs    atomic.Int64
-	schema  *arrow.Schema
-	seg     int
-	first   *segBatch
-	pull    func() (*segBatch, bool)
-	unread  func(*segBatch)
-	cur     arrow.RecordBatch
-	stats   segmentStats
-	sorted  bool
-	rejects []reject
-	ended   bool
+// segmentSource hands out the rows of one segment as runs of rows of one interval,
+// in input order: one Arrow stream per run, each written by a plain (order-keeping)
+// COPY. DuckDB's PARTITION_BY writer does not keep row order, which is why lanlq
+// partitions in Go.
+type segmentSource struct {
+	seg      int
+	interval int64 // seconds
+	first    *segBatch
+	pull     func() (*segBatch, bool)
+	unread   func(*segBatch)
+	cur      arrow.RecordBatch // current batch (owned), rows before off already handed out
+	off      int
+	ended    bool
+	stats    segmentStats
+	rejects  []reject
+	runs     map[int64]int // interval index → runs seen in this segment
+	unsorted map[int64]bool
 }
 
-var _ array.RecordReader = (*segmentReader)(nil)
-
-func (r *segmentReader) Retain()                        { r.refs.Add(1) }
-func (r *segmentReader) Release()                       { r.release() }
-func (r *segmentReader) Schema() *arrow.Schema          { return r.schema }
-func (r *segmentReader) Err() error                     { return nil }
-func (r *segmentReader) Record() arrow.RecordBatch      { return r.cur }
-func (r *segmentReader) RecordBatch() arrow.RecordBatch { return r.cur }
-
-func (r *segmentReader) release() {
-	if r.refs.Add(-1) <= 0 && r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
-	}
-}
-
-func (r *segmentReader) account(b *segBatch) {
-	st := &r.stats
-	if b.rows > 0 {
-		if st.Rows == 0 {
-			st.MinTime, st.MaxTime = b.minTime, b.maxTime
-		} else {
-			if b.minTime < st.MaxTime {
-				r.sorted = false
-			}
-			st.MinTime, st.MaxTime = min(st.MinTime, b.minTime), max(st.MaxTime, b.maxTime)
+// fetch makes cur a batch with rows left, or returns false at the segment's end.
+func (src *segmentSource) fetch() bool {
+	for src.cur == nil || src.off >= int(src.cur.NumRows()) {
+		if src.cur != nil {
+			src.cur.Release()
+			src.cur, src.off = nil, 0
 		}
-	}
-	r.sorted = r.sorted && b.sorted
-	st.Lines += b.lines
-	st.Rows += b.rows
-	st.Rejects += int64(len(b.rejects))
-	st.SumHash += b.sumHash
-	r.rejects = append(r.rejects, b.rejects...)
-}
-
-func (r *segmentReader) Next() bool {
-	if r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
-	}
-	for !r.ended {
+		if src.ended {
+			return false
+		}
 		var b *segBatch
-		if r.first != nil {
-			b, r.first = r.first, nil
+		if src.first != nil {
+			b, src.first = src.first, nil
 		} else {
 			var ok bool
-			b, ok = r.pull()
-			if !ok {
-				r.ended = true
-				return false
-			}
-			if b.seg != r.seg || b.skip {
-				r.unread(b)
-				r.ended = true
+			b, ok = src.pull()
+			if !ok || b.seg != src.seg || b.skip {
+				if ok {
+					src.unread(b)
+				}
+				src.ended = true
 				return false
 			}
 		}
-		r.account(b)
+		st := &src.stats
+		st.Lines += b.lines
+		st.Rejects += int64(len(b.rejects))
+		st.SumHash += b.sumHash
+		src.rejects = append(src.rejects, b.rejects...)
 		if b.rec != nil {
-			r.cur = b.rec
-			return true
+			if st.Rows == 0 {
+				st.MinTime, st.MaxTime = b.minTime, b.maxTime
+			} else {
+				st.MinTime, st.MaxTime = min(st.MinTime, b.minTime), max(st.MaxTime, b.maxTime)
+			}
+			st.Rows += b.rows
+			src.cur = b.rec
 		}
 	}
-	return false
+	return true
 }
 
-// drain consumes what DuckDB did not read of the segment (it stops early only on
-// error), so that the accounting covers every line.
-func (r *segmentReader) drain() {
-	for r.Next() {
+// nextRun returns the interval index of the next run, or false at the segment's end.
+func (src *segmentSource) nextRun() (int64, bool) {
+	if !src.fetch() {
+		return 0, false
+	}
+	t := src.cur.Column(0).(*array.Int64).Value(src.off)
+	return t / src.interval, true
+}
+
+// runReader is the array.RecordReader of one run: rows of interval iv until a row of
+// another interval or the end of the segment.
+type runReader struct {
+	refs   atomic.Int64
+	schema *arrow.Schema
+	src    *segmentSource
+	iv     int64
+	prev   int64
+	out    arrow.RecordBatch
+	done   bool
+}
+
+var _ array.RecordReader = (*runReader)(nil)
+
+func (r *runReader) Retain()                        { r.refs.Add(1) }
+func (r *runReader) Schema() *arrow.Schema          { return r.schema }
+func (r *runReader) Err() error                     { return nil }
+func (r *runReader) Record() arrow.RecordBatch      { return r.out }
+func (r *runReader) RecordBatch() arrow.RecordBatch { return r.out }
+
+func (r *runReader) Release() {
+	if r.refs.Add(-1) <= 0 && r.out != nil {
+		r.out.Release()
+		r.out = nil
 	}
 }
+
+func (r *runReader) Next() bool {
+	if r.out != nil {
+		r.out.Release()
+		r.out = nil
+	}
+	if r.done || !r.src.fetch() {
+		return false
+	}
+	src := r.src
+	times := src.cur.Column(0).(*array.Int64).Int64Values()
+	n := len(times)
+	end := src.off
+	for end < n && times[end]/src.interval == r.iv {
+		if times[end] < r.prev {
+			src.unsorted[r.iv] = true
+		}
+		r.prev = times[end]
+		end++
+	}
+	if end == src.off {
+		r.done = true
+		return false
+	}
+	if src.off == 0 && end == n {
+		src.cur.Retain()
+		r.out = src.cur
+	} else {
+		r.out = src.cur.NewSlice(int64(src.off), int64(end))
+	}
+	src.off = end
+	if end < n {
+		r.done = true // the next row starts another run
+	}
+	return true
+}
+
+// partitionDir is the hive folder name of the interval starting at second start, in
+// the form DuckDB's PARTITION_BY writes and hive readers (DuckDB, pyarrow) decode:
+// interval_start=2015-01-01%2000%3A00%3A00.
+func partitionDir(start int64) string {
+	ts := origin.Add(time.Duration(start) * time.Second).Format("2006-01-02 15:04:05")
+	return "interval_start=" + strings.ReplaceAll(strings.ReplaceAll(ts, " ", "%20"), ":", "%3A")
+}
+
+// origin is the notebook's time origin: LANL second 0.
+var origin = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
 // renames it to work/<name>: the rename is the commit point of the segment.
@@ -264,39 +319,65 @@ func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputF
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return "", err
 	}
-	rdr := &segmentReader{schema: arrowSchema(s), seg: first.seg, first: first, pull: pull, unread: unread, sorted: true}
-	rdr.refs.Store(1)
-	view := "lanlq_ingest_" + name[:5] + name[6:]
-	release, err := sess.RegisterArrow(rdr, view)
-	if err != nil {
-		return "", fmt.Errorf("engine: register segment: %w", err)
+	width := int64(opts.Interval / time.Second)
+	src := &segmentSource{seg: first.seg, interval: width, first: first, pull: pull, unread: unread,
+		runs: map[int64]int{}, unsorted: map[int64]bool{}}
+	defer func() {
+		if src.cur != nil {
+			src.cur.Release()
+		}
+	}()
+	schema := arrowSchema(s)
+	view := "lanlq_ingest_run"
+	var written int64
+	for {
+		iv, ok := src.nextRun()
+		if !ok {
+			break
+		}
+		k := src.runs[iv]
+		src.runs[iv]++
+		if k > 0 {
+			src.unsorted[iv] = true // the interval comes back: merge its files below
+		}
+		dir := filepath.Join(tmp, partitionDir(iv*width))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+		rdr := &runReader{schema: schema, src: src, iv: iv, prev: -1 << 63}
+		rdr.refs.Store(1)
+		release, err := sess.RegisterArrow(rdr, view)
+		if err != nil {
+			return "", fmt.Errorf("engine: register segment: %w", err)
+		}
+		q := render(copyTmpl, map[string]any{"View": view, "Columns": s.Columns,
+			"File": escapeLiteral(filepath.Join(dir, fmt.Sprintf("%s-%d.parquet", name, k)))})
+		var n int64
+		err = sess.QueryRow(ctx, q).Scan(&n)
+		release()
+		if err != nil {
+			return "", fmt.Errorf("engine: write %s segment %s: %w", s.Name, name, err)
+		}
+		for rdr.Next() { // DuckDB stops reading only on error; account for every row
+		}
+		written += n
 	}
-	q := render(copyTmpl, map[string]any{
-		"View": view, "Columns": s.Columns, "IntervalSeconds": int64(opts.Interval.Seconds()),
-		"Dir": escapeLiteral(tmp), "Segment": name, "Sort": false,
-	})
-	var copied int64
-	err = sess.QueryRow(ctx, q).Scan(&copied)
-	release()
-	if err != nil {
-		return "", fmt.Errorf("engine: write %s segment %s: %w", s.Name, name, err)
+	if written != src.stats.Rows {
+		return "", fmt.Errorf("engine: %s segment %s: DuckDB wrote %d rows, %d were read", s.Name, name, written, src.stats.Rows)
 	}
-	rdr.drain()
-	if copied != rdr.stats.Rows {
-		return "", fmt.Errorf("engine: %s segment %s: DuckDB wrote %d rows, %d were read", s.Name, name, copied, rdr.stats.Rows)
-	}
-	if !rdr.sorted {
-		// Rare (LANL files are time-ordered): rewrite the segment sorted by time.
-		if err := resortSegment(ctx, sess, s, tmp, name, opts); err != nil {
+	for iv := range src.unsorted {
+		// Rare (LANL files are time-ordered): merge the interval's files of this
+		// segment into one file sorted by time.
+		if err := resortPartition(ctx, sess, s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
 			return "", err
 		}
 	}
-	if len(rdr.rejects) > 0 {
-		if err := writeRejects(ctx, sess, s, f, rdr.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
+	if len(src.rejects) > 0 {
+		if err := writeRejects(ctx, sess, s, f, src.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
 			return "", err
 		}
 	}
-	b, _ := json.Marshal(rdr.stats)
+	b, _ := json.Marshal(src.stats)
 	if err := writeFileAtomic(filepath.Join(tmp, "segment.json"), b); err != nil {
 		return "", err
 	}
@@ -309,36 +390,25 @@ func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputF
 	return final, nil
 }
 
-// resortSegment rewrites a segment's partitions sorted by time.
-func resortSegment(ctx context.Context, sess *Session, s Stream, dir, name string, opts IngestOptions) error {
-	sorted := dir + ".sorted"
-	os.RemoveAll(sorted)
-	view := "lanlq_resort"
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * EXCLUDE (interval_start) FROM read_parquet('%s', hive_partitioning = true)",
-		view, escapeLiteral(partitionGlob(dir)))
-	if err := sess.Exec(ctx, q); err != nil {
-		return fmt.Errorf("engine: resort %s: %w", name, err)
+// resortPartition replaces the segment's files in one partition folder by a single
+// file sorted by time.
+func resortPartition(ctx context.Context, sess *Session, s Stream, dir, name string) error {
+	files, err := filepath.Glob(filepath.Join(dir, name+"-*.parquet"))
+	if err != nil || len(files) == 0 {
+		return err
 	}
-	q = render(copyTmpl, map[string]any{
-		"View": view, "Columns": s.Columns, "IntervalSeconds": int64(opts.Interval.Seconds()),
-		"Dir": escapeLiteral(sorted), "Segment": name, "Sort": true,
-	})
+	sorted := filepath.Join(dir, name+"-sorted.tmp")
+	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet('%s') ORDER BY time) TO '%s' (FORMAT parquet, COMPRESSION zstd)",
+		escapeLiteral(filepath.Join(dir, name+"-*.parquet")), escapeLiteral(sorted))
 	if err := sess.Exec(ctx, q); err != nil {
-		return fmt.Errorf("engine: resort %s: %w", name, err)
+		return fmt.Errorf("engine: sort %s: %w", dir, err)
 	}
-	parts, _ := filepath.Glob(filepath.Join(dir, "interval_start=*"))
-	for _, p := range parts {
-		if err := os.RemoveAll(p); err != nil {
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
 			return err
 		}
 	}
-	parts, _ = filepath.Glob(filepath.Join(sorted, "interval_start=*"))
-	for _, p := range parts {
-		if err := os.Rename(p, filepath.Join(dir, filepath.Base(p))); err != nil {
-			return err
-		}
-	}
-	return os.RemoveAll(sorted)
+	return os.Rename(sorted, filepath.Join(dir, name+"-0.parquet"))
 }
 
 // writeRejects stores rejected lines as Parquet via an Arrow stream.
