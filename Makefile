@@ -30,10 +30,10 @@ lint: fmt-check vet
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# go mod tidy must leave go.mod and go.sum as committed.
 tidy-check:
-	cp go.mod /tmp/lanlq-go.mod.bak; cp go.sum /tmp/lanlq-go.sum.bak
 	$(GO) mod tidy
-	@git diff --exit-code go.mod go.sum || (echo "go mod tidy changes go.mod/go.sum"; exit 1)
+	@git diff --exit-code go.mod go.sum || (echo "go mod tidy changes go.mod/go.sum: run it and commit"; exit 1)
 
 # The README's demo command: generate → ingest → query (grows with each stage of lanlq).
 demo: build
