@@ -1,0 +1,522 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	lsql "github.com/lanlq/lanlq/sql"
+)
+
+// Origin is time 0 of the LANL data: a raw time t is Origin + t seconds, and interval
+// starts are Origin + floor(t / width) * width (the notebook's calc_lb_interval).
+var Origin = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DefaultEdgeInterval is the interval width when EdgeSpec.Interval is zero.
+const DefaultEdgeInterval = time.Hour
+
+// Built-in graph architectures (sql/arch_<name>.sql).
+const (
+	ArchNotebook = "notebook"
+	ArchEntity   = "entity"
+)
+
+// Sentinels of the edge builder. They belong with the others in errors.go; they live
+// here until that file's owner merges them.
+var (
+	// ErrEdgeSpec reports an EdgeSpec that cannot be run (interval width, frame, streams).
+	ErrEdgeSpec = errors.New("engine: bad edge spec")
+	// ErrArch reports a graph architecture that breaks the artifact_columns contract.
+	ErrArch = errors.New("engine: bad graph architecture")
+	// ErrOutExists reports an output directory that holds something other than a
+	// previous edge export, which lanlq will not overwrite.
+	ErrOutExists = errors.New("engine: output directory is not an edge export")
+)
+
+// EdgeSpec selects the per-interval co-occurrence graphs to build.
+type EdgeSpec struct {
+	// Arch is the graph architecture: "notebook" (the default when empty), "entity",
+	// or the path of a SQL file that creates the artifact_columns view (see
+	// sql/arch_notebook.sql for the contract).
+	Arch string
+	// Interval is the interval width, a whole number of seconds; zero means 1 hour.
+	Interval time.Duration
+	// From and To bound the time frame [From, To) on event times; a zero value leaves
+	// that side open. Intervals cut by the frame hold only the events inside it.
+	From, To time.Time
+	// Streams limits the streams whose events make edges; empty means every stream the
+	// architecture covers.
+	Streams []string
+}
+
+// edgeCol is one artifact column of a stream as the SQL templates see it.
+type edgeCol struct {
+	I    int    // position in the stream's tuple
+	Kind string // escaped for a SQL string literal
+	Expr string
+	// Same lists the earlier positions of the same kind: their ids may equal this one's,
+	// and a repeat is nulled so that an event is a set of artifacts.
+	Same []int
+}
+
+type edgePair struct{ I, J int }
+
+type edgeStream struct {
+	Name  string
+	Cols  []edgeCol
+	Pairs []edgePair
+}
+
+// edgePlan is a spec resolved against the prepared architecture.
+type edgePlan struct {
+	width   int64 // seconds
+	lo, hi  *int64
+	streams []edgeStream // selected streams with at least one pair of columns
+}
+
+// PrepareArtifacts runs the spec's architecture and builds the artifact dictionary, the
+// session's temporary table artifact_dictionary(id BIGINT, name VARCHAR, kind VARCHAR,
+// value VARCHAR). The dictionary covers the whole data set and every stream of the
+// architecture, whatever spec's frame and streams, so ids are the same in every
+// interval and every session over the same data. Intervals, IntervalEdges and
+// ExportEdges call it themselves when the session has no dictionary for spec.Arch.
+func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
+	text, key, err := archText(spec.Arch)
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, "DROP VIEW IF EXISTS artifact_columns; DROP TABLE IF EXISTS artifact_columns"); err != nil {
+		return fmt.Errorf("engine: architecture %s: %w", spec.Arch, err)
+	}
+	if err := s.Exec(ctx, text); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrArch, archName(spec.Arch), err)
+	}
+	load, err := edgeRender("arch_load.sql", struct{ Key string }{escapeLiteral(key)})
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, load); err != nil {
+		return fmt.Errorf("%w: %s: artifact_columns(stream, kind, expr): %w", ErrArch, archName(spec.Arch), err)
+	}
+	cols, err := s.archColumns(ctx, false)
+	if err != nil {
+		return err
+	}
+	if len(cols) == 0 {
+		return fmt.Errorf("%w: %s: artifact_columns is empty", ErrArch, archName(spec.Arch))
+	}
+	var data struct{ Streams []edgeStream }
+	for _, c := range cols {
+		if st, ok := StreamByName(c.stream); !ok || st.Name == "redteam" {
+			return fmt.Errorf("%w: %s: stream %q is not one of auth, proc, flows, dns", ErrArch, archName(spec.Arch), c.stream)
+		}
+		if c.kind == "" || strings.TrimSpace(c.expr) == "" {
+			return fmt.Errorf("%w: %s: stream %s: empty kind or expr", ErrArch, archName(spec.Arch), c.stream)
+		}
+		n := len(data.Streams)
+		if n == 0 || data.Streams[n-1].Name != c.stream {
+			data.Streams = append(data.Streams, edgeStream{Name: c.stream})
+			n++
+		}
+		data.Streams[n-1].Cols = append(data.Streams[n-1].Cols, edgeCol{Kind: escapeLiteral(c.kind), Expr: c.expr})
+	}
+	q, err := edgeRender("artifacts.sql", data)
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, q); err != nil {
+		return fmt.Errorf("engine: artifact dictionary (%s): %w", archName(spec.Arch), err)
+	}
+	return nil
+}
+
+type archColumn struct {
+	arch, stream, kind, expr string
+	pos                      int
+}
+
+// archColumns reads lanlq_arch. With prepared set it returns nil unless the dictionary
+// was built too, i.e. unless PrepareArtifacts completed.
+func (s *Session) archColumns(ctx context.Context, prepared bool) ([]archColumn, error) {
+	if prepared {
+		var n int
+		err := s.QueryRow(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('lanlq_arch', 'artifact_dictionary') AND temporary`).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		if n < 2 {
+			return nil, nil
+		}
+	}
+	rows, err := s.Query(ctx, `SELECT arch, stream, kind, expr, pos FROM lanlq_arch ORDER BY stream, pos`)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	defer rows.Close()
+	var cols []archColumn
+	for rows.Next() {
+		var c archColumn
+		var kind, expr *string
+		if err := rows.Scan(&c.arch, &c.stream, &kind, &expr, &c.pos); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		if kind != nil {
+			c.kind = *kind
+		}
+		if expr != nil {
+			c.expr = *expr
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// plan validates spec, prepares its architecture if the session has not, and resolves
+// the streams, their columns and pairs.
+func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
+	width := spec.Interval
+	if width == 0 {
+		width = DefaultEdgeInterval
+	}
+	if width < time.Second || width%time.Second != 0 {
+		return nil, fmt.Errorf("%w: interval %v is not a positive whole number of seconds", ErrEdgeSpec, spec.Interval)
+	}
+	p := &edgePlan{width: int64(width / time.Second)}
+	if !spec.From.IsZero() {
+		lo := ceilSeconds(spec.From.Sub(Origin))
+		p.lo = &lo
+	}
+	if !spec.To.IsZero() {
+		hi := ceilSeconds(spec.To.Sub(Origin))
+		p.hi = &hi
+	}
+	if p.lo != nil && p.hi != nil && *p.hi <= *p.lo {
+		return nil, fmt.Errorf("%w: empty time frame [%s, %s)", ErrEdgeSpec, spec.From.Format(time.DateTime), spec.To.Format(time.DateTime))
+	}
+	_, key, err := archText(spec.Arch)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := s.archColumns(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(cols) == 0 || cols[0].arch != key {
+		if err := s.PrepareArtifacts(ctx, spec); err != nil {
+			return nil, err
+		}
+		if cols, err = s.archColumns(ctx, true); err != nil {
+			return nil, err
+		}
+	}
+	byStream := map[string][]archColumn{}
+	for _, c := range cols {
+		byStream[c.stream] = append(byStream[c.stream], c)
+	}
+	names := spec.Streams
+	if len(names) == 0 {
+		for _, st := range Streams {
+			if _, ok := byStream[st.Name]; ok {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		sc, ok := byStream[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: stream %q is not in architecture %s", ErrEdgeSpec, name, archName(spec.Arch))
+		}
+		es := edgeStream{Name: name}
+		for i, c := range sc {
+			col := edgeCol{I: i, Kind: escapeLiteral(c.kind), Expr: c.expr}
+			for h := range i {
+				if sc[h].kind == c.kind {
+					col.Same = append(col.Same, h)
+				}
+			}
+			es.Cols = append(es.Cols, col)
+			for h := range i {
+				es.Pairs = append(es.Pairs, edgePair{h, i})
+			}
+		}
+		if len(es.Pairs) > 0 {
+			p.streams = append(p.streams, es)
+		}
+	}
+	return p, nil
+}
+
+// frame renders the WHERE condition on time for [lo, hi) clipped to the spec's frame.
+func (p *edgePlan) frame(lo, hi *int64) string {
+	clip := func(a, b *int64, max bool) *int64 {
+		switch {
+		case a == nil:
+			return b
+		case b == nil:
+			return a
+		case (*a > *b) == max:
+			return a
+		}
+		return b
+	}
+	lo, hi = clip(lo, p.lo, true), clip(hi, p.hi, false)
+	var conds []string
+	if lo != nil {
+		conds = append(conds, fmt.Sprintf("time >= %d", *lo))
+	}
+	if hi != nil {
+		conds = append(conds, fmt.Sprintf("time < %d", *hi))
+	}
+	if len(conds) == 0 {
+		return "true"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// Intervals returns the starts, ascending, of the intervals of spec that hold at least
+// one event of its streams inside its frame.
+func (s *Session) Intervals(ctx context.Context, spec EdgeSpec) ([]time.Time, error) {
+	p, err := s.plan(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.streams) == 0 {
+		return nil, nil
+	}
+	q, err := edgeRender("edges_intervals.sql", struct {
+		Width   int64
+		Frame   string
+		Streams []edgeStream
+	}{p.width, p.frame(nil, nil), p.streams})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("engine: intervals: %w", err)
+	}
+	defer rows.Close()
+	var starts []time.Time
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("engine: intervals: %w", err)
+		}
+		starts = append(starts, Origin.Add(time.Duration(k*p.width)*time.Second))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("engine: intervals: %w", err)
+	}
+	return starts, nil
+}
+
+// edgesSQL renders the edge query of the interval starting at start.
+func (p *edgePlan) edgesSQL(start time.Time) (string, error) {
+	off := start.Sub(Origin)
+	if off%time.Second != 0 || int64(off/time.Second)%p.width != 0 {
+		return "", fmt.Errorf("%w: %s is not the start of a %ds interval", ErrEdgeSpec, start.Format(time.DateTime), p.width)
+	}
+	lo := int64(off / time.Second)
+	hi := lo + p.width
+	return edgeRender("edges.sql", struct {
+		Start   string
+		Frame   string
+		Streams []edgeStream
+	}{start.UTC().Format(time.DateTime), p.frame(&lo, &hi), p.streams})
+}
+
+// IntervalEdges returns the edge list of the interval starting at start (which must be
+// an interval boundary of spec) as Arrow batches with columns interval_start
+// TIMESTAMP, a BIGINT, b BIGINT, weight BIGINT: a < b are artifact_dictionary ids and
+// weight is the number of events, all selected streams summed, whose artifact set
+// holds both. Rows come in no particular order. The caller must Release the reader.
+func (s *Session) IntervalEdges(ctx context.Context, spec EdgeSpec, start time.Time) (array.RecordReader, error) {
+	p, err := s.plan(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.streams) == 0 {
+		return nil, fmt.Errorf("%w: no selected stream has two artifact columns", ErrEdgeSpec)
+	}
+	q, err := p.edgesSQL(start)
+	if err != nil {
+		return nil, err
+	}
+	rdr, err := s.QueryArrow(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("engine: edges of %s: %w", start.Format(time.DateTime), err)
+	}
+	return rdr, nil
+}
+
+// ExportEdges writes every interval's edge list of spec under outDir as Parquet, one
+// zstd file per interval at outDir/interval_start=YYYY-MM-DD hh:mm:ss/data_0.parquet,
+// with columns interval_start TIMESTAMP, a VARCHAR, b VARCHAR, weight BIGINT (artifact
+// names, a < b). The directory appears complete or not at all: it is built beside
+// outDir and renamed into place, replacing a previous export. progress, if not nil, is
+// called with the intervals done and their total.
+func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string, progress func(done, total int)) (err error) {
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := checkExportTarget(abs); err != nil {
+		return err
+	}
+	starts, err := s.Intervals(ctx, spec)
+	if err != nil {
+		return err
+	}
+	p, err := s.plan(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, os.RemoveAll(tmp))
+		}
+	}()
+	if progress != nil {
+		progress(0, len(starts))
+	}
+	for i, start := range starts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dir := filepath.Join(tmp, "interval_start="+start.UTC().Format(time.DateTime))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		edges, err := p.edgesSQL(start)
+		if err != nil {
+			return err
+		}
+		q, err := edgeRender("edges_export.sql", struct{ Edges, Path string }{
+			edges, escapeLiteral(filepath.Join(dir, "data_0.parquet"))})
+		if err != nil {
+			return err
+		}
+		if err := s.Exec(ctx, q); err != nil {
+			return fmt.Errorf("engine: export edges of %s: %w", start.Format(time.DateTime), err)
+		}
+		if progress != nil {
+			progress(i+1, len(starts))
+		}
+	}
+	return replaceDir(tmp, abs)
+}
+
+// checkExportTarget refuses an existing outDir holding anything but interval
+// partitions, so a mistyped --out never deletes a user's files.
+func checkExportTarget(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "interval_start=") {
+			return fmt.Errorf("%w: %s holds %s", ErrOutExists, dir, e.Name())
+		}
+	}
+	return nil
+}
+
+// replaceDir renames tmp to dir, moving a previous dir aside first and removing it
+// after: readers see the old export or the new one, never a mix.
+func replaceDir(tmp, dir string) error {
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			err = errors.Join(err, os.Rename(old, dir))
+		}
+		return fmt.Errorf("engine: %w", err)
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// archText returns the SQL of an architecture and a key that changes when it does.
+func archText(arch string) (text, key string, err error) {
+	switch arch {
+	case "", ArchNotebook:
+		text = lsql.Text("arch_notebook.sql")
+	case ArchEntity:
+		text = lsql.Text("arch_entity.sql")
+	default:
+		if !strings.HasSuffix(arch, ".sql") {
+			return "", "", fmt.Errorf("%w: %q is not notebook, entity or a .sql file", ErrArch, arch)
+		}
+		b, err := os.ReadFile(arch)
+		if err != nil {
+			return "", "", fmt.Errorf("%w: %w", ErrArch, err)
+		}
+		text = string(b)
+	}
+	sum := sha256.Sum256([]byte(text))
+	return text, archName(arch) + ":" + hex.EncodeToString(sum[:8]), nil
+}
+
+func archName(arch string) string {
+	if arch == "" {
+		return ArchNotebook
+	}
+	return arch
+}
+
+// ceilSeconds rounds d up to whole seconds: time >= From holds for integer times from
+// the ceiling on.
+func ceilSeconds(d time.Duration) int64 {
+	s := int64(d / time.Second)
+	if d%time.Second > 0 {
+		s++
+	}
+	return s
+}
+
+// edgeRender executes the text/template sql/name with data. Parsing costs microseconds
+// against an interval query's milliseconds, so templates are not cached.
+func edgeRender(name string, data any) (string, error) {
+	t, err := template.New(name).Parse(lsql.Text(name))
+	if err != nil {
+		return "", fmt.Errorf("engine: %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return "", fmt.Errorf("engine: %s: %w", name, err)
+	}
+	return buf.String(), nil
+}
