@@ -1,0 +1,68 @@
+package synth
+
+import (
+	"fmt"
+	"math"
+)
+
+// Config sets the size and randomness of a generated data set.
+type Config struct {
+	// Days is the number of days of telemetry; time runs from 1 to Days*86400-1 seconds.
+	Days int
+	// Scale multiplies the number of events (linearly) and the number of users,
+	// computers and processes (as its square root: an enterprise twice as busy is not
+	// twice as big).
+	Scale float64
+	// Seed fixes every random choice: the same Config gives byte-identical files.
+	Seed uint64
+	// Replay, when set, is a LANL redteam file (time,user@domain,src,dst) whose lines
+	// are replayed as the red team instead of synthetic campaigns. Days then defaults
+	// to cover its last line.
+	Replay string
+}
+
+// DefaultConfig is five days at scale 1: about three million events.
+func DefaultConfig() Config { return Config{Days: 5, Scale: 1, Seed: 1} }
+
+func (c Config) validate() error {
+	switch {
+	case c.Days <= 0:
+		return fmt.Errorf("%w: days must be positive, got %d", ErrConfig, c.Days)
+	case c.Days > 366:
+		return fmt.Errorf("%w: days must be at most 366, got %d", ErrConfig, c.Days)
+	case !(c.Scale > 0) || math.IsInf(c.Scale, 0):
+		return fmt.Errorf("%w: scale must be a positive number, got %g", ErrConfig, c.Scale)
+	case c.Scale > 1e4:
+		return fmt.Errorf("%w: scale must be at most 10000, got %g", ErrConfig, c.Scale)
+	}
+	return nil
+}
+
+// StreamNames are the files Generate writes, as outDir/NAME.txt.gz, in LANL's order.
+var StreamNames = []string{"auth", "proc", "flows", "dns", "redteam"}
+
+// Summary describes what Generate wrote.
+type Summary struct {
+	// Lines and Bytes (compressed) per stream name, "redteam" included.
+	Lines map[string]int64
+	Bytes map[string]int64
+	// Campaigns is the number of red-team campaigns (replayed files count as one
+	// campaign per user and source computer).
+	Campaigns int
+	// Users, Computers and Processes count the background's entities.
+	Users, Computers, Processes int
+	// Seconds is the last second covered (Days*86400-1).
+	Seconds int64
+}
+
+// Events is the number of telemetry events written (redteam excluded: its lines
+// repeat auth events).
+func (s Summary) Events() int64 {
+	var n int64
+	for name, l := range s.Lines {
+		if name != "redteam" {
+			n += l
+		}
+	}
+	return n
+}

@@ -1,0 +1,97 @@
+package synth
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Generate writes outDir/{auth,proc,flows,dns,redteam}.txt.gz in LANL's formats and
+// outDir/truth.json describing the red-team campaigns. The same Config gives
+// byte-identical files. Streams are generated hour by hour and compressed as they
+// go, in parallel, so memory does not grow with the number of events.
+func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
+	if err := cfg.validate(); err != nil {
+		return Summary{}, err
+	}
+	var (
+		res    reserved
+		replay []timed[rtLine]
+	)
+	if cfg.Replay != "" {
+		var err error
+		if replay, err = readReplay(cfg.Replay); err != nil {
+			return Summary{}, err
+		}
+		res = reservedFor(replay)
+		cfg.Days = max(cfg.Days, int(replay[len(replay)-1].t/86400)+1)
+	}
+	w := newWorld(cfg, res)
+	var rt *redTeam
+	if replay != nil {
+		rt = replayCampaigns(w, cfg, replay)
+	} else {
+		rt = planCampaigns(w, cfg)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return Summary{}, fmt.Errorf("synth: %w", err)
+	}
+
+	hours := cfg.Days * hoursPerDay
+	jobs := map[string]func(context.Context, string) (streamResult, error){
+		"auth":    (&streamJob[authEvent]{filler: newAuthGen(w, cfg), injected: rt.auth, format: appendAuth}).bind(hours),
+		"proc":    (&streamJob[procEvent]{filler: newProcGen(w, cfg), injected: rt.proc, format: appendProc}).bind(hours),
+		"flows":   (&streamJob[flowEvent]{filler: newFlowsGen(w, cfg), injected: rt.flows, format: appendFlow}).bind(hours),
+		"dns":     (&streamJob[dnsEvent]{filler: newDNSGen(w, cfg), injected: rt.dns, format: appendDNS}).bind(hours),
+		"redteam": (&streamJob[rtLine]{injected: rt.lines, format: appendRedTeam}).bind(hours),
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sum := Summary{
+		Lines:     map[string]int64{},
+		Bytes:     map[string]int64{},
+		Campaigns: len(rt.campaigns),
+		Users:     len(w.users),
+		Computers: len(w.computers),
+		Processes: len(w.procs),
+		Seconds:   int64(hours)*secondsPerHour - 1,
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for _, name := range StreamNames {
+		job := jobs[name]
+		wg.Go(func() {
+			r, err := job(ctx, filepath.Join(outDir, name+".txt.gz"))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				return
+			}
+			sum.Lines[name], sum.Bytes[name] = r.lines, r.bytes
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return Summary{}, firstErr
+	}
+	truth := Truth{Seed: cfg.Seed, Days: cfg.Days, Scale: cfg.Scale, Replay: cfg.Replay, Campaigns: rt.campaigns}
+	if err := writeTruth(filepath.Join(outDir, "truth.json"), truth); err != nil {
+		return Summary{}, err
+	}
+	return sum, nil
+}
+
+// bind binds a job to the number of hours to generate.
+func (j *streamJob[E]) bind(hours int) func(context.Context, string) (streamResult, error) {
+	return func(ctx context.Context, path string) (streamResult, error) { return j.run(ctx, path, hours) }
+}
