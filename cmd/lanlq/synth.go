@@ -31,6 +31,10 @@ campaigns.`,
 				return errors.New("synth: --out DIR is required")
 			}
 			start := time.Now()
+			if bar := newCountBar(int64(cfg.Days*24), "synth hours"); bar != nil {
+				cfg.Progress = func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }
+				defer bar.Finish()
+			}
 			sum, err := synth.Generate(cmd.Context(), out, cfg)
 			if err != nil {
 				return err

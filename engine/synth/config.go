@@ -19,6 +19,9 @@ type Config struct {
 	// are replayed as the red team instead of synthetic campaigns. Days then defaults
 	// to cover its last line.
 	Replay string
+	// Progress, when set, is called from one goroutine after each generated hour
+	// of the largest stream with the hours done and the total.
+	Progress func(done, total int)
 }
 
 // DefaultConfig is five days at scale 1: about three million events.

@@ -41,7 +41,7 @@ func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
 
 	hours := cfg.Days * hoursPerDay
 	jobs := map[string]func(context.Context, string) (streamResult, error){
-		"auth":    (&streamJob[authEvent]{filler: newAuthGen(w, cfg), injected: rt.auth, format: appendAuth}).bind(hours),
+		"auth":    (&streamJob[authEvent]{filler: newAuthGen(w, cfg), injected: rt.auth, format: appendAuth, progress: cfg.Progress}).bind(hours),
 		"proc":    (&streamJob[procEvent]{filler: newProcGen(w, cfg), injected: rt.proc, format: appendProc}).bind(hours),
 		"flows":   (&streamJob[flowEvent]{filler: newFlowsGen(w, cfg), injected: rt.flows, format: appendFlow}).bind(hours),
 		"dns":     (&streamJob[dnsEvent]{filler: newDNSGen(w, cfg), injected: rt.dns, format: appendDNS}).bind(hours),

@@ -29,7 +29,7 @@ func readReplay(path string) ([]timed[rtLine], error) {
 		}
 		l, err := parseRedTeamLine(text)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s:%d: %v", ErrReplay, path, n, err)
+			return nil, &LineError{File: path, Line: n, Reason: err.Error()}
 		}
 		lines = append(lines, l)
 	}

@@ -26,6 +26,7 @@ type streamJob[E any] struct {
 	filler   hourFiller[E] // nil for a stream made only of injected events
 	injected []timed[E]
 	format   func(b []byte, t int64, e *E) []byte
+	progress func(done, total int) // nil for none
 }
 
 // streamResult is what writing one stream produced.
@@ -139,6 +140,9 @@ func (j *streamJob[E]) produce(ctx context.Context, hours int, chunks chan<- []b
 			}
 		}
 		lines += int64(len(cur))
+		if j.progress != nil {
+			j.progress(h+1, hours)
+		}
 	}
 	// Events after the last hour (late LogOffs, Ends) fall outside the data set.
 	if len(buf) > 0 {

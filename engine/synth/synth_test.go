@@ -364,9 +364,10 @@ func TestConfigErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("12,U1@DOM1,C1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Generate(context.Background(), t.TempDir(), Config{Days: 1, Scale: 0.01, Replay: bad}); !errors.Is(err, ErrReplay) ||
-		!strings.Contains(err.Error(), ":1:") {
-		t.Errorf("bad replay file: error %v, want ErrReplay at line 1", err)
+	_, err := Generate(context.Background(), t.TempDir(), Config{Days: 1, Scale: 0.01, Replay: bad})
+	var le *LineError
+	if !errors.Is(err, ErrReplay) || !errors.As(err, &le) || le.Line != 1 || le.File != bad {
+		t.Errorf("bad replay file: error %v, want a LineError at line 1", err)
 	}
 }
 
