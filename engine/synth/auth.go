@@ -127,6 +127,19 @@ func (g *authGen) machineUnit(h int, out []timed[authEvent]) []timed[authEvent] 
 	}
 }
 
+// destination is where a user's network logon goes: a habitual server, now and
+// then (more often for admins) somewhere new.
+func (g *authGen) destination(u *user) int32 {
+	p := 0.01
+	if u.admin {
+		p = 0.06
+	}
+	if g.r.Float64() < p {
+		return g.w.explore(g.r, u)
+	}
+	return habit(g.r, u)
+}
+
 func (g *authGen) humanUnit(h int, out []timed[authEvent]) []timed[authEvent] {
 	w, r := g.w, g.r
 	t := randomSecond(r, h)
@@ -142,10 +155,10 @@ func (g *authGen) humanUnit(h int, out []timed[authEvent]) []timed[authEvent] {
 		if r.Float64() < 0.12 {
 			at = atNegotiate
 		}
-		e := authEvent{p, p, u.home, habit(r, u), at, ltNetwork, dirLogOn, resSuccess}
+		e := authEvent{p, p, u.home, g.destination(u), at, ltNetwork, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.012, r, networkSessionLength(r))
 	case x < 0.41: // NTLM to a habitual server: legacy shares and apps
-		e := authEvent{p, p, u.home, habit(r, u), atNTLM, ltNetwork, dirLogOn, resSuccess}
+		e := authEvent{p, p, u.home, g.destination(u), atNTLM, ltNetwork, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.04, r, networkSessionLength(r))
 	case x < 0.48:
 		e := authEvent{p, p, u.home, u.dc, atKerberos, ltUnknown, dirTGT, resSuccess}

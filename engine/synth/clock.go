@@ -80,7 +80,7 @@ var (
 	authRate  = streamRate{share: 0.64, machineShare: 0.45}
 	procRate  = streamRate{share: 0.26, machineShare: 0.50}
 	flowsRate = streamRate{share: 0.08, machineShare: 0.35}
-	dnsRate   = streamRate{share: 0.02, machineShare: 0.45}
+	dnsRate   = streamRate{share: 0.02, machineShare: 0.6}
 )
 
 // hourBudget draws the line budget of global hour h: its expectation averaged over a

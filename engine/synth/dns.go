@@ -21,7 +21,7 @@ func (g *dnsGen) fill(h int, out []timed[dnsEvent]) []timed[dnsEvent] {
 	for range b.machine {
 		src := w.computers[w.dnsSrc.pick(r)]
 		dst := w.dnsTargs[w.dnsDst.pick(r)]
-		if r.Float64() < 0.15 {
+		if r.Float64() < 0.1 {
 			dst = w.workstations[r.IntN(len(w.workstations))]
 		}
 		out = append(out, timed[dnsEvent]{randomSecond(r, h), dnsEvent{src, dst}})
@@ -30,7 +30,7 @@ func (g *dnsGen) fill(h int, out []timed[dnsEvent]) []timed[dnsEvent] {
 	for range b.human {
 		u := g.active.draw(r)
 		dst := w.dnsTargs[w.dnsDst.pick(r)]
-		if r.Float64() < 0.3 {
+		if r.Float64() < 0.2 {
 			dst = habit(r, u)
 		}
 		out = append(out, timed[dnsEvent]{randomSecond(r, h), dnsEvent{u.home, dst}})

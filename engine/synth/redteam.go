@@ -119,6 +119,7 @@ func planCampaigns(w *world, cfg Config) *redTeam {
 		if len(targets) == 0 {
 			continue // a world too small to hold a target: no campaign
 		}
+		w.avoid[u.id] = append(w.avoid[u.id], targets...)
 
 		day := int64(i * cfg.Days / n)
 		hour := int64(8 + r.IntN(11))

@@ -15,6 +15,13 @@ var (
 	dcIDs  = []int32{529, 612, 2106}
 )
 
+// The most resolved names in an hour of LANL DNS (day 9, 3,450 lookups) and their
+// counts: lookups of synthetic hubs and DCs follow them.
+var (
+	dnsTopIDs    = []int32{706, 1685, 1707, 5030, 457, 529, 586, 2109, 612, 467, 528, 1065, 625}
+	dnsTopCounts = []float64{534, 423, 371, 287, 205, 159, 145, 128, 121, 119, 115, 104, 103}
+)
+
 // user is a person with an account U<id>@DOM1, a home workstation and habits.
 type user struct {
 	id   int32
@@ -54,6 +61,10 @@ type world struct {
 
 	procs    []int32 // process ids by popularity rank
 	procRank sampler // Zipf over ranks
+
+	// avoid lists, per user id, the computers the background never sends that user
+	// to: its red-team targets, which must be new to it. Filled before generation.
+	avoid map[int32][]int32
 }
 
 // reserved names entities that must exist in the world (a replayed red team's users
@@ -86,6 +97,10 @@ func newWorld(cfg Config, res reserved) *world {
 		infra:  map[int32]bool{},
 		owner:  map[int32]int{},
 		siteDC: map[int32]int32{},
+		avoid:  map[int32][]int32{},
+	}
+	for id, cs := range res.avoid {
+		w.avoid[id] = slices.Clone(cs)
 	}
 	taken := map[int32]bool{}
 	for _, id := range w.hubs {
@@ -137,26 +152,21 @@ func newWorld(cfg Config, res reserved) *world {
 	w.machine = newSampler(mw)
 	w.hubPick = newSampler(zipfWeights(len(w.hubs), 0.9))
 
-	// DNS: a few heavy resolvers, answers mostly about a few servers.
-	sw := make([]float64, len(w.computers))
-	for i := range sw {
-		sw[i] = lognormal(r, 0, 1.4)
-		if i >= len(w.workstations) {
-			sw[i] *= 3
+	// DNS: a few heavy resolvers (Zipf over computers in random order), answers
+	// mostly about a few servers.
+	sw := zipfWeights(len(w.computers), 1.0)
+	r.Shuffle(len(sw), func(i, j int) { sw[i], sw[j] = sw[j], sw[i] })
+	w.dnsSrc = newSampler(sw)
+	var dw []float64
+	for i, c := range dnsTopIDs {
+		if w.infra[c] {
+			w.dnsTargs = append(w.dnsTargs, c)
+			dw = append(dw, dnsTopCounts[i])
 		}
 	}
-	w.dnsSrc = newSampler(sw)
-	w.dnsTargs = slices.Concat(w.hubs, w.dcs, w.servers)
-	dw := make([]float64, len(w.dnsTargs))
-	for i := range dw {
-		switch {
-		case i < len(w.hubs):
-			dw[i] = 60 / math.Pow(float64(i+1), 1.1)
-		case i < len(w.hubs)+len(w.dcs):
-			dw[i] = 8
-		default:
-			dw[i] = 2 / math.Sqrt(float64(i-len(w.hubs)-len(w.dcs)+1))
-		}
+	for i, c := range w.servers {
+		w.dnsTargs = append(w.dnsTargs, c)
+		dw = append(dw, 60/math.Sqrt(float64(i+1)))
 	}
 	w.dnsDst = newSampler(dw)
 
@@ -236,6 +246,24 @@ func homesAvoiding(r *rand.Rand, users, homes []int32, avoid map[int32][]int32) 
 // habitual reports whether user u logs on to computer c in the background.
 func (w *world) habitual(u *user, c int32) bool {
 	return c == u.home || c == u.dc || slices.Contains(u.servers, c)
+}
+
+// explore returns a computer outside u's habits for the occasional visit to a new
+// server or a colleague's workstation, so that novelty alone does not give the red
+// team away. It returns u's first habitual server if it finds none it may visit.
+func (w *world) explore(r *rand.Rand, u *user) int32 {
+	for range 8 {
+		var c int32
+		if r.Float64() < 0.6 {
+			c = w.servers[r.IntN(len(w.servers))]
+		} else {
+			c = w.workstations[r.IntN(len(w.workstations))]
+		}
+		if !w.habitual(u, c) && !slices.Contains(w.avoid[u.id], c) {
+			return c
+		}
+	}
+	return u.servers[0]
 }
 
 // process returns the process a computer runs for a popularity draw: the head of
