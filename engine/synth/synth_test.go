@@ -378,3 +378,50 @@ func TestGenerateCancelled(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
+
+// TestFlowsAndDNS checks the network streams' shape: every protocol, the
+// well-known server ports, port-to-port flows with N-ports on both sides,
+// heavy-tailed byte counts, and DNS answers concentrated on a few servers.
+func TestFlowsAndDNS(t *testing.T) {
+	dir, _ := smallDataset(t)
+	flows := readStream(t, dir, "flows")
+	seen := map[string]bool{}
+	var bytesPerFlow []int64
+	for _, f := range flows {
+		seen["proto "+f[6]] = true
+		for _, p := range []string{f[3], f[5]} {
+			if !strings.HasPrefix(p, "N") {
+				seen["port "+p] = true
+			}
+		}
+		if strings.HasPrefix(f[3], "N") && strings.HasPrefix(f[5], "N") {
+			seen["N to N"] = true
+		}
+		n, _ := strconv.ParseInt(f[8], 10, 64)
+		bytesPerFlow = append(bytesPerFlow, n)
+	}
+	for _, w := range []string{"proto 1", "proto 6", "proto 17", "N to N",
+		"port 80", "port 443", "port 445", "port 389", "port 53", "port 88", "port 135", "port 139"} {
+		if !seen[w] {
+			t.Errorf("flows have no %s", w)
+		}
+	}
+	slices.Sort(bytesPerFlow)
+	median, p999 := bytesPerFlow[len(bytesPerFlow)/2], bytesPerFlow[len(bytesPerFlow)*999/1000]
+	if p999 < 50*median {
+		t.Errorf("flow bytes not heavy tailed: median %d, 99.9th percentile %d", median, p999)
+	}
+
+	dns := readStream(t, dir, "dns")
+	answers := map[string]int{}
+	for _, f := range dns {
+		answers[f[2]]++
+	}
+	top := 0
+	for _, c := range []string{"C706", "C1685", "C1707", "C5030", "C457"} {
+		top += answers[c]
+	}
+	if share := float64(top) / float64(len(dns)); share < 0.3 {
+		t.Errorf("LANL's five most resolved names take %.2f of dns, want a large share", share)
+	}
+}
