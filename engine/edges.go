@@ -72,6 +72,12 @@ type edgeCol struct {
 
 type edgePair struct{ I, J int }
 
+// groupPair is a column pair (I, J) of Stream's tuple inside a kind-pair group.
+type groupPair struct {
+	Stream string
+	I, J   int
+}
+
 type edgeStream struct {
 	Name  string
 	Cols  []edgeCol
@@ -83,6 +89,9 @@ type edgePlan struct {
 	width   int64 // seconds
 	lo, hi  *int64
 	streams []edgeStream // selected streams with at least one pair of columns
+	// groups are the column pairs of all selected streams, grouped by their unordered
+	// pair of kinds: groups never share an edge (an id has one kind).
+	groups [][]groupPair
 }
 
 // PrepareArtifacts runs the spec's architecture and builds the artifact dictionary, the
@@ -137,6 +146,14 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 	}
 	if err := s.Exec(ctx, q); err != nil {
 		return fmt.Errorf("engine: artifact dictionary (%s): %w", archName(spec.Arch), err)
+	}
+	// edges.sql packs a pair of ids into one BIGINT.
+	var n int64
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM artifact_dictionary").Scan(&n); err != nil {
+		return fmt.Errorf("engine: artifact dictionary: %w", err)
+	}
+	if n >= 1<<31 {
+		return fmt.Errorf("%w: %s: %d artifacts, more than 2^31", ErrArch, archName(spec.Arch), n)
 	}
 	return nil
 }
@@ -233,6 +250,7 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 		}
 	}
 	seen := map[string]bool{}
+	group := map[string]int{}
 	for _, name := range names {
 		if seen[name] {
 			continue
@@ -257,6 +275,20 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 		}
 		if len(es.Pairs) > 0 {
 			p.streams = append(p.streams, es)
+		}
+		for _, pr := range es.Pairs {
+			k1, k2 := sc[pr.I].kind, sc[pr.J].kind
+			if k1 > k2 {
+				k1, k2 = k2, k1
+			}
+			key := k1 + "\x00" + k2
+			g, ok := group[key]
+			if !ok {
+				g = len(p.groups)
+				group[key] = g
+				p.groups = append(p.groups, nil)
+			}
+			p.groups[g] = append(p.groups[g], groupPair{name, pr.I, pr.J})
 		}
 	}
 	return p, nil
@@ -338,7 +370,8 @@ func (p *edgePlan) edgesSQL(start time.Time) (string, error) {
 		Start   string
 		Frame   string
 		Streams []edgeStream
-	}{start.UTC().Format(time.DateTime), p.frame(&lo, &hi), p.streams})
+		Groups  [][]groupPair
+	}{start.UTC().Format(time.DateTime), p.frame(&lo, &hi), p.streams, p.groups})
 }
 
 // IntervalEdges returns the edge list of the interval starting at start (which must be

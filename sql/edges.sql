@@ -6,17 +6,21 @@
 --           kind, same value) is nulled after its first occurrence, so every event is a
 --           SET of artifacts;
 --   pairs:  the k(k-1)/2 column pairs of each tuple, weighted by n.
--- Then all streams' pairs are summed per unordered pair; NULL ends (no artifact) and
--- self pairs drop out through x <> y.
+-- Column pairs (of any stream) are grouped by their unordered pair of kinds: an id has
+-- one kind, so two groups never share an edge and each group is summed on its own.
+-- Many small aggregations beat one over all pairs (measured about 1.6x less CPU on
+-- LANL-rate auth: the hash tables stay small). The pair is packed into one BIGINT key,
+-- min << 32 | max (ids are below 2^31), which groups faster than two columns. NULL
+-- ends (no artifact) and self pairs drop out through c_i <> c_j.
 WITH
-{{- range .Streams}}
+{{- range $i, $s := .Streams}}{{if $i}},{{end}}
 lanlq_{{.Name}}_events AS (
     SELECT {{range .Cols}}CAST({{.Expr}} AS VARCHAR) AS v{{.I}}, {{end}}count(*) AS n
     FROM {{.Name}}
     WHERE {{$.Frame}}
     GROUP BY ALL
 ),
-lanlq_{{.Name}}_ids AS (
+lanlq_{{.Name}}_ids AS MATERIALIZED (
     SELECT
     {{- range .Cols}}
         {{if .Same}}CASE WHEN d{{.I}}.id IN ({{range $k, $h := .Same}}{{if $k}}, {{end}}d{{$h}}.id{{end}}) THEN NULL ELSE d{{.I}}.id END{{else}}d{{.I}}.id{{end}} AS c{{.I}},
@@ -26,23 +30,18 @@ lanlq_{{.Name}}_ids AS (
     {{- range .Cols}}
     LEFT JOIN artifact_dictionary AS d{{.I}} ON d{{.I}}.kind = '{{.Kind}}' AND d{{.I}}.value = e.v{{.I}}
     {{- end}}
-),
-lanlq_{{.Name}}_pairs AS (
-    SELECT unnest([{{range $k, $p := .Pairs}}{{if $k}}, {{end}}c{{$p.I}}{{end}}]) AS x,
-           unnest([{{range $k, $p := .Pairs}}{{if $k}}, {{end}}c{{$p.J}}{{end}}]) AS y,
-           n
-    FROM lanlq_{{.Name}}_ids
-),
-{{- end}}
-lanlq_pairs AS (
-{{- range $i, $s := .Streams}}
-    {{if $i}}UNION ALL {{end}}SELECT x, y, n FROM lanlq_{{$s.Name}}_pairs
-{{- end}}
 )
-SELECT CAST('{{.Start}}' AS TIMESTAMP) AS interval_start, a, b, weight
+{{- end}}
+SELECT CAST('{{.Start}}' AS TIMESTAMP) AS interval_start, key >> 32 AS a, key & 4294967295 AS b, weight
 FROM (
-    SELECT least(x, y) AS a, greatest(x, y) AS b, CAST(sum(n) AS BIGINT) AS weight
-    FROM lanlq_pairs
-    WHERE x <> y
-    GROUP BY least(x, y), greatest(x, y)
+{{- range $g, $grp := .Groups}}
+    {{if $g}}UNION ALL {{end}}SELECT key, CAST(sum(n) AS BIGINT) AS weight
+    FROM (
+    {{- range $k, $p := $grp}}
+        {{if $k}}UNION ALL {{end}}SELECT CASE WHEN c{{$p.I}} < c{{$p.J}} THEN (c{{$p.I}} << 32) | c{{$p.J}} ELSE (c{{$p.J}} << 32) | c{{$p.I}} END AS key, n
+        FROM lanlq_{{$p.Stream}}_ids WHERE c{{$p.I}} <> c{{$p.J}}
+    {{- end}}
+    )
+    GROUP BY key
+{{- end}}
 )
