@@ -601,3 +601,35 @@ func TestEdgesExport(t *testing.T) {
 		t.Fatalf("export over a foreign directory: %v, want ErrOutExists", err)
 	}
 }
+
+// TestEdgesIngestEndToEnd runs raw LANL files through Ingest and Open and checks both
+// architectures and the export against the brute force.
+func TestEdgesIngestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	data := genFixture(6, 2000)
+	raw, dir := t.TempDir(), t.TempDir()
+	for _, st := range allStreams {
+		var b strings.Builder
+		for _, ev := range data[st] {
+			fmt.Fprintf(&b, "%d,%s\n", ev.time, strings.Join(ev.fields, ","))
+		}
+		if err := os.WriteFile(filepath.Join(raw, st+".txt"), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: dir}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, arch := range []string{ArchNotebook, ArchEntity} {
+		t.Run(arch, func(t *testing.T) {
+			spec := EdgeSpec{Arch: arch, Interval: 20 * time.Minute}
+			want := bruteEdges(arch, data, allStreams, 1200, 0, 1<<40)
+			compareEdges(t, sqlEdges(t, s, spec), want)
+		})
+	}
+}
