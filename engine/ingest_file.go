@@ -44,7 +44,7 @@ type segBatch struct {
 
 // ingestFile loads file number fi of a stream, segment by segment, into work and
 // returns the folders of all its segments (old and new), in order.
-func ingestFile(ctx context.Context, sess *Session, s Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
+func ingestFile(ctx context.Context, writers []*Session, s Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
 	done, err := existingSegments(work, fi)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func ingestFile(ctx context.Context, sess *Session, s Stream, fi int, f inputFil
 			}
 			continue
 		}
-		dir, err := writeSegment(ctx, sess, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
+		dir, err := writeSegment(ctx, writers, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
 		if err != nil {
 			return nil, errors.Join(err, firstErr(parseErr, readErr))
 		}
@@ -298,6 +298,37 @@ func (r *runReader) Next() bool {
 	return true
 }
 
+// runJob is one run's batches, to be written to file.
+type runJob struct {
+	file    string
+	batches []arrow.RecordBatch
+}
+
+func (j runJob) release() {
+	for _, b := range j.batches {
+		b.Release()
+	}
+}
+
+// copy writes the run through connection w and returns the rows DuckDB wrote.
+func (j runJob) copy(ctx context.Context, w *Session, schema *arrow.Schema, s Stream, view string) (int64, error) {
+	defer j.release()
+	rdr, err := array.NewRecordReader(schema, j.batches)
+	if err != nil {
+		return 0, err
+	}
+	defer rdr.Release()
+	release, err := w.RegisterArrow(rdr, view)
+	if err != nil {
+		return 0, fmt.Errorf("register run: %w", err)
+	}
+	defer release()
+	var n int64
+	q := render(copyTmpl, map[string]any{"View": view, "Columns": s.Columns, "File": escapeLiteral(j.file)})
+	err = w.QueryRow(ctx, q).Scan(&n)
+	return n, err
+}
+
 // partitionDir is the hive folder name of the interval starting at second start, in
 // the form DuckDB's PARTITION_BY writes and hive readers (DuckDB, pyarrow) decode:
 // interval_start=2015-01-01%2000%3A00%3A00.
@@ -311,7 +342,7 @@ var origin = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
 // renames it to work/<name>: the rename is the commit point of the segment.
-func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputFile, first *segBatch,
+func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f inputFile, first *segBatch,
 	pull func() (*segBatch, bool), unread func(*segBatch), work string, opts IngestOptions) (string, error) {
 	name := segmentName(fi, first.seg)
 	final := filepath.Join(work, name)
@@ -327,9 +358,32 @@ func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputF
 			src.cur.Release()
 		}
 	}()
+	// Runs are cut here, in order, and written by one goroutine per DuckDB
+	// connection: an interval's COPY is single-threaded when it fits one row group,
+	// so two at once keep both cores busy.
 	schema := arrowSchema(s)
-	view := "lanlq_ingest_run"
-	var written int64
+	jobs := make(chan runJob, 1)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		written  int64
+		firstErr error
+	)
+	for wi, w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				n, err := job.copy(ctx, w, schema, s, fmt.Sprintf("lanlq_ingest_run%d", wi))
+				mu.Lock()
+				written += n
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("engine: write %s segment %s: %w", s.Name, name, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
 	for {
 		iv, ok := src.nextRun()
 		if !ok {
@@ -342,25 +396,31 @@ func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputF
 		}
 		dir := filepath.Join(tmp, partitionDir(iv*width))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
+			close(jobs)
+			wg.Wait()
 			return "", err
 		}
+		job := runJob{file: filepath.Join(dir, fmt.Sprintf("%s-%d.parquet", name, k))}
 		rdr := &runReader{schema: schema, src: src, iv: iv, prev: -1 << 63}
 		rdr.refs.Store(1)
-		release, err := sess.RegisterArrow(rdr, view)
-		if err != nil {
-			return "", fmt.Errorf("engine: register segment: %w", err)
+		for rdr.Next() {
+			b := rdr.RecordBatch()
+			b.Retain()
+			job.batches = append(job.batches, b)
 		}
-		q := render(copyTmpl, map[string]any{"View": view, "Columns": s.Columns,
-			"File": escapeLiteral(filepath.Join(dir, fmt.Sprintf("%s-%d.parquet", name, k)))})
-		var n int64
-		err = sess.QueryRow(ctx, q).Scan(&n)
-		release()
-		if err != nil {
-			return "", fmt.Errorf("engine: write %s segment %s: %w", s.Name, name, err)
+		select {
+		case jobs <- job:
+		case <-ctx.Done():
+			job.release()
 		}
-		for rdr.Next() { // DuckDB stops reading only on error; account for every row
-		}
-		written += n
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return "", firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
 	}
 	if written != src.stats.Rows {
 		return "", fmt.Errorf("engine: %s segment %s: DuckDB wrote %d rows, %d were read", s.Name, name, written, src.stats.Rows)
@@ -368,12 +428,12 @@ func writeSegment(ctx context.Context, sess *Session, s Stream, fi int, f inputF
 	for iv := range src.unsorted {
 		// Rare (LANL files are time-ordered): merge the interval's files of this
 		// segment into one file sorted by time.
-		if err := resortPartition(ctx, sess, s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
+		if err := resortPartition(ctx, writers[0], s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
 			return "", err
 		}
 	}
 	if len(src.rejects) > 0 {
-		if err := writeRejects(ctx, sess, s, f, src.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
+		if err := writeRejects(ctx, writers[0], s, f, src.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
 			return "", err
 		}
 	}

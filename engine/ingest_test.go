@@ -242,7 +242,7 @@ func TestIngestBadLines(t *testing.T) {
 		reason string
 	}{
 		{"field count", "40,1,C1,N1,C2,445,6,3", "expected 9 fields, got 8"},
-		{"too many fields", "40,1,C1,N1,C2,445,6,3,4,5", "expected 9 fields, got more"},
+		{"too many fields", "40,1,C1,N1,C2,445,6,3,4,5", "expected 9 fields, got 10"},
 		{"time not integer", "4x0,1,C1,N1,C2,445,6,3,4", "time: not a non-negative integer"},
 		{"count not integer", "40,1,C1,N1,C2,445,6,3,many", "num_bytes: not an integer"},
 		{"empty line", "", "empty line"},

@@ -40,6 +40,7 @@ type Session struct {
 	arrow     *duckdb.Arrow
 	dataDir   string
 	closed    bool
+	forked    bool // shares its parent's database: Close closes only the connection
 }
 
 // NewSession opens an in-memory DuckDB with the given options and no views.
@@ -116,6 +117,27 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
 	return s, nil
 }
 
+// Fork opens another connection to the same database, so that two statements can
+// run at once (one per goroutine). Views and tables are shared; SET VARIABLE and
+// temporary objects are not. Close the fork before its parent.
+func (s *Session) Fork(ctx context.Context) (*Session, error) {
+	f := &Session{connector: s.connector, db: s.db, dataDir: s.dataDir, forked: true}
+	var err error
+	f.conn, err = s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: connect: %w", err)
+	}
+	err = f.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		f.arrow = a
+		return err
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: arrow interface: %w", err), f.conn.Close())
+	}
+	return f, nil
+}
+
 // DataDir returns the absolute data directory of the session ("" for NewSession).
 func (s *Session) DataDir() string { return s.dataDir }
 
@@ -158,6 +180,9 @@ func (s *Session) Close() error {
 	var errs []error
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())
+	}
+	if s.forked {
+		return errors.Join(errs...)
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
