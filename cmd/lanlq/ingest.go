@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -50,7 +50,7 @@ in the rejects view.`,
 			if err != nil {
 				return err
 			}
-			printIngestReport(rep)
+			printIngestReport(cmd.OutOrStdout(), rep)
 			return nil
 		},
 	}
@@ -66,20 +66,20 @@ in the rejects view.`,
 	rootCmd.AddCommand(cmd)
 }
 
-func printIngestReport(rep *engine.IngestReport) {
+func printIngestReport(w io.Writer, rep *engine.IngestReport) {
 	if rep.Unchanged() {
-		fmt.Println("nothing to do: every stream's input is unchanged since the last ingest")
+		fmt.Fprintln(w, "nothing to do: every stream's input is unchanged since the last ingest")
 	}
 	for _, s := range rep.Streams {
 		state := "ingested"
 		if s.Unchanged {
 			state = "unchanged"
 		}
-		fmt.Printf("%-8s %-9s lines read %d = rows %d + rejects %d; %d partitions, %s\n",
+		fmt.Fprintf(w, "%-8s %-9s lines read %d = rows %d + rejects %d; %d partitions, %s\n",
 			s.Stream, state, s.LinesRead, s.Rows, s.Rejects, s.Partitions, humanBytes(s.Bytes))
 	}
 	if !rep.Unchanged() {
-		fmt.Fprintf(os.Stdout, "done in %s\n", rep.Elapsed.Round(10*time.Millisecond))
+		fmt.Fprintf(w, "done in %s\n", rep.Elapsed.Round(10*time.Millisecond))
 	}
 }
 

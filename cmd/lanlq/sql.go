@@ -28,17 +28,18 @@ statement's result is printed; with neither, an interactive prompt starts.`,
 				return err
 			}
 			defer sess.Close()
+			out := cmd.OutOrStdout()
 			switch {
 			case command != "":
-				return sess.RunSQL(cmd.Context(), os.Stdout, command, format)
+				return sess.RunSQL(cmd.Context(), out, command, format)
 			case len(args) == 1:
 				b, err := os.ReadFile(args[0])
 				if err != nil {
 					return err
 				}
-				return sess.RunSQL(cmd.Context(), os.Stdout, string(b), format)
+				return sess.RunSQL(cmd.Context(), out, string(b), format)
 			default:
-				return sess.Prompt(cmd.Context(), os.Stdin, os.Stdout, os.Stderr, format)
+				return sess.Prompt(cmd.Context(), cmd.InOrStdin(), out, cmd.ErrOrStderr(), format)
 			}
 		},
 	}
