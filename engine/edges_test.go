@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -16,6 +19,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/lanlq/lanlq/engine/synth"
 )
 
 // fixtureEvent is one LANL line: its time and its fields after time, as text.
@@ -630,6 +635,83 @@ func TestEdgesIngestEndToEnd(t *testing.T) {
 			spec := EdgeSpec{Arch: arch, Interval: 20 * time.Minute}
 			want := bruteEdges(arch, data, allStreams, 1200, 0, 1<<40)
 			compareEdges(t, sqlEdges(t, s, spec), want)
+		})
+	}
+}
+
+// readLANL reads a (gzipped) LANL file into events.
+func readLANL(t testing.TB, path string) []fixtureEvent {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	var evs []fixtureEvent
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), ",")
+		tm, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		evs = append(evs, fixtureEvent{tm, f[1:]})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// TestEdgesExactSynth checks both architectures on engine/synth data (LANL-shaped
+// background plus red-team campaigns) through Ingest, over a frame of a few hours at
+// 30-minute intervals.
+func TestEdgesExactSynth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synth + ingest")
+	}
+	ctx := context.Background()
+	raw, dir := t.TempDir(), t.TempDir()
+	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: 0.3, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	data := map[string][]fixtureEvent{}
+	for _, st := range allStreams {
+		data[st] = readLANL(t, filepath.Join(raw, st+".txt.gz"))
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: dir}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const from, to = 8 * 3600, 12*3600 + 600
+	for _, arch := range []string{ArchNotebook, ArchEntity} {
+		t.Run(arch, func(t *testing.T) {
+			spec := EdgeSpec{Arch: arch, Interval: 30 * time.Minute,
+				From: Origin.Add(from * time.Second), To: Origin.Add(to * time.Second)}
+			want := bruteEdges(arch, data, allStreams, 1800, from, to)
+			compareEdges(t, sqlEdges(t, s, spec), want)
+			n := 0
+			for _, st := range allStreams {
+				for _, ev := range data[st] {
+					if ev.time >= from && ev.time < to {
+						n++
+					}
+				}
+			}
+			t.Logf("%d events, %d edges", n, len(want))
 		})
 	}
 }
