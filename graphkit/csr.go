@@ -2,6 +2,8 @@ package graphkit
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -74,10 +76,27 @@ func FromEdges(edges []Edge) (*Graph, error) {
 }
 
 // Builder accumulates edges and produces a Graph. The zero value is ready to use; after
-// Build it is empty again and its buffers are reused.
+// Build it is empty again and its buffers are reused. Graphs returned by Build own their
+// slices: the builder never writes to them again.
+//
+// Build runs in time linear in the number of edges, with sequential memory access: artifact
+// ids are mapped to local indices with a rank bitmap when they are dense (the common case,
+// ids from an artifact dictionary) or an LSD radix sort when they are not; then both
+// directions of every edge, packed as (row, column) keys, are radix sorted, which groups
+// rows, orders neighbours and brings duplicate pairs together in one go.
 type Builder struct {
 	src, dst []int64
 	w        []float64
+
+	// Work buffers, reused between builds.
+	lu, lv []int32    // local endpoint indices, parallel to src and dst
+	rank   []rankWord // dense id → local index: presence bitmap with running popcount
+	keys   []uint64   // radix sort keys and their ping-pong buffer
+	keys2  []uint64   //
+	pos    []uint32   // sparse id mapping: endpoint positions
+	pos2   []uint32   //
+	wts    []float64  // adjacency weights, parallel to keys
+	wts2   []float64  //
 }
 
 // Add records the undirected edge {a,b} with weight w.
@@ -88,9 +107,6 @@ func (b *Builder) Add(a, c int64, w float64) error {
 	if !(w > 0) {
 		return fmt.Errorf("%w: edge (%d,%d) has weight %v, want > 0", ErrInvalidEdge, a, c, w)
 	}
-	if a > c {
-		a, c = c, a
-	}
 	b.src = append(b.src, a)
 	b.dst = append(b.dst, c)
 	b.w = append(b.w, w)
@@ -100,89 +116,248 @@ func (b *Builder) Add(a, c int64, w float64) error {
 // Len returns the number of edges added since the last Build.
 func (b *Builder) Len() int { return len(b.src) }
 
+// reset empties the builder, keeping its buffers.
+func (b *Builder) reset() { b.src, b.dst, b.w = b.src[:0], b.dst[:0], b.w[:0] }
+
 // Build returns the graph of the edges added so far and resets the builder.
 func (b *Builder) Build() (*Graph, error) {
-	defer func() { b.src, b.dst, b.w = b.src[:0], b.dst[:0], b.w[:0] }()
+	defer b.reset()
 	n := len(b.src)
-	// Local ids: the sorted distinct artifact ids.
-	ids := make([]int64, 0, 2*n)
-	ids = append(ids, b.src...)
-	ids = append(ids, b.dst...)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	ids = slices.Clip(ids)
-	local := func(id int64) int32 {
-		i, _ := slices.BinarySearch(ids, id)
-		return int32(i)
+	if 2*n > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, n, math.MaxInt32/2)
 	}
-	// Count both directions per row, then fill, then sort and merge duplicates per row.
-	counts := make([]int, len(ids)+1)
-	lu := make([]int32, n)
-	lv := make([]int32, n)
-	for i := range n {
-		lu[i], lv[i] = local(b.src[i]), local(b.dst[i])
-		counts[lu[i]+1]++
-		counts[lv[i]+1]++
+	ids := b.mapIDs()
+	nv := len(ids)
+	offsets := make([]int, nv+1)
+	if n == 0 {
+		return &Graph{IDs: ids, Offsets: offsets, Nbrs: []int32{}, Weights: []float64{}}, nil
 	}
-	for v := 1; v < len(counts); v++ {
-		counts[v] += counts[v-1]
+
+	// Both directions of edge i, as row<<shift | column keys, side by side so that the
+	// duplicates of a pair are summed in the same order in both rows (bit-identical
+	// symmetric weights).
+	shift := uint(bits.Len(uint(nv - 1)))
+	b.keys, b.wts = grow(b.keys, 2*n), grow(b.wts, 2*n)
+	b.keys2, b.wts2 = grow(b.keys2, 2*n), grow(b.wts2, 2*n)
+	keys, wts := b.keys, b.wts
+	for i, u := range b.lu[:n] {
+		v := b.lv[i]
+		keys[2*i] = uint64(u)<<shift | uint64(v)
+		keys[2*i+1] = uint64(v)<<shift | uint64(u)
+		wts[2*i], wts[2*i+1] = b.w[i], b.w[i]
 	}
+	keys, wts = radixSort(keys, wts, b.keys2, b.wts2, 2*int(shift))
+
+	// One sequential pass fills the rows, merging duplicates; the storage is sized for no
+	// duplicates (edge lists from SQL are aggregated) and cut to size otherwise.
+	mask := uint64(1)<<shift - 1
 	nbrs := make([]int32, 2*n)
-	wts := make([]float64, 2*n)
-	next := slices.Clone(counts[:len(ids)])
-	for i := range n {
-		u, v := lu[i], lv[i]
-		nbrs[next[u]], wts[next[u]] = v, b.w[i]
-		next[u]++
-		nbrs[next[v]], wts[next[v]] = u, b.w[i]
-		next[v]++
-	}
-	offsets := make([]int, len(ids)+1)
-	out := 0
-	for v := range ids {
-		lo, hi := counts[v], counts[v+1]
-		row := rowSorter{nbrs[lo:hi], wts[lo:hi]}
-		row.sort()
-		offsets[v] = out
-		for k := lo; k < hi; k++ {
-			if out > offsets[v] && nbrs[out-1] == nbrs[k] {
-				wts[out-1] += wts[k]
-				continue
-			}
-			nbrs[out], wts[out] = nbrs[k], wts[k]
-			out++
+	weights := make([]float64, 2*n)
+	out := -1
+	prev := ^uint64(0) // not a key: keys have at most 62 bits
+	for k, key := range keys {
+		if key == prev {
+			weights[out] += wts[k]
+			continue
 		}
+		prev = key
+		out++
+		offsets[key>>shift+1]++
+		nbrs[out] = int32(key & mask)
+		weights[out] = wts[k]
 	}
-	offsets[len(ids)] = out
-	return &Graph{IDs: ids, Offsets: offsets, Nbrs: slices.Clip(nbrs[:out]), Weights: slices.Clip(wts[:out])}, nil
+	out++
+	for v := 1; v <= nv; v++ {
+		offsets[v] += offsets[v-1]
+	}
+	if out < 2*n {
+		nbrs, weights = slices.Clone(nbrs[:out]), slices.Clone(weights[:out])
+	}
+	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
 }
 
-type rowSorter struct {
-	n []int32
-	w []float64
-}
+// radixSort sorts keys, whose set bits all lie below keyBits, with their values by a
+// stable LSD radix sort using tmp and tmpVals as scratch (all four the same length). It
+// returns the sorted slices, which are either the inputs or the scratch buffers. Digits
+// are at most 11 bits so the bucket pointers stay in cache, and a digit on which all keys
+// agree costs no pass.
+// maxDigitBits bounds a radix digit so that the bucket cursors stay in cache.
+const maxDigitBits = 11
 
-func (r rowSorter) sort() {
-	// Rows are short on average; insertion sort for small rows, index sort otherwise.
-	if len(r.n) <= 32 {
-		for i := 1; i < len(r.n); i++ {
-			for j := i; j > 0 && r.n[j] < r.n[j-1]; j-- {
-				r.n[j], r.n[j-1] = r.n[j-1], r.n[j]
-				r.w[j], r.w[j-1] = r.w[j-1], r.w[j]
+func radixSort[V any](keys []uint64, vals []V, tmp []uint64, tmpVals []V, keyBits int) ([]uint64, []V) {
+	if len(keys) < 2 || keyBits <= 0 {
+		return keys, vals
+	}
+	passes := (keyBits + maxDigitBits - 1) / maxDigitBits
+	digit := uint((keyBits + passes - 1) / passes)
+	buckets := 1 << digit
+	mask := uint64(buckets - 1)
+	hist := make([]int, passes*buckets)
+	switch passes {
+	case 1:
+		for _, k := range keys {
+			hist[k&mask]++
+		}
+	case 2:
+		h0, h1 := hist[:buckets], hist[buckets:2*buckets]
+		for _, k := range keys {
+			h0[k&mask]++
+			h1[k>>digit&mask]++
+		}
+	case 3:
+		h0, h1, h2 := hist[:buckets], hist[buckets:2*buckets], hist[2*buckets:3*buckets]
+		for _, k := range keys {
+			h0[k&mask]++
+			h1[k>>digit&mask]++
+			h2[k>>(2*digit)&mask]++
+		}
+	case 4:
+		h0, h1, h2, h3 := hist[:buckets], hist[buckets:2*buckets], hist[2*buckets:3*buckets], hist[3*buckets:4*buckets]
+		for _, k := range keys {
+			h0[k&mask]++
+			h1[k>>digit&mask]++
+			h2[k>>(2*digit)&mask]++
+			h3[k>>(3*digit)&mask]++
+		}
+	default:
+		for _, k := range keys {
+			for p := range passes {
+				hist[p*buckets+int(k>>(uint(p)*digit)&mask)]++
 			}
 		}
-		return
 	}
-	idx := make([]int, len(r.n))
-	for i := range idx {
-		idx[i] = i
+	for p := range passes {
+		h := hist[p*buckets : (p+1)*buckets]
+		shift := uint(p) * digit
+		if h[keys[0]>>shift&mask] == len(keys) {
+			continue
+		}
+		sum := 0
+		for i, c := range h {
+			h[i], sum = sum, sum+c
+		}
+		for i, k := range keys {
+			d := k >> shift & mask
+			j := h[d]
+			tmp[j], tmpVals[j] = k, vals[i]
+			h[d] = j + 1
+		}
+		keys, tmp = tmp, keys
+		vals, tmpVals = tmpVals, vals
 	}
-	slices.SortFunc(idx, func(a, b int) int { return int(r.n[a]) - int(r.n[b]) })
-	n2 := make([]int32, len(r.n))
-	w2 := make([]float64, len(r.w))
-	for i, j := range idx {
-		n2[i], w2[i] = r.n[j], r.w[j]
+	return keys, vals
+}
+
+// rankWord is 64 ids of the dense id range: which are present, and how many present ids
+// precede the word. Keeping both in one struct makes a lookup one cache line.
+type rankWord struct {
+	bits uint64
+	rank uint64
+}
+
+// mapIDs fills b.lu and b.lv with the local indices of b.src and b.dst and returns the
+// sorted distinct ids (a new slice, owned by the caller).
+func (b *Builder) mapIDs() []int64 {
+	n := len(b.src)
+	b.lu = grow(b.lu, n)
+	b.lv = grow(b.lv, n)
+	if n == 0 {
+		return []int64{}
 	}
-	copy(r.n, n2)
-	copy(r.w, w2)
+	lo, hi := b.src[0], b.src[0]
+	for _, s := range [2][]int64{b.src, b.dst} {
+		for _, x := range s {
+			lo = min(lo, x)
+			hi = max(hi, x)
+		}
+	}
+	span := uint64(hi) - uint64(lo) // the id range minus one; no overflow in uint64
+	// The bitmap costs 16 bytes per 64 ids of range; use it while that stays within a
+	// small multiple of the edge list's own size.
+	if span/64 < uint64(4*n)+1<<14 {
+		return b.mapDense(lo, int(span/64)+1)
+	}
+	return b.mapSparse(lo)
+}
+
+func (b *Builder) mapDense(lo int64, words int) []int64 {
+	b.rank = grow(b.rank, words)
+	rk := b.rank
+	clear(rk)
+	for _, s := range [2][]int64{b.src, b.dst} {
+		for _, x := range s {
+			off := uint64(x) - uint64(lo)
+			rk[off>>6].bits |= 1 << (off & 63)
+		}
+	}
+	total := uint64(0)
+	for i := range rk {
+		rk[i].rank = total
+		total += uint64(bits.OnesCount64(rk[i].bits))
+	}
+	ids := make([]int64, 0, total)
+	for i, wd := range rk {
+		for x := wd.bits; x != 0; x &= x - 1 {
+			ids = append(ids, lo+int64(i*64+bits.TrailingZeros64(x)))
+		}
+	}
+	local := func(x int64) int32 {
+		off := uint64(x) - uint64(lo)
+		wd := rk[off>>6]
+		return int32(wd.rank + uint64(bits.OnesCount64(wd.bits&(1<<(off&63)-1))))
+	}
+	lu, lv := b.lu, b.lv
+	for i, x := range b.src {
+		lu[i] = local(x)
+	}
+	for i, x := range b.dst {
+		lv[i] = local(x)
+	}
+	return ids
+}
+
+// mapSparse sorts all endpoints with their positions by radix sort, then numbers the
+// distinct ids in order.
+func (b *Builder) mapSparse(lo int64) []int64 {
+	n := len(b.src)
+	m := 2 * n
+	b.keys, b.pos = grow(b.keys, m), grow(b.pos, m)
+	b.keys2, b.pos2 = grow(b.keys2, m), grow(b.pos2, m)
+	keys, pos := b.keys, b.pos
+	hi := uint64(0)
+	for i, x := range b.src {
+		k := uint64(x) - uint64(lo)
+		keys[i], pos[i] = k, uint32(i)
+		hi = max(hi, k)
+	}
+	for i, x := range b.dst {
+		k := uint64(x) - uint64(lo)
+		keys[n+i], pos[n+i] = k, uint32(n+i)
+		hi = max(hi, k)
+	}
+	keys, pos = radixSort(keys, pos, b.keys2, b.pos2, bits.Len64(hi))
+	ids := make([]int64, 0, m/2+1)
+	local := int32(-1)
+	lu, lv := b.lu, b.lv
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1] {
+			local++
+			ids = append(ids, int64(k+uint64(lo)))
+		}
+		if p := int(pos[i]); p < n {
+			lu[p] = local
+		} else {
+			lv[p-n] = local
+		}
+	}
+	return slices.Clip(ids)
+}
+
+// grow returns s resliced to length n, reallocating only when its capacity is too small.
+// The contents are unspecified.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
 }

@@ -1,0 +1,10 @@
+package arrowio
+
+import "errors"
+
+var (
+	// ErrSchema reports record batches whose schema does not match what a helper needs.
+	ErrSchema = errors.New("arrowio: schema mismatch")
+	// ErrLength reports Go slices of different lengths given as the columns of one batch.
+	ErrLength = errors.New("arrowio: column lengths differ")
+)
