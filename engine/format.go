@@ -28,6 +28,18 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	// DATE values arrive as time.Time: print them as dates.
+	isDate := make([]bool, len(cols))
+	if types, err := rows.ColumnTypes(); err == nil {
+		for i, ct := range types {
+			isDate[i] = ct.DatabaseTypeName() == "DATE"
+		}
+	}
+	asDate := func(i int) {
+		if t, ok := vals[i].(time.Time); ok && isDate[i] {
+			vals[i] = t.UTC().Format("2006-01-02")
+		}
+	}
 	var n int64
 	switch format {
 	case "csv":
@@ -40,8 +52,9 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 			if err := rows.Scan(ptrs...); err != nil {
 				return n, err
 			}
-			for i, v := range vals {
-				rec[i] = formatValue(v, "")
+			for i := range vals {
+				asDate(i)
+				rec[i] = formatValue(vals[i], "")
 			}
 			if err := cw.Write(rec); err != nil {
 				return n, err
@@ -72,6 +85,7 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 				k, _ := json.Marshal(c)
 				b.Write(k)
 				b.WriteString(": ")
+				asDate(i)
 				b.Write(jsonValue(vals[i]))
 			}
 			b.WriteString("}")
@@ -90,8 +104,9 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 				return n, err
 			}
 			rec := make([]string, len(cols))
-			for i, v := range vals {
-				rec[i] = formatValue(v, "NULL")
+			for i := range vals {
+				asDate(i)
+				rec[i] = formatValue(vals[i], "NULL")
 			}
 			table = append(table, rec)
 			n++
