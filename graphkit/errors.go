@@ -14,3 +14,16 @@ var (
 	// ErrMultipleIntervals reports more than one interval where one was expected.
 	ErrMultipleIntervals = errors.New("graphkit: more than one interval")
 )
+
+// Sentinels of the role-dynamics numerics (ReFeX, NMF/RolX, dynamics).
+var (
+	// ErrInvalidConfig reports a configuration value out of its range.
+	ErrInvalidConfig = errors.New("graphkit: invalid configuration")
+	// ErrNoTrainingData reports a training window without any data to learn from.
+	ErrNoTrainingData = errors.New("graphkit: no training data")
+	// ErrEmptyGraph reports a graph without vertices where features are needed.
+	ErrEmptyGraph = errors.New("graphkit: empty graph")
+	// ErrNegative reports a negative or non-finite entry in a matrix that must be
+	// non-negative (the input of NMF).
+	ErrNegative = errors.New("graphkit: negative or non-finite matrix entry")
+)
