@@ -138,7 +138,8 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 			data.Streams = append(data.Streams, edgeStream{Name: c.stream})
 			n++
 		}
-		data.Streams[n-1].Cols = append(data.Streams[n-1].Cols, edgeCol{Kind: escapeLiteral(c.kind), Expr: c.expr})
+		cols := &data.Streams[n-1].Cols
+		*cols = append(*cols, edgeCol{I: len(*cols), Kind: escapeLiteral(c.kind), Expr: c.expr})
 	}
 	q, err := edgeRender("artifacts.sql", data)
 	if err != nil {
