@@ -2,6 +2,7 @@ package graphkit
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -128,5 +129,106 @@ func TestTrackerMisuse(t *testing.T) {
 	}
 	if _, err := NewTracker(DynamicsConfig{HalfLife: -1}); err == nil {
 		t.Error("negative half-life: no error")
+	}
+}
+
+// TestRoleDynamicsPipeline runs the whole method on a synthetic sequence: a stable
+// random graph in which, at interval 4, one peripheral artifact starts talking to many
+// others (a scan). Features and the role basis are learned on intervals 0–2; that
+// artifact must then have the highest δ of interval 4, and ranking interval 4's
+// artifacts by δ must find it first, for several seeds of the role basis.
+func TestRoleDynamicsPipeline(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	const n = 120
+	var base []Edge
+	for a := range n {
+		for b := a + 1; b < n; b++ {
+			p := 0.02
+			if a < 6 {
+				p = 0.4 // servers
+			}
+			if rng.Float64() < p {
+				base = append(base, Edge{int64(a), int64(b), 1})
+			}
+		}
+	}
+	const scanner = int64(n - 1)
+	graphs := make([]*Graph, 6)
+	for ti := range graphs {
+		var edges []Edge
+		for _, e := range base {
+			if rng.Float64() < 0.95 { // a little churn
+				edges = append(edges, Edge{e.A, e.B, float64(1 + rng.IntN(3))})
+			}
+		}
+		edges = append(edges, Edge{scanner, 0, 1}) // the scanner is a client of server 0
+		if ti == 4 {
+			for k := range 40 {
+				edges = append(edges, Edge{scanner, int64(10 + 2*k), 1})
+			}
+		}
+		graphs[ti] = mustGraph(t, edges)
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		roleDynamicsRun(t, graphs, scanner, seed)
+	}
+}
+
+func roleDynamicsRun(t *testing.T, graphs []*Graph, scanner int64, seed uint64) {
+	fs, err := LearnFeatures(graphs[:3], RefexConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var train mat.Dense
+	var rows []float64
+	for _, g := range graphs[:3] {
+		var x mat.Dense
+		if err := fs.Compute(g, &x); err != nil {
+			t.Fatal(err)
+		}
+		fs.Normalize(&x)
+		rows = append(rows, x.RawMatrix().Data...)
+	}
+	train.ReuseAs(len(rows)/fs.NumFeatures(), fs.NumFeatures())
+	copy(train.RawMatrix().Data, rows)
+	model, err := FitRoles(&train, RolesConfig{Roles: 4, NMF: NMFConfig{MaxIter: 400}}, rand.NewPCG(seed, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := NewTracker(DynamicsConfig{})
+	var x, G mat.Dense
+	for ti, g := range graphs {
+		x.Reset()
+		G.Reset()
+		if err := fs.Compute(g, &x); err != nil {
+			t.Fatal(err)
+		}
+		fs.Normalize(&x)
+		if err := ProjectRoles(&G, &x, model.Basis, NMFConfig{}); err != nil {
+			t.Fatal(err)
+		}
+		scores := tr.Update(ti, g.IDs, &G)
+		if ti != 4 {
+			continue
+		}
+		var vals []float64
+		var labels []bool
+		top := scores[0]
+		for _, s := range scores {
+			if s.New {
+				continue
+			}
+			if s.Score > top.Score {
+				top = s
+			}
+			vals = append(vals, s.Score)
+			labels = append(labels, s.ID == scanner)
+		}
+		if top.ID != scanner {
+			t.Errorf("seed %d: top artifact of interval 4 is %d (δ %.3f), want the scanner %d", seed, top.ID, top.Score, scanner)
+		}
+		m := RankMetrics(vals, labels, []int{1})
+		t.Logf("seed %d: interval 4: scanner δ %.3f (before %.2f after %.2f), AUC %.3f, P@1 %.2f, Δ %.3f",
+			seed, top.Score, top.Before, top.After, m.AUC, m.AtK[0].Precision, Delta(scores))
 	}
 }

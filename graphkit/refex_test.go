@@ -482,3 +482,25 @@ func ExampleLearnFeatures() {
 	fmt.Println(r, c == fs.NumFeatures())
 	// Output: 5 true
 }
+
+// TestRefexWorkersIdentical checks, on a graph large enough for several vertex chunks,
+// that the features are bit-for-bit the same whatever the number of workers (and, under
+// -race, that the parallel passes do not race).
+func TestRefexWorkersIdentical(t *testing.T) {
+	g := heavyTailedGraph(t, 4000, 30000, 2)
+	var ref mat.Dense
+	for i, workers := range []int{1, 2, 5} {
+		fs := unprunedFeatureSet(2, workers)
+		var x mat.Dense
+		if err := fs.Compute(g, &x); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			ref.CloneFrom(&x)
+			continue
+		}
+		if !mat.Equal(&x, &ref) {
+			t.Errorf("features with %d workers differ from 1 worker", workers)
+		}
+	}
+}
