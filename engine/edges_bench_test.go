@@ -13,6 +13,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/lanlq/lanlq/graphkit"
 )
 
 // Events per hour of the benchmark data: LANL cyber1's own rates (1.05 B auth, 426 M
@@ -92,9 +94,9 @@ func benchData(b *testing.B, hours int) (dataDir string, rawBytes map[string]int
 	return data, rawBytes
 }
 
-// BenchmarkEdges measures events/s from the stream views to per-interval edge lists
-// consumed as Arrow (rows counted), one IntervalEdges query per interval, the way the
-// experiment runner feeds graphkit. The dictionary is built before the timer
+// BenchmarkEdges measures events/s from the stream views to per-interval edge lists,
+// one IntervalEdges query per interval, consumed as Arrow (rows counted: arrow/…) or
+// built into graphkit CSR graphs (csr/…), the way the experiment runner feeds graphkit. The dictionary is built before the timer
 // (BenchmarkArtifactDictionary measures it).
 //
 //	go test -tags duckdb_arrow -run '^$' -bench 'Edges|Dictionary' -benchtime 1x ./engine/
@@ -104,64 +106,79 @@ func benchData(b *testing.B, hours int) (dataDir string, rawBytes map[string]int
 func BenchmarkEdges(b *testing.B) {
 	hours := benchHours()
 	data, rawBytes := benchData(b, hours)
-	for _, arch := range []string{ArchNotebook, ArchEntity} {
-		for _, streams := range [][]string{{"auth"}, allStreams} {
-			name := fmt.Sprintf("%s/%s", arch, "auth")
-			if len(streams) > 1 {
-				name = fmt.Sprintf("%s/%s", arch, "all")
+	for _, sink := range []string{"arrow", "csr"} {
+		for _, arch := range []string{ArchNotebook, ArchEntity} {
+			for _, streams := range [][]string{{"auth"}, allStreams} {
+				which := "auth"
+				if len(streams) > 1 {
+					which = "all"
+				}
+				b.Run(fmt.Sprintf("%s/%s/%s", sink, arch, which), func(b *testing.B) {
+					benchEdges(b, data, rawBytes, hours, sink, EdgeSpec{Arch: arch, Streams: streams})
+				})
 			}
-			b.Run(name, func(b *testing.B) {
-				ctx := context.Background()
-				s, err := Open(ctx, data, Options{Threads: benchThreads()})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
-				spec := EdgeSpec{Arch: arch, Streams: streams}
-				if err := s.PrepareArtifacts(ctx, spec); err != nil {
-					b.Fatal(err)
-				}
-				var events, bytes int64
-				for _, st := range streams {
-					var n int64
-					if err := s.QueryRow(ctx, "SELECT count(*) FROM "+st).Scan(&n); err != nil {
-						b.Fatal(err)
-					}
-					events += n
-					bytes += rawBytes[st]
-				}
-				b.SetBytes(bytes) // as LANL text
-				b.ReportAllocs()
-				b.ResetTimer()
-				var edges int64
-				cpu := processCPU()
-				for b.Loop() {
-					edges = 0
-					starts, err := s.Intervals(ctx, spec)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, start := range starts {
-						rdr, err := s.IntervalEdges(ctx, spec, start)
-						if err != nil {
-							b.Fatal(err)
-						}
-						for rdr.Next() {
-							edges += rdr.RecordBatch().NumRows()
-						}
-						if err := rdr.Err(); err != nil {
-							b.Fatal(err)
-						}
-						rdr.Release()
-					}
-				}
-				sec := b.Elapsed().Seconds() / float64(b.N)
-				b.ReportMetric(float64(events)/sec, "events/s")
-				b.ReportMetric(float64(events)*float64(b.N)/(processCPU()-cpu).Seconds(), "events/cpu-s")
-				b.ReportMetric(float64(edges)/float64(hours), "edges/interval")
-			})
 		}
 	}
+}
+
+// benchEdges runs every interval of spec through IntervalEdges into sink: "arrow"
+// counts the rows, "csr" builds graphkit's CSR graph of each interval.
+func benchEdges(b *testing.B, data string, rawBytes map[string]int64, hours int, sink string, spec EdgeSpec) {
+	ctx := context.Background()
+	s, err := Open(ctx, data, Options{Threads: benchThreads()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.PrepareArtifacts(ctx, spec); err != nil {
+		b.Fatal(err)
+	}
+	var events, bytes int64
+	for _, st := range spec.Streams {
+		var n int64
+		if err := s.QueryRow(ctx, "SELECT count(*) FROM "+st).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		events += n
+		bytes += rawBytes[st]
+	}
+	b.SetBytes(bytes) // as LANL text
+	b.ReportAllocs()
+	b.ResetTimer()
+	var edges int64
+	cpu := processCPU()
+	for b.Loop() {
+		edges = 0
+		starts, err := s.Intervals(ctx, spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, start := range starts {
+			rdr, err := s.IntervalEdges(ctx, spec, start)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if sink == "csr" {
+				err = graphkit.ReadGraphs(rdr, func(_ time.Time, g *graphkit.Graph) error {
+					edges += int64(g.NumEdges())
+					return nil
+				})
+			} else {
+				for rdr.Next() {
+					edges += rdr.RecordBatch().NumRows()
+				}
+				err = rdr.Err()
+			}
+			rdr.Release()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(events)/sec, "events/s")
+	b.ReportMetric(float64(events)*float64(b.N)/(processCPU()-cpu).Seconds(), "events/cpu-s")
+	b.ReportMetric(float64(edges)/float64(hours), "edges/interval")
 }
 
 // BenchmarkArtifactDictionary measures building the dictionary over all streams.
