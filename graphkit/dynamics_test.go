@@ -179,19 +179,11 @@ func roleDynamicsRun(t *testing.T, graphs []*Graph, scanner int64, seed uint64) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	var train mat.Dense
-	var rows []float64
-	for _, g := range graphs[:3] {
-		var x mat.Dense
-		if err := fs.Compute(g, &x); err != nil {
-			t.Fatal(err)
-		}
-		fs.Normalize(&x)
-		rows = append(rows, x.RawMatrix().Data...)
+	train, err := fs.ComputeNormalized(graphs[:3])
+	if err != nil {
+		t.Fatal(err)
 	}
-	train.ReuseAs(len(rows)/fs.NumFeatures(), fs.NumFeatures())
-	copy(train.RawMatrix().Data, rows)
-	model, err := FitRoles(&train, RolesConfig{Roles: 4, NMF: NMFConfig{MaxIter: 400}}, rand.NewPCG(seed, 1))
+	model, err := FitRoles(train, RolesConfig{Roles: 4, NMF: NMFConfig{MaxIter: 400}}, rand.NewPCG(seed, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

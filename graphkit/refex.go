@@ -132,7 +132,9 @@ func (fs *FeatureSet) Scales() []float64 { return fs.scale }
 // Compute fills dst with the feature set evaluated on g: row v holds the features of
 // local vertex v (global id g.IDs[v]). dst must be empty or NumVertices×NumFeatures;
 // an empty dst is resized with ReuseAs, so a dst that was Reset reuses its storage.
-// It returns ErrEmptyGraph for a graph without vertices.
+// It returns ErrEmptyGraph for a graph without vertices. It runs on the number of
+// workers of the RefexConfig the set was learned with, and its result does not depend
+// on that number.
 func (fs *FeatureSet) Compute(g *Graph, dst *mat.Dense) error {
 	n := g.NumVertices()
 	if n == 0 {
@@ -205,6 +207,36 @@ func (fs *FeatureSet) Normalize(x *mat.Dense) {
 			row[j] = math.Log1p(max(v, 0)) / fs.scale[j]
 		}
 	}
+}
+
+// ComputeNormalized returns the normalised features (Compute, then Normalize) of every
+// graph, stacked in order: the rows of graphs[0]'s vertices, then graphs[1]'s, and so
+// on. It is the training matrix of FitRoles. Empty graphs contribute no rows; it returns
+// ErrNoTrainingData when no graph has a vertex.
+func (fs *FeatureSet) ComputeNormalized(graphs []*Graph) (*mat.Dense, error) {
+	rows := 0
+	for _, g := range graphs {
+		rows += g.NumVertices()
+	}
+	if rows == 0 {
+		return nil, fmt.Errorf("%w: no vertices in %d graphs", ErrNoTrainingData, len(graphs))
+	}
+	f := fs.NumFeatures()
+	out := mat.NewDense(rows, f, nil)
+	at := 0
+	for _, g := range graphs {
+		n := g.NumVertices()
+		if n == 0 {
+			continue
+		}
+		view := out.Slice(at, at+n, 0, f).(*mat.Dense)
+		if err := fs.Compute(g, view); err != nil {
+			return nil, err
+		}
+		fs.Normalize(view)
+		at += n
+	}
+	return out, nil
 }
 
 // LearnFeatures learns a ReFeX feature set on a training window of graphs.

@@ -504,3 +504,39 @@ func TestRefexWorkersIdentical(t *testing.T) {
 		}
 	}
 }
+
+func TestComputeNormalized(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var graphs []*Graph
+	for range 3 {
+		edges, _ := randomGraph(rng, 40, 0.1)
+		graphs = append(graphs, mustGraph(t, edges))
+	}
+	fs, err := LearnFeatures(graphs, RefexConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := fs.ComputeNormalized(graphs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := 0
+	for _, g := range graphs {
+		var x mat.Dense
+		if err := fs.Compute(g, &x); err != nil {
+			t.Fatal(err)
+		}
+		fs.Normalize(&x)
+		n := g.NumVertices()
+		if !mat.Equal(stack.Slice(at, at+n, 0, fs.NumFeatures()), &x) {
+			t.Errorf("rows %d..%d differ from the graph's own normalised features", at, at+n)
+		}
+		at += n
+	}
+	if r, _ := stack.Dims(); r != at {
+		t.Errorf("%d rows, want %d", r, at)
+	}
+	if _, err := fs.ComputeNormalized(nil); err == nil {
+		t.Error("no graphs: no error")
+	}
+}

@@ -15,7 +15,7 @@ const (
 	DefaultMinRoles = 2
 	DefaultMaxRoles = 8
 	DefaultMDLBits  = 8
-	DefaultMaxRows  = 20000
+	DefaultMaxRows  = 10000
 )
 
 // RolesConfig configures FitRoles. Zero fields take the defaults.
