@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -82,6 +83,10 @@ type edgeStream struct {
 	Name  string
 	Cols  []edgeCol
 	Pairs []edgePair
+	// Source is the relation edges.sql reads the stream's events from: its view, or
+	// (for one interval of an ingested data directory) edges_source.sql over the
+	// partitions that overlap the interval, aliased as the view.
+	Source string
 }
 
 // edgePlan is a spec resolved against the prepared architecture.
@@ -92,6 +97,10 @@ type edgePlan struct {
 	// groups are the column pairs of all selected streams, grouped by their unordered
 	// pair of kinds: groups never share an edge (an id has one kind).
 	groups [][]groupPair
+	// dataDir and partWidth (seconds) locate the ingest partitions of an Open
+	// session; partWidth is 0 when events must be read through the views.
+	dataDir   string
+	partWidth int64
 }
 
 // PrepareArtifacts runs the spec's architecture and builds the artifact dictionary, the
@@ -222,6 +231,11 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 	if p.lo != nil && p.hi != nil && *p.hi <= *p.lo {
 		return nil, fmt.Errorf("%w: empty time frame [%s, %s)", ErrEdgeSpec, spec.From.Format(time.DateTime), spec.To.Format(time.DateTime))
 	}
+	if s.dataDir != "" {
+		if m, err := readManifest(s.dataDir); err == nil && m.IntervalSeconds > 0 {
+			p.dataDir, p.partWidth = s.dataDir, m.IntervalSeconds
+		}
+	}
 	_, key, err := archText(spec.Arch)
 	if err != nil {
 		return nil, err
@@ -261,7 +275,7 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: stream %q is not in architecture %s", ErrEdgeSpec, name, archName(spec.Arch))
 		}
-		es := edgeStream{Name: name}
+		es := edgeStream{Name: name, Source: name}
 		for i, c := range sc {
 			col := edgeCol{I: i, Kind: escapeLiteral(c.kind), Expr: c.expr}
 			for h := range i {
@@ -295,20 +309,20 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 	return p, nil
 }
 
+// clip intersects [lo, hi) (nil: open) with the spec's frame.
+func (p *edgePlan) clip(lo, hi *int64) (*int64, *int64) {
+	if lo == nil || (p.lo != nil && *p.lo > *lo) {
+		lo = p.lo
+	}
+	if hi == nil || (p.hi != nil && *p.hi < *hi) {
+		hi = p.hi
+	}
+	return lo, hi
+}
+
 // frame renders the WHERE condition on time for [lo, hi) clipped to the spec's frame.
 func (p *edgePlan) frame(lo, hi *int64) string {
-	clip := func(a, b *int64, max bool) *int64 {
-		switch {
-		case a == nil:
-			return b
-		case b == nil:
-			return a
-		case (*a > *b) == max:
-			return a
-		}
-		return b
-	}
-	lo, hi = clip(lo, p.lo, true), clip(hi, p.hi, false)
+	lo, hi = p.clip(lo, hi)
 	var conds []string
 	if lo != nil {
 		conds = append(conds, fmt.Sprintf("time >= %d", *lo))
@@ -320,6 +334,51 @@ func (p *edgePlan) frame(lo, hi *int64) string {
 		return "true"
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// sources returns the streams with Source set to read only the ingest partitions
+// that overlap [lo, hi) (clipped to the frame), when the session reads an ingested
+// data directory; otherwise the streams as they are.
+func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
+	if p.partWidth == 0 {
+		return p.streams, nil
+	}
+	l, h := p.clip(&lo, &hi)
+	if *h <= *l {
+		return p.streams, nil
+	}
+	out := slices.Clone(p.streams)
+	for i := range out {
+		st, _ := StreamByName(out[i].Name)
+		var files []string
+		for k := floorDiv(*l, p.partWidth); k*p.partWidth < *h; k++ {
+			dir := filepath.Join(p.dataDir, st.Name, partitionDir(k*p.partWidth))
+			if _, err := os.Stat(dir); err == nil {
+				files = append(files, "'"+escapeLiteral(filepath.Join(dir, "*.parquet"))+"'")
+			}
+		}
+		if len(files) == 0 {
+			out[i].Source = fmt.Sprintf("(SELECT * FROM %s WHERE false) AS %s", st.Name, st.Name)
+			continue
+		}
+		src, err := edgeRender("edges_source.sql", struct {
+			Files   string
+			Columns []Column
+		}{strings.Join(files, ", "), st.Columns})
+		if err != nil {
+			return nil, err
+		}
+		out[i].Source = strings.TrimSpace(src) + " AS " + st.Name
+	}
+	return out, nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // Intervals returns the starts, ascending, of the intervals of spec that hold at least
@@ -367,12 +426,16 @@ func (p *edgePlan) edgesSQL(start time.Time) (string, error) {
 	}
 	lo := int64(off / time.Second)
 	hi := lo + p.width
+	streams, err := p.sources(lo, hi)
+	if err != nil {
+		return "", err
+	}
 	return edgeRender("edges.sql", struct {
 		Start   string
 		Frame   string
 		Streams []edgeStream
 		Groups  [][]groupPair
-	}{start.UTC().Format(time.DateTime), p.frame(&lo, &hi), p.streams, p.groups})
+	}{start.UTC().Format(time.DateTime), p.frame(&lo, &hi), streams, p.groups})
 }
 
 // IntervalEdges returns the edge list of the interval starting at start (which must be

@@ -630,12 +630,94 @@ func TestEdgesIngestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, arch := range []string{ArchNotebook, ArchEntity} {
-		t.Run(arch, func(t *testing.T) {
-			spec := EdgeSpec{Arch: arch, Interval: 20 * time.Minute}
-			want := bruteEdges(arch, data, allStreams, 1200, 0, 1<<40)
+	// Interval queries read only the partitions overlapping the interval: widths
+	// inside one 1 h partition, across several, unaligned frames.
+	cases := []struct {
+		arch     string
+		width    int64
+		from, to int64
+	}{
+		{ArchNotebook, 1200, 0, 1 << 40},
+		{ArchEntity, 1200, 0, 1 << 40},
+		{ArchNotebook, 7200, 1500, 9000},
+		{ArchEntity, 5400, 3599, 3*3600 + 1},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%ds/%d-%d", c.arch, c.width, c.from, c.to), func(t *testing.T) {
+			spec := EdgeSpec{Arch: c.arch, Interval: time.Duration(c.width) * time.Second,
+				From: Origin.Add(time.Duration(c.from) * time.Second)}
+			if c.to < 1<<40 {
+				spec.To = Origin.Add(time.Duration(c.to) * time.Second)
+			}
+			want := bruteEdges(c.arch, data, allStreams, c.width, c.from, c.to)
 			compareEdges(t, sqlEdges(t, s, spec), want)
 		})
+	}
+}
+
+// TestEdgesSourceMatchesView checks that edges_source.sql, which reads an interval's
+// partitions directly, gives exactly the rows and schema of the stream's view.
+func TestEdgesSourceMatchesView(t *testing.T) {
+	ctx := context.Background()
+	data := genFixture(8, 1500)
+	raw, dir := t.TempDir(), t.TempDir()
+	for _, st := range allStreams {
+		var b strings.Builder
+		for _, ev := range data[st] {
+			fmt.Fprintf(&b, "%d,%s\n", ev.time, strings.Join(ev.fields, ","))
+		}
+		if err := os.WriteFile(filepath.Join(raw, st+".txt"), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: dir, Interval: 30 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.plan(ctx, EdgeSpec{Interval: 45 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.partWidth != 1800 {
+		t.Fatalf("partition width %d, want 1800 from the manifest", p.partWidth)
+	}
+	for _, lo := range []int64{0, 2700, 5400, 3 * 2700} {
+		streams, err := p.sources(lo, lo+2700)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range streams {
+			src, _ := strings.CutSuffix(st.Source, " AS "+st.Name)
+			if !strings.Contains(src, "read_parquet") {
+				t.Fatalf("%s: source %s does not read the partitions", st.Name, src)
+			}
+			view := fmt.Sprintf("SELECT * FROM %s WHERE time >= %d AND time < %d", st.Name, lo, lo+2700)
+			direct := fmt.Sprintf("SELECT * FROM %s WHERE time >= %d AND time < %d", src, lo, lo+2700)
+			var diff, n int64
+			q := fmt.Sprintf("SELECT (SELECT count(*) FROM (%s EXCEPT ALL %s)) + (SELECT count(*) FROM (%s EXCEPT ALL %s)), (SELECT count(*) FROM (%s))",
+				view, direct, direct, view, view)
+			if err := s.QueryRow(ctx, q).Scan(&diff, &n); err != nil {
+				t.Fatal(err)
+			}
+			if diff != 0 || n == 0 {
+				t.Fatalf("%s [%d, %d): %d rows differ of %d", st.Name, lo, lo+2700, diff, n)
+			}
+			var vs, ds string
+			schema := "SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE %s)"
+			if err := s.QueryRow(ctx, fmt.Sprintf(schema, view)).Scan(&vs); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.QueryRow(ctx, fmt.Sprintf(schema, direct)).Scan(&ds); err != nil {
+				t.Fatal(err)
+			}
+			if vs != ds {
+				t.Fatalf("%s: schema %s, view has %s", st.Name, ds, vs)
+			}
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ WITH
 {{- range $i, $s := .Streams}}{{if $i}},{{end}}
 lanlq_{{.Name}}_events AS (
     SELECT {{range .Cols}}CAST({{.Expr}} AS VARCHAR) AS v{{.I}}, {{end}}count(*) AS n
-    FROM {{.Name}}
+    FROM {{.Source}}
     WHERE {{$.Frame}}
     GROUP BY ALL
 ),
