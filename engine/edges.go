@@ -368,9 +368,21 @@ func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i].Source = strings.TrimSpace(src) + " AS " + st.Name
+		out[i].Source = stripComments(src) + " AS " + st.Name
 	}
 	return out, nil
+}
+
+// stripComments drops the whole-line comments of a rendered fragment that is
+// inlined several times into one query.
+func stripComments(sql string) string {
+	var b strings.Builder
+	for line := range strings.Lines(sql) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func floorDiv(a, b int64) int64 {
