@@ -235,16 +235,23 @@ func (src *segmentSource) nextRun() (int64, bool) {
 	return t / src.interval, true
 }
 
+// maxRunRows caps the rows of one run (one Parquet file), so that memory stays
+// bounded whatever the interval width: an interval with more rows is written as
+// several files, in order.
+var maxRunRows int64 = 1 << 20 // a variable so tests can make it small
+
 // runReader is the array.RecordReader of one run: rows of interval iv until a row of
-// another interval or the end of the segment.
+// another interval, the end of the segment, or maxRunRows rows (capped).
 type runReader struct {
 	refs   atomic.Int64
 	schema *arrow.Schema
 	src    *segmentSource
 	iv     int64
 	prev   int64
+	rows   int64
 	out    arrow.RecordBatch
 	done   bool
+	capped bool
 }
 
 var _ array.RecordReader = (*runReader)(nil)
@@ -273,8 +280,9 @@ func (r *runReader) Next() bool {
 	src := r.src
 	times := src.cur.Column(0).(*array.Int64).Int64Values()
 	n := len(times)
+	stop := min(n, src.off+int(maxRunRows-r.rows))
 	end := src.off
-	for end < n && times[end]/src.interval == r.iv {
+	for end < stop && times[end]/src.interval == r.iv {
 		if times[end] < r.prev {
 			src.unsorted[r.iv] = true
 		}
@@ -291,8 +299,12 @@ func (r *runReader) Next() bool {
 	} else {
 		r.out = src.cur.NewSlice(int64(src.off), int64(end))
 	}
+	r.rows += int64(end - src.off)
 	src.off = end
-	if end < n {
+	switch {
+	case r.rows >= maxRunRows:
+		r.done, r.capped = true, true
+	case end < n:
 		r.done = true // the next row starts another run
 	}
 	return true
@@ -384,6 +396,7 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 			}
 		}()
 	}
+	var last *runReader
 	for {
 		iv, ok := src.nextRun()
 		if !ok {
@@ -391,7 +404,8 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 		}
 		k := src.runs[iv]
 		src.runs[iv]++
-		if k > 0 {
+		continued := last != nil && last.capped && last.iv == iv
+		if k > 0 && !continued {
 			src.unsorted[iv] = true // the interval comes back: merge its files below
 		}
 		dir := filepath.Join(tmp, partitionDir(iv*width))
@@ -400,8 +414,12 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 			wg.Wait()
 			return "", err
 		}
-		job := runJob{file: filepath.Join(dir, fmt.Sprintf("%s-%d.parquet", name, k))}
+		job := runJob{file: filepath.Join(dir, fmt.Sprintf("%s-%04d.parquet", name, k))}
 		rdr := &runReader{schema: schema, src: src, iv: iv, prev: -1 << 63}
+		if continued {
+			rdr.prev = last.prev
+		}
+		last = rdr
 		rdr.refs.Store(1)
 		for rdr.Next() {
 			b := rdr.RecordBatch()
@@ -468,7 +486,7 @@ func resortPartition(ctx context.Context, sess *Session, s Stream, dir, name str
 			return err
 		}
 	}
-	return os.Rename(sorted, filepath.Join(dir, name+"-0.parquet"))
+	return os.Rename(sorted, filepath.Join(dir, name+"-0000.parquet"))
 }
 
 // writeRejects stores rejected lines as Parquet via an Arrow stream.

@@ -358,6 +358,31 @@ func TestIngestChunkFolderAndUnsorted(t *testing.T) {
 	}
 }
 
+// TestIngestRunCap checks that an interval larger than a run is written as several
+// files, in order, without being taken for unsorted input.
+func TestIngestRunCap(t *testing.T) {
+	defer func(v int64) { maxRunRows = v }(maxRunRows)
+	maxRunRows = 700
+	raw, data := t.TempDir(), t.TempDir()
+	writeGz(t, filepath.Join(raw, "dns.txt.gz"), joinLines(fixtureLines("dns", 5000, 1, 3)))
+	if _, err := Ingest(context.Background(), IngestOptions{Raw: raw, Data: data, Interval: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(data, "dns", "*", "*.parquet"))
+	if len(files) != 8 { // ceil(5000 / 700), one interval of a day
+		t.Errorf("%d files, want 8", len(files))
+	}
+	s := openData(t, data)
+	if n := count(t, s, "SELECT count(*) FROM dns"); n != 5000 {
+		t.Errorf("%d rows, want 5000", n)
+	}
+	q := fmt.Sprintf(`SELECT count(*) FROM (SELECT time, lag(time) OVER (ORDER BY filename, file_row_number) prev
+		FROM read_parquet('%s/dns/*/*.parquet', filename = true, file_row_number = true)) WHERE time < prev`, data)
+	if n := count(t, s, q); n != 0 {
+		t.Errorf("%d rows out of order across the interval's files", n)
+	}
+}
+
 // TestIngestCrashResume interrupts ingest after each possible segment commit and
 // checks that a rerun ends with the same content as an uninterrupted ingest.
 func TestIngestCrashResume(t *testing.T) {
