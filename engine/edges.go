@@ -578,6 +578,14 @@ func replaceDir(tmp, dir string) error {
 	return nil
 }
 
+// ArchSQL returns the SQL text of a graph architecture: a built-in one by name
+// (notebook, whose header documents the contract, or entity) or a user's .sql file.
+// It is a starting point for writing one's own.
+func ArchSQL(arch string) (string, error) {
+	text, _, err := archText(arch)
+	return text, err
+}
+
 // archText returns the SQL of an architecture and a key that changes when it does.
 func archText(arch string) (text, key string, err error) {
 	switch arch {

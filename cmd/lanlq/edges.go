@@ -28,7 +28,8 @@ Read it back with: lanlq sql -c "SELECT * FROM read_parquet('OUT/*/*.parquet')".
 --arch notebook (default) names artifacts column::value over every non-numeric column,
 as the research notebook did; entity types them (computer::C586, user::U12@DOM1,
 process::P16, port::445, ...) so a computer is one vertex whether source or
-destination. FILE.sql is your own architecture: see sql/arch_notebook.sql.
+destination. FILE.sql is your own architecture: "lanlq edges arch" prints the
+notebook one, whose header states what such a file must define.
 
 --from and --to bound event times [from, to): a timestamp (2015-01-02 08:00:00,
 2015-01-02T08:00:00Z, 2015-01-02) or LANL seconds (86400). OUT is replaced as a whole
@@ -94,6 +95,23 @@ when the export completes; a folder holding anything else is refused.`,
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("out")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "arch [notebook|entity]",
+		Short: "Print a built-in graph architecture's SQL, the template for your own FILE.sql",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			name := engine.ArchNotebook
+			if len(args) == 1 {
+				name = args[0]
+			}
+			text, err := engine.ArchSQL(name)
+			if err != nil {
+				return err
+			}
+			fmt.Print(text)
+			return nil
+		},
+	})
 	rootCmd.AddCommand(cmd)
 }
 
