@@ -797,3 +797,34 @@ func TestEdgesExactSynth(t *testing.T) {
 		})
 	}
 }
+
+// TestEdgesStaleDictionary checks that data added after PrepareArtifacts fails the
+// query instead of silently losing the new artifacts' edges.
+func TestEdgesStaleDictionary(t *testing.T) {
+	ctx := context.Background()
+	s := fixtureSession(t, map[string][]fixtureEvent{"dns": {{10, []string{"C1", "C2"}}}})
+	spec := EdgeSpec{Streams: []string{"dns"}}
+	if err := s.PrepareArtifacts(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, s, `CREATE OR REPLACE VIEW dns AS SELECT * FROM (VALUES
+		(10::BIGINT, TIMESTAMP '2015-01-01 00:00:10', 'C1', 'C2'),
+		(11::BIGINT, TIMESTAMP '2015-01-01 00:00:11', 'C1', 'C3')) AS t(time, ts, computer_source, computer_destination)`)
+	rdr, err := s.IntervalEdges(ctx, spec, Origin)
+	if err == nil {
+		for rdr.Next() {
+		}
+		err = rdr.Err()
+		rdr.Release()
+	}
+	if err == nil || !strings.Contains(err.Error(), "computer_destination::C3 is not in artifact_dictionary") {
+		t.Fatalf("stale dictionary: %v", err)
+	}
+	if err := s.PrepareArtifacts(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	got := sqlEdges(t, s, spec)
+	if len(got) != 2 {
+		t.Fatalf("after PrepareArtifacts: %v", got)
+	}
+}

@@ -4,7 +4,8 @@
 --           with its multiplicity n (only the artifact columns matter);
 --   ids:    each value becomes its dictionary id; an id repeated inside a tuple (same
 --           kind, same value) is nulled after its first occurrence, so every event is a
---           SET of artifacts;
+--           SET of artifacts; a value missing from the dictionary (data added after it
+--           was built) fails the query rather than silently losing edges;
 --   pairs:  the k(k-1)/2 column pairs of each tuple, weighted by n.
 -- Column pairs (of any stream) are grouped by their unordered pair of kinds: an id has
 -- one kind, so two groups never share an edge and each group is summed on its own.
@@ -23,7 +24,13 @@ lanlq_{{.Name}}_events AS (
 lanlq_{{.Name}}_ids AS MATERIALIZED (
     SELECT
     {{- range .Cols}}
-        {{if .Same}}CASE WHEN d{{.I}}.id IN ({{range $k, $h := .Same}}{{if $k}}, {{end}}d{{$h}}.id{{end}}) THEN NULL ELSE d{{.I}}.id END{{else}}d{{.I}}.id{{end}} AS c{{.I}},
+        CASE
+            WHEN d{{.I}}.id IS NULL AND e.v{{.I}} IS NOT NULL THEN error('engine: artifact {{.Kind}}::' || e.v{{.I}} || ' is not in artifact_dictionary: the data changed since PrepareArtifacts; call it again')
+            {{- if .Same}}
+            WHEN d{{.I}}.id IN ({{range $k, $h := .Same}}{{if $k}}, {{end}}d{{$h}}.id{{end}}) THEN NULL
+            {{- end}}
+            ELSE d{{.I}}.id
+        END AS c{{.I}},
     {{- end}}
         e.n
     FROM lanlq_{{.Name}}_events AS e
