@@ -86,7 +86,6 @@ type Tracker struct {
 	last      int
 	history   map[int64]*artifactHistory
 	intervals []IntervalScore
-	norm      []float64
 }
 
 // NewTracker returns a Tracker with the given configuration.

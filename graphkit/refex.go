@@ -451,7 +451,6 @@ func chebyshevWithin(a, b []int32, limit int32) bool {
 type logBinner struct {
 	frac float64
 	perm []int32
-	out  []int32
 }
 
 func newLogBinner(n int, frac float64) *logBinner {
