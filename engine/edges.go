@@ -33,18 +33,6 @@ const (
 	ArchEntity   = "entity"
 )
 
-// Sentinels of the edge builder. They belong with the others in errors.go; they live
-// here until that file's owner merges them.
-var (
-	// ErrEdgeSpec reports an EdgeSpec that cannot be run (interval width, frame, streams).
-	ErrEdgeSpec = errors.New("engine: bad edge spec")
-	// ErrArch reports a graph architecture that breaks the artifact_columns contract.
-	ErrArch = errors.New("engine: bad graph architecture")
-	// ErrOutExists reports an output directory that holds something other than a
-	// previous edge export, which lanlq will not overwrite.
-	ErrOutExists = errors.New("engine: output directory is not an edge export")
-)
-
 // EdgeSpec selects the per-interval co-occurrence graphs to build.
 type EdgeSpec struct {
 	// Arch is the graph architecture: "notebook" (the default when empty), "entity",

@@ -14,6 +14,13 @@ var (
 	ErrBadLine = errors.New("engine: malformed line")
 	// ErrAmbiguousInput reports a stream present in more than one form (file and folder).
 	ErrAmbiguousInput = errors.New("engine: stream given twice")
+	// ErrEdgeSpec reports an EdgeSpec that cannot be run (interval width, frame, streams).
+	ErrEdgeSpec = errors.New("engine: bad edge spec")
+	// ErrArch reports a graph architecture that breaks the artifact_columns contract.
+	ErrArch = errors.New("engine: bad graph architecture")
+	// ErrOutExists reports an output directory that holds something other than a
+	// previous edge export, which lanlq will not overwrite.
+	ErrOutExists = errors.New("engine: output directory is not an edge export")
 )
 
 // LineError is a positional failure in a raw input file: which file, which line

@@ -345,12 +345,9 @@ func (j runJob) copy(ctx context.Context, w *Session, schema *arrow.Schema, s St
 // the form DuckDB's PARTITION_BY writes and hive readers (DuckDB, pyarrow) decode:
 // interval_start=2015-01-01%2000%3A00%3A00.
 func partitionDir(start int64) string {
-	ts := origin.Add(time.Duration(start) * time.Second).Format("2006-01-02 15:04:05")
+	ts := Origin.Add(time.Duration(start) * time.Second).Format("2006-01-02 15:04:05")
 	return "interval_start=" + strings.ReplaceAll(strings.ReplaceAll(ts, " ", "%20"), ":", "%3A")
 }
-
-// origin is the notebook's time origin: LANL second 0.
-var origin = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
 // renames it to work/<name>: the rename is the commit point of the segment.
