@@ -46,7 +46,7 @@ const (
 	defaultChunkBytes   = 4 << 20
 	defaultSegmentBytes = 512 << 20
 	// formatVersion changes when the layout of DATA changes, forcing a re-ingest.
-	formatVersion = 1
+	formatVersion = 2
 )
 
 var errCrash = errors.New("engine: simulated crash")

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"text/template"
@@ -341,12 +340,12 @@ func (j runJob) copy(ctx context.Context, w *Session, schema *arrow.Schema, s St
 	return n, err
 }
 
-// partitionDir is the hive folder name of the interval starting at second start, in
-// the form DuckDB's PARTITION_BY writes and hive readers (DuckDB, pyarrow) decode:
-// interval_start=2015-01-01%2000%3A00%3A00.
+// partitionDir is the hive folder name of the interval starting at second start:
+// interval_start=2015-01-01 00:00:00. Unescaped (unlike DuckDB's PARTITION_BY, which
+// writes %20 and %3A), so that DuckDB's hive_partitioning reads the key back as a
+// TIMESTAMP, like lanlq's edge exports; pyarrow reads it as well.
 func partitionDir(start int64) string {
-	ts := Origin.Add(time.Duration(start) * time.Second).Format("2006-01-02 15:04:05")
-	return "interval_start=" + strings.ReplaceAll(strings.ReplaceAll(ts, " ", "%20"), ":", "%3A")
+	return "interval_start=" + Origin.Add(time.Duration(start)*time.Second).Format(time.DateTime)
 }
 
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
