@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Formats are the output formats of WriteRows.
@@ -137,6 +139,10 @@ func formatValue(v any, null string) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
 		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case duckdb.Decimal:
+		return x.String()
+	case *duckdb.UUID:
+		return x.String()
 	default:
 		return fmt.Sprint(x)
 	}
@@ -157,6 +163,11 @@ func jsonValue(v any) []byte {
 			b, _ := json.Marshal(formatValue(x, ""))
 			return b
 		}
+	case duckdb.Decimal:
+		return []byte(x.String()) // a JSON number, exactly as DuckDB prints it
+	case *duckdb.UUID, duckdb.Map, duckdb.Interval:
+		b, _ := json.Marshal(formatValue(x, ""))
+		return b
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
