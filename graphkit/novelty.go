@@ -1,0 +1,400 @@
+package graphkit
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// KindPair selects the edges between two kinds of artifacts (in either order) whose
+// first occurrence is a first contact, e.g. {user, computer}.
+type KindPair struct{ A, B Kind }
+
+// DefaultNoveltyPairs returns the kind pairs whose first contacts mean "someone went
+// somewhere new", for the kinds of the two built-in architectures that kinds has:
+//
+//	entity:   user–computer, computer–computer, process–computer, port–computer
+//	notebook: userdomain_source–computer_destination, computer_source–computer_destination,
+//	          userdomain_source–computer_source, userdomain_destination–computer_destination,
+//	          process–computer_source, port_destination–computer_destination
+//
+// Pairs with a categorical artifact (auth type, logon type, result) are left out: they
+// have a handful of values and every new user meets them once.
+func DefaultNoveltyPairs(kinds *Kinds) []KindPair {
+	named := [][2]string{
+		{"user", "computer"}, {"computer", "computer"}, {"process", "computer"}, {"port", "computer"},
+		{"userdomain_source", "computer_destination"}, {"computer_source", "computer_destination"},
+		{"userdomain_source", "computer_source"}, {"userdomain_destination", "computer_destination"},
+		{"process", "computer_source"}, {"port_destination", "computer_destination"},
+	}
+	var pairs []KindPair
+	for _, nm := range named {
+		a, okA := kinds.Lookup(nm[0])
+		b, okB := kinds.Lookup(nm[1])
+		if okA && okB {
+			pairs = append(pairs, KindPair{a, b})
+		}
+	}
+	return pairs
+}
+
+// NoveltyConfig configures a Novelty scorer. Zero fields take the defaults.
+type NoveltyConfig struct {
+	// Pairs are the kind pairs whose edges are contacts (required).
+	Pairs []KindPair
+	// Window, in intervals, is how long a contact is remembered: a pair not seen for
+	// more than Window intervals is new again. 0 (the default) remembers forever.
+	Window int
+	// HalfLife, in intervals, of an artifact's first-contact rate history (default
+	// DefaultMemory).
+	HalfLife float64
+	// PriorWeight is how many active intervals of its kind's average first-contact
+	// rate an artifact's rate starts from (default 2).
+	PriorWeight float64
+}
+
+// Novelty scores first contacts between typed artifacts with long memory.
+//
+// Every edge {a,b} of the interval whose kinds form one of Pairs is a contact; it is a
+// first contact when the pair was never seen before (or not within Window). An
+// artifact's novelty in an interval is k, the number of its first contacts, judged
+// against its own rate of first contacts: the intervals in which it had contacts of
+// these kinds are Poisson draws of a rate λ with a Gamma(α, β) posterior,
+//
+//	α = ½ + A + w·m_K,   β = N + w,
+//
+// A the (discounted) number of its past first contacts, N the (discounted) number of
+// its past active intervals, m_K the mean first contacts per active interval of its
+// kind, w = PriorWeight and ½ Jeffreys' shape. The new contacts k then follow the
+// posterior predictive, a negative binomial, and Surprise = −log10 P(K ≥ k). So a
+// server that meets new clients every hour (λ ≈ k) is no news, a workstation that
+// never met anyone new and now meets three is, and a short history is judged by its
+// kind with heavy tails. The interval in which an artifact first has contacts (all of
+// them new by definition) has Surprise 0 and New set; its contacts are remembered but
+// do not enter its rate. Artifacts absent from an interval are not counted as active:
+// the rate is per active interval, so a machine used once a week is not judged by
+// the hours it was off.
+//
+// Memory: the seen-pair set is an open-addressing hash set of packed pairs
+// (min id << 32 | max id, ids < 2³²) with linear probing, at most 3/4 full: 8 bytes
+// per slot without Window, 12 with it (the last interval seen), so 10.7–21 (16–32)
+// bytes per pair; 10⁸ pairs fit in 2²⁷ slots, 1.07 GB (1.6 GB with Window), and
+// growing briefly holds the old table as well. Per artifact (dense ids) 16 bytes.
+type Novelty struct {
+	cfg   NoveltyConfig
+	kinds *Kinds
+	nk    int
+	sel   []bool // [ka*nk+kb]: edges between kinds ka and kb are contacts
+	rowOK []bool // [ka]: kind ka takes part in some pair
+	seen  pairSet
+
+	state []noveltyState
+
+	pop, pending []rateStat // per kind
+	started      bool
+	first, last  int
+
+	count  []int32 // per local vertex: first contacts this interval
+	active []bool  // per local vertex: had a contact this interval
+}
+
+type noveltyState struct {
+	a, n float32 // discounted first contacts and active intervals, as of last
+	last int32   // the latest active interval, relative to Novelty.first
+	seen bool    // has had contacts before
+}
+
+type rateStat struct{ events, intervals float64 }
+
+// NewNovelty returns a Novelty scorer over the artifacts typed by kinds.
+func NewNovelty(kinds *Kinds, cfg NoveltyConfig) (*Novelty, error) {
+	if cfg.HalfLife == 0 {
+		cfg.HalfLife = DefaultMemory
+	}
+	if cfg.PriorWeight == 0 {
+		cfg.PriorWeight = 2
+	}
+	switch {
+	case len(cfg.Pairs) == 0:
+		return nil, fmt.Errorf("%w: novelty without kind pairs", ErrInvalidConfig)
+	case cfg.Window < 0:
+		return nil, fmt.Errorf("%w: novelty window %d", ErrInvalidConfig, cfg.Window)
+	case !(cfg.HalfLife > 0) || math.IsInf(cfg.HalfLife, 0) || !(cfg.PriorWeight > 0):
+		return nil, fmt.Errorf("%w: novelty half-life %v, prior weight %v", ErrInvalidConfig, cfg.HalfLife, cfg.PriorWeight)
+	}
+	nk := max(len(kinds.Names), 1)
+	nv := &Novelty{
+		cfg: cfg, kinds: kinds, nk: nk,
+		sel: make([]bool, nk*nk), rowOK: make([]bool, nk),
+		pop: make([]rateStat, nk), pending: make([]rateStat, nk),
+	}
+	for _, p := range cfg.Pairs {
+		if int(p.A) >= nk || int(p.B) >= nk {
+			return nil, fmt.Errorf("%w: kind pair %v outside the %d kinds", ErrInvalidConfig, p, nk)
+		}
+		nv.sel[int(p.A)*nk+int(p.B)], nv.sel[int(p.B)*nk+int(p.A)] = true, true
+		nv.rowOK[p.A], nv.rowOK[p.B] = true, true
+	}
+	nv.seen.windowed = cfg.Window > 0
+	return nv, nil
+}
+
+// Update scores interval `interval` (intervals in increasing order, gaps allowed) and
+// remembers its contacts. It returns one Evidence per vertex of g, parallel to g.IDs,
+// written into dst (grown as needed): Value the number of first contacts, Expected
+// the artifact's expected number (the posterior mean α/β), Surprise the negative
+// binomial tail. Vertices without contacts of the selected kinds get a zero Evidence.
+// Artifact ids must be below 2³² and inside the kind table (else it panics).
+func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
+	if nv.started && interval <= nv.last {
+		panic(fmt.Sprintf("graphkit: Novelty.Update for interval %d after %d", interval, nv.last))
+	}
+	if !nv.started {
+		nv.started, nv.first, nv.last = true, interval, interval
+	}
+	elapsed := interval - nv.last
+	nv.last = interval
+	rel := interval - nv.first
+	if rel > math.MaxInt32 {
+		panic(fmt.Sprintf("graphkit: Novelty interval %d too far from the first, %d", interval, nv.first))
+	}
+
+	n := g.NumVertices()
+	nv.count = grow(nv.count, n)
+	nv.active = grow(nv.active, n)
+	clear(nv.count)
+	clear(nv.active)
+	if n > 0 {
+		if last := g.IDs[n-1]; last >= 1<<32-1 || g.IDs[0] < 0 {
+			panic(fmt.Sprintf("graphkit: Novelty needs artifact ids in [0, 2³²−1), got %d..%d", g.IDs[0], last))
+		}
+		nv.kinds.Of(g.IDs[n-1]) // the kind table covers every id
+		if need := int(g.IDs[n-1]) + 1; need > len(nv.state) {
+			nv.state = append(nv.state, make([]noveltyState, need-len(nv.state))...)
+		}
+	}
+
+	// Contacts: each undirected edge once, from its lower-indexed end (so ids a < b).
+	nk := nv.nk
+	byID := nv.kinds.ByID
+	for v := range n {
+		ka := int(byID[g.IDs[v]])
+		if !nv.rowOK[ka] {
+			continue
+		}
+		nbrs, _ := g.Neighbors(v)
+		lo, _ := slices.BinarySearch(nbrs, int32(v+1))
+		for _, u := range nbrs[lo:] {
+			if !nv.sel[ka*nk+int(byID[g.IDs[u]])] {
+				continue
+			}
+			nv.active[v], nv.active[u] = true, true
+			key := uint64(g.IDs[v])<<32 | uint64(g.IDs[u])
+			if nv.seen.visit(key, uint32(rel), uint32(nv.cfg.Window)) {
+				nv.count[v]++
+				nv.count[u]++
+			}
+		}
+	}
+
+	dst = grow(dst, n)
+	clear(dst)
+	decayPop := math.Exp2(-float64(elapsed) / nv.cfg.HalfLife)
+	for i := range nv.pop {
+		nv.pop[i].events *= decayPop
+		nv.pop[i].intervals *= decayPop
+	}
+	for v := range n {
+		if !nv.active[v] {
+			continue
+		}
+		id := g.IDs[v]
+		k := float64(nv.count[v])
+		st := &nv.state[id]
+		if !st.seen {
+			*st = noveltyState{last: int32(rel), seen: true}
+			dst[v] = Evidence{Value: k, New: true}
+			continue
+		}
+		d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
+		A, N := float64(st.a)*d, float64(st.n)*d
+		kind := byID[id]
+		mK := 0.0
+		if p := nv.pop[kind]; p.intervals > 0 {
+			mK = p.events / p.intervals
+		}
+		alpha := 0.5 + A + nv.cfg.PriorWeight*mK
+		beta := N + nv.cfg.PriorWeight
+		dst[v] = Evidence{Value: k, Expected: alpha / beta, Surprise: negBinomSurprise(k, alpha, beta)}
+		st.a, st.n, st.last = float32(A+k), float32(N+1), int32(rel)
+		nv.pending[kind].events += k
+		nv.pending[kind].intervals++
+	}
+	// The kind averages learn from this interval only after it is scored.
+	for i := range nv.pop {
+		nv.pop[i].events += nv.pending[i].events
+		nv.pop[i].intervals += nv.pending[i].intervals
+		nv.pending[i] = rateStat{}
+	}
+	return dst
+}
+
+// Pairs returns the number of distinct pairs remembered (including, with a Window,
+// expired ones not yet dropped) and the bytes the seen-pair set holds.
+func (nv *Novelty) Pairs() (pairs int, bytes int) {
+	return nv.seen.count, nv.seen.bytes()
+}
+
+// negBinomSurprise returns −log10 P(K ≥ k) for K negative binomial, the Gamma(α, β)
+// mixture of Poisson: P(K ≥ k) = I_{1/(1+β)}(k, α) for k ≥ 1. Where it underflows, the
+// log of the probability of exactly k (a lower bound of the tail) keeps the ranking.
+func negBinomSurprise(k, alpha, beta float64) float64 {
+	if k <= 0 {
+		return 0
+	}
+	x := 1 / (1 + beta)
+	p := mathext.RegIncBeta(k, alpha, x)
+	if p > 1e-300 {
+		return max(-math.Log10(p), 0)
+	}
+	lg1, _ := math.Lgamma(k + alpha)
+	lg2, _ := math.Lgamma(k + 1)
+	lg3, _ := math.Lgamma(alpha)
+	lnP := lg1 - lg2 - lg3 + alpha*math.Log(beta*x) + k*math.Log(x)
+	return -lnP / math.Ln10
+}
+
+// pairSet is an open-addressing hash set of non-zero uint64 keys with linear probing,
+// optionally with the (relative) interval each key was last visited.
+type pairSet struct {
+	keys     []uint64
+	lastSeen []uint32 // parallel to keys when windowed
+	windowed bool
+	count    int
+	shift    uint // 64 − log2(len(keys))
+}
+
+const pairSetMinSize = 1 << 10
+
+func pairHash(k uint64) uint64 {
+	// The finaliser of MurmurHash3: every key bit affects every hash bit.
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9a64ed3fe53
+	k ^= k >> 33
+	return k
+}
+
+// grow makes room for one more key, keeping the table at most 3/4 full; with a
+// window it first drops the expired keys, and grows only if that is not enough.
+func (s *pairSet) grow(now, window uint32) {
+	if s.windowed && s.count > 0 {
+		s.expire(now, window)
+		// Keep the size only if expiry freed a good part of it, so that a table of live
+		// keys is not scanned again at every insertion.
+		if (s.count+1)*2 <= len(s.keys) {
+			return
+		}
+	}
+	size := max(len(s.keys), pairSetMinSize)
+	for (s.count+1)*4 > size*3 {
+		size *= 2
+	}
+	s.rehash(size)
+}
+
+func (s *pairSet) rehash(size int) {
+	oldKeys, oldLast := s.keys, s.lastSeen
+	s.keys = make([]uint64, size)
+	if s.windowed {
+		s.lastSeen = make([]uint32, size)
+	}
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	mask := uint64(size - 1)
+	for i, k := range oldKeys {
+		if k == 0 {
+			continue
+		}
+		j := pairHash(k) >> s.shift
+		for s.keys[j] != 0 {
+			j = (j + 1) & mask
+		}
+		s.keys[j] = k
+		if s.windowed {
+			s.lastSeen[j] = oldLast[i]
+		}
+	}
+}
+
+// visit records key at interval now and reports whether it is new: absent, or (with
+// a window) last visited more than window intervals before now.
+func (s *pairSet) visit(key uint64, now, window uint32) bool {
+	if (s.count+1)*4 > len(s.keys)*3 {
+		s.grow(now, window)
+	}
+	mask := uint64(len(s.keys) - 1)
+	j := pairHash(key) >> s.shift
+	for {
+		switch s.keys[j] {
+		case key:
+			if !s.windowed {
+				return false
+			}
+			stale := now-s.lastSeen[j] > window
+			s.lastSeen[j] = now
+			return stale
+		case 0:
+			s.keys[j] = key
+			if s.windowed {
+				s.lastSeen[j] = now
+			}
+			s.count++
+			return true
+		}
+		j = (j + 1) & mask
+	}
+}
+
+// expire drops the keys last visited more than window intervals before now.
+func (s *pairSet) expire(now, window uint32) {
+	if !s.windowed || len(s.keys) == 0 {
+		return
+	}
+	live := 0
+	for i, k := range s.keys {
+		if k != 0 && now-s.lastSeen[i] <= window {
+			live++
+		}
+	}
+	if live == s.count {
+		return
+	}
+	keys, last := s.keys, s.lastSeen
+	size := len(keys)
+	s.keys, s.lastSeen, s.count = nil, nil, 0
+	s.keys = make([]uint64, size)
+	s.lastSeen = make([]uint32, size)
+	mask := uint64(size - 1)
+	for i, k := range keys {
+		if k == 0 || now-last[i] > window {
+			continue
+		}
+		j := pairHash(k) >> s.shift
+		for s.keys[j] != 0 {
+			j = (j + 1) & mask
+		}
+		s.keys[j], s.lastSeen[j] = k, last[i]
+		s.count++
+	}
+}
+
+func (s *pairSet) bytes() int {
+	if s.windowed {
+		return 12 * len(s.keys)
+	}
+	return 8 * len(s.keys)
+}
