@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/lanlq/lanlq/engine"
 	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/graphkit"
 )
 
 // demoQueries are what the demo shows of the ingested data: what a threat hunter
@@ -31,11 +33,12 @@ func init() {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "demo [--dir DIR]",
-		Short: "Generate LANL-format data, ingest it, build the artifact graphs and show what is there",
+		Short: "Generate LANL-format data, ingest it, score it by role dynamics and evaluate against the red team",
 		Long: `demo runs lanlq end to end on generated data: synth (5 days, about 3 million
 events with red-team campaigns), ingest into interval-partitioned Parquet, a few SQL
-queries, and the per-hour artifact co-occurrence graphs (notebook architecture).
-Everything is kept in DIR (default ./demo) for lanlq sql and notebooks.`,
+queries, then lanlq score (notebook architecture, 1 h intervals, EWMA expectation),
+the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
+./demo): raw/, data/ and out/ (scores, eval.json, plots/) for lanlq sql and notebooks.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -72,21 +75,59 @@ Everything is kept in DIR (default ./demo) for lanlq sql and notebooks.`,
 					return fmt.Errorf("%s: %w", q.title, err)
 				}
 			}
-			edges := filepath.Join(dir, "edges")
-			step("edges of the first day (notebook architecture, 1 h) → %s", edges)
-			spec := engine.EdgeSpec{Arch: engine.ArchNotebook, From: engine.Origin, To: engine.Origin.Add(24 * time.Hour)}
-			if err := sess.ExportEdges(ctx, spec, edges, nil); err != nil {
+			out := filepath.Join(dir, "out")
+			step("score: role dynamics (notebook architecture, 1 h intervals, EWMA) → %s", out)
+			spec := engine.ScoreSpec{Edges: engine.EdgeSpec{Arch: engine.ArchNotebook, Interval: time.Hour},
+				Expect: graphkit.ExpectEWMA, Seed: 1}
+			srep, err := runScore(cmd, sess, spec, out)
+			if err != nil {
 				return err
 			}
-			if err := sess.RunSQL(ctx, w, fmt.Sprintf(`SELECT count(DISTINCT interval_start) AS intervals, count(*) AS edges,
-       sum(weight) AS total_weight, max(weight) AS max_weight
-FROM read_parquet('%s/*/*.parquet', hive_partitioning = true)`, edges), "table"); err != nil {
+			printScoreReport(w, srep)
+			scores := filepath.Join(out, engine.ScoresFile)
+			step("the 10 highest scores")
+			top, err := sess.TopAnomalies(ctx, scores, 10, 0)
+			if err != nil {
 				return err
 			}
-			step("done; try: lanlq sql --data %s", data)
+			printAnomalies(w, top)
+			step("eval against the red team → %s", filepath.Join(out, engine.EvalFile))
+			erep, err := sess.Evaluate(ctx, scores, 0)
+			if err != nil {
+				return err
+			}
+			if err := erep.WriteJSON(filepath.Join(out, engine.EvalFile)); err != nil {
+				return err
+			}
+			printEvalReport(w, erep)
+			step("plots → %s", filepath.Join(out, "plots"))
+			files, err := sess.PlotResults(ctx, out)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(w, f)
+			}
+			step("done; try: lanlq sql --data %s -c \"FROM '%s' LIMIT 10\"", data, scores)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "demo", "working folder for the demo's data and results")
 	rootCmd.AddCommand(cmd)
+}
+
+// printAnomalies prints scored artifacts as a table, marking the red-team ones.
+func printAnomalies(w io.Writer, top []engine.Anomaly) {
+	fmt.Fprintf(w, "%-19s  %-40s  %6s  %-5s  %-11s  %s\n", "interval", "artifact", "score", "new", "role", "red team")
+	for _, a := range top {
+		role := fmt.Sprintf("new → %d", a.RoleAfter)
+		if a.RoleBefore != nil {
+			role = fmt.Sprintf("%d → %d", *a.RoleBefore, a.RoleAfter)
+		}
+		rt := ""
+		if a.RedTeam {
+			rt = "RED TEAM"
+		}
+		fmt.Fprintf(w, "%-19s  %-40s  %6.3f  %-5t  %-11s  %s\n", a.IntervalStart.UTC().Format(time.DateTime), a.Artifact, a.Score, a.New, role, rt)
+	}
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lanlq/lanlq/engine"
+)
+
+func init() {
+	var data, scores, out, interval string
+	cmd := &cobra.Command{
+		Use:   "eval --data DIR --scores OUT/scores.parquet [--out eval.json] [--interval 1h]",
+		Short: "Rank the scores against the red team: ROC AUC, average precision, precision and recall at k",
+		Long: `Positives are (interval, entity) pairs: for each redteam line, its interval and each of
+its userdomain_source, computer_source and computer_destination values. An entity's
+score in an interval is the highest score of any artifact whose value is that entity;
+negatives are every other scored (interval, entity). Red-team pairs that no graph holds
+are counted and listed as unscored. Intervals are ranked by Δ(t) against "the interval
+holds red-team events".
+
+Prints a summary and writes the metrics, the unscored pairs and the (thinned) ROC and
+precision-recall curves to --out (default: eval.json beside the scores).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var width time.Duration
+			if interval != "" {
+				var err error
+				if width, err = time.ParseDuration(interval); err != nil {
+					return fmt.Errorf("--interval: %w", err)
+				}
+			}
+			if out == "" {
+				out = filepath.Join(filepath.Dir(scores), engine.EvalFile)
+			}
+			s, err := engine.Open(cmd.Context(), data, engine.Options{})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rep, err := s.Evaluate(cmd.Context(), scores, width)
+			if err != nil {
+				return err
+			}
+			if err := rep.WriteJSON(out); err != nil {
+				return err
+			}
+			printEvalReport(cmd.OutOrStdout(), rep)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "", "lanlq data folder holding the redteam stream (required)")
+	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
+	f.StringVar(&out, "out", "", "file to write the evaluation to (default: eval.json beside the scores)")
+	f.StringVar(&interval, "interval", "", "interval width of the scores (default: from the scoring run)")
+	cmd.MarkFlagRequired("data")
+	cmd.MarkFlagRequired("scores")
+	rootCmd.AddCommand(cmd)
+}
+
+func printEvalReport(w io.Writer, rep *engine.EvalReport) {
+	rt := rep.RedTeam
+	fmt.Fprintf(w, "frame [%s, %s), %d s intervals\n", rep.FrameFrom, rep.FrameTo, rep.IntervalSeconds)
+	fmt.Fprintf(w, "red team: %d lines, %d in the frame → %d (interval, entity) positives: %d scored, %d in no graph",
+		rt.Lines, rt.LinesInFrame, rt.Pairs, rt.Scored, rt.Unscored)
+	if rt.PairsOutside > 0 {
+		fmt.Fprintf(w, "; %d pairs outside the frame", rt.PairsOutside)
+	}
+	fmt.Fprintln(w)
+	printMetrics(w, "entities", &rep.Entities)
+	if rep.Intervals != nil {
+		printMetrics(w, "intervals Δ(t)", rep.Intervals)
+	}
+	if rep.IntervalsKnown != nil {
+		printMetrics(w, "intervals Δ known", rep.IntervalsKnown)
+	}
+}
+
+func printMetrics(w io.Writer, name string, m *engine.EvalMetrics) {
+	fmt.Fprintf(w, "%-18s n %-8d positives %-6d ROC AUC %s  AP %s (base rate %s)", name, m.N, m.Positives,
+		fmtMetric(m.AUC), fmtMetric(m.AP), fmtMetric(m.BaseRate))
+	for _, a := range m.AtK {
+		fmt.Fprintf(w, "  P@%d %s R@%d %s", a.K, fmtMetric(a.Precision), a.K, fmtMetric(a.Recall))
+	}
+	fmt.Fprintln(w)
+}
+
+func fmtMetric(x engine.JSONNum) string {
+	if math.IsNaN(float64(x)) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", float64(x))
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lanlq/lanlq/engine"
+)
+
+func init() {
+	var data, out string
+	cmd := &cobra.Command{
+		Use:   "plot --data DIR --out OUT",
+		Short: "Draw the results of lanlq score in OUT as PNG plots in OUT/plots",
+		Long: `Reads OUT's result files (lanlq score) and the red team of DIR and writes
+OUT/plots: redteam_per_hour.png and redteam_per_day.png (red-team events),
+interval_scores.png (Δ(t) with red-team intervals shaded), roc.png and pr.png (entity
+and interval scores against the red team) and top_artifacts.png (the scores over time
+of the 8 artifacts with the highest scores). A plot without data is left out.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := engine.Open(cmd.Context(), data, engine.Options{})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			files, err := s.PlotResults(cmd.Context(), out)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(cmd.OutOrStdout(), f)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&data, "data", "", "lanlq data folder holding the redteam stream (required)")
+	f.StringVar(&out, "out", "", "folder of lanlq score's results (required)")
+	cmd.MarkFlagRequired("data")
+	cmd.MarkFlagRequired("out")
+	rootCmd.AddCommand(cmd)
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScoreEvalPlot runs lanlq score, eval and plot in-process on small generated data.
+func TestScoreEvalPlot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	raw, data, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
+	lanlq(t, "synth", "--out", raw, "--days", "2", "--scale", "0.1", "--seed", "3")
+	lanlq(t, "ingest", "--raw", raw, "--data", data)
+	// A short training window and fixed roles keep the role fit quick.
+	got := lanlq(t, "score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00",
+		"--expect", "previous", "--seed", "4")
+	if !strings.Contains(got, "48 intervals") || !strings.Contains(got, "2 roles (fixed)") {
+		t.Errorf("score output:\n%s", got)
+	}
+	for _, f := range []string{"scores.parquet", "interval_scores.parquet", "roles.parquet", "roles_basis.parquet", "experiment.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	var exp struct {
+		Expectation string `json:"expectation"`
+		TrainTo     string `json:"train_to"`
+		Seed        uint64 `json:"seed"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "experiment.json")); err != nil || json.Unmarshal(b, &exp) != nil {
+		t.Fatalf("experiment.json: %v", err)
+	}
+	if exp.Expectation != "previous" || exp.TrainTo != "2015-01-01 06:00:00" || exp.Seed != 4 {
+		t.Errorf("experiment.json %+v", exp)
+	}
+
+	got = lanlq(t, "eval", "--data", data, "--scores", filepath.Join(out, "scores.parquet"))
+	for _, want := range []string{"red team:", "entities", "ROC AUC", "intervals Δ(t)", "eval.json"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, got)
+		}
+	}
+	var ev struct {
+		Entities struct {
+			N         int      `json:"n"`
+			Positives int      `json:"positives"`
+			AUC       *float64 `json:"roc_auc"`
+		} `json:"entities"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "eval.json")); err != nil || json.Unmarshal(b, &ev) != nil {
+		t.Fatalf("eval.json: %v", err)
+	}
+	if ev.Entities.N == 0 || ev.Entities.Positives == 0 || ev.Entities.AUC == nil {
+		t.Errorf("eval.json entities %+v", ev.Entities)
+	}
+	other := filepath.Join(t.TempDir(), "e.json")
+	lanlq(t, "eval", "--data", data, "--scores", filepath.Join(out, "scores.parquet"), "--out", other, "--interval", "1h")
+	if _, err := os.Stat(other); err != nil {
+		t.Error(err)
+	}
+
+	got = lanlq(t, "plot", "--data", data, "--out", out)
+	names := []string{"redteam_per_hour.png", "redteam_per_day.png", "interval_scores.png", "roc.png", "pr.png", "top_artifacts.png"}
+	for _, name := range names {
+		path := filepath.Join(out, "plots", name)
+		if !strings.Contains(got, path) {
+			t.Errorf("plot output lacks %s:\n%s", path, got)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+			t.Errorf("%s: %v", name, b)
+		}
+	}
+}
+
+// TestScoreBadFlags fails with one clear error.
+func TestScoreBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"score", "--data", t.TempDir(), "--out", t.TempDir(), "--roles", "many"},
+		{"score", "--data", t.TempDir(), "--out", t.TempDir(), "--expect", "mean"},
+		{"eval", "--data", t.TempDir(), "--scores", filepath.Join(t.TempDir(), "none.parquet")},
+	} {
+		resetFlags()
+		rootCmd.SetArgs(args)
+		if err := rootCmd.Execute(); err == nil {
+			t.Errorf("lanlq %s: no error", strings.Join(args, " "))
+		}
+	}
+}

@@ -1,0 +1,757 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lanlq/lanlq/graphkit"
+	lsql "github.com/lanlq/lanlq/sql"
+)
+
+// Result files of a scoring run, written into its output folder.
+const (
+	ScoresFile         = "scores.parquet"
+	IntervalScoresFile = "interval_scores.parquet"
+	RolesFile          = "roles.parquet"
+	RolesBasisFile     = "roles_basis.parquet"
+	ExperimentFile     = "experiment.json"
+)
+
+// ExperimentKey is the Parquet key-value metadata key under which every result file
+// of a scoring run carries the run's experiment.json (compact).
+const ExperimentKey = "lanlq_experiment"
+
+// Sentinels of the scoring run and its evaluation. They belong with the others in
+// errors.go; they live here until that file's owner merges them.
+var (
+	// ErrScoreSpec reports a ScoreSpec that cannot be run.
+	ErrScoreSpec = errors.New("engine: bad score spec")
+	// ErrNoScores reports a scores file (or its folder) that cannot be evaluated.
+	ErrNoScores = errors.New("engine: no scores")
+)
+
+// DefaultGenerations is the number of recursive ReFeX generations when
+// ScoreSpec.Generations is zero.
+const DefaultGenerations = graphkit.DefaultGenerations
+
+// ScoreSpec configures a role-dynamics scoring run.
+type ScoreSpec struct {
+	// Edges selects the graphs: architecture, interval width, frame [From, To), streams.
+	Edges EdgeSpec
+	// Roles fixes the number of RolX roles; 0 chooses it by minimum description
+	// length over 2..8.
+	Roles int
+	// TrainFrom and TrainTo bound the training window [TrainFrom, TrainTo) on which
+	// the ReFeX feature set and the RolX basis are fitted. Zero values mean the first
+	// day of the frame: from the start of its first interval holding events, 24 hours
+	// long. The window may lie outside the frame.
+	TrainFrom, TrainTo time.Time
+	// Generations is the number of recursive ReFeX generations: 0 means
+	// DefaultGenerations, -1 the base features only.
+	Generations int
+	// Expect is how an artifact's expected membership is formed from its history
+	// (default graphkit.ExpectEWMA).
+	Expect graphkit.Expectation
+	// HalfLife is the EWMA half-life in intervals; 0 means graphkit.DefaultHalfLife.
+	HalfLife float64
+	// Seed seeds the RolX fit (row sampling and NMF starts).
+	Seed uint64
+}
+
+// ScoreReport describes a completed scoring run.
+type ScoreReport struct {
+	// OutDir is the absolute output folder; Files the result files written into it.
+	OutDir string
+	Files  []string
+	// Experiment is what experiment.json holds.
+	Experiment Experiment
+	// Rows is the number of (interval, artifact) scores written.
+	Rows int64
+	// Timing splits the run's wall time by stage.
+	Timing ScoreTiming
+}
+
+// ScoreTiming is where a scoring run spent its time.
+type ScoreTiming struct {
+	Edges    time.Duration // edge SQL and CSR graphs
+	Features time.Duration // ReFeX: learning on the training window and every interval's features
+	Fit      time.Duration // RolX: NMF and MDL on the training window
+	Project  time.Duration // memberships against the fixed basis
+	Track    time.Duration // role-dynamics scores and the rows handed to DuckDB
+	Write    time.Duration // sorting and writing the Parquet files
+	Total    time.Duration
+}
+
+// Experiment records every setting and choice of a scoring run: experiment.json, and
+// the key-value metadata ExperimentKey of each result file. Times are UTC
+// "2006-01-02 15:04:05"; an empty frame bound is open.
+type Experiment struct {
+	Version         int      `json:"version"`
+	Method          string   `json:"method"`
+	Arch            string   `json:"arch"`
+	ArchKey         string   `json:"arch_key"`
+	IntervalSeconds int64    `json:"interval_seconds"`
+	Streams         []string `json:"streams"`
+	FrameFrom       string   `json:"frame_from"`
+	FrameTo         string   `json:"frame_to"`
+	// FirstInterval and LastInterval are the first and last interval scored, every
+	// interval between them (Intervals in all, events or not) is in interval_scores.
+	FirstInterval string `json:"first_interval"`
+	LastInterval  string `json:"last_interval"`
+	Intervals     int    `json:"intervals"`
+	// GraphIntervals counts the intervals that had a graph.
+	GraphIntervals int    `json:"graph_intervals"`
+	TrainFrom      string `json:"train_from"`
+	TrainTo        string `json:"train_to"`
+	TrainIntervals int    `json:"train_intervals"`
+	// TrainRows is the number of (interval, artifact) rows of the training matrix.
+	TrainRows   int       `json:"train_rows"`
+	Roles       int       `json:"roles"`
+	RolesAuto   bool      `json:"roles_auto"`
+	MDL         []MDLCost `json:"mdl"`
+	Generations int       `json:"generations"`
+	Features    []string  `json:"features"`
+	// FeatureScales are the divisors of the log1p-normalised features.
+	FeatureScales []float64 `json:"feature_scales"`
+	// Basis is the fitted role basis, roles × features (rows of unit L1 norm).
+	Basis           [][]float64 `json:"basis"`
+	Expectation     string      `json:"expectation"`
+	HalfLife        float64     `json:"half_life"`
+	Seed            uint64      `json:"seed"`
+	DataFingerprint string      `json:"data_fingerprint"`
+}
+
+// MDLCost is the description length of one candidate number of roles, in bits.
+type MDLCost struct {
+	Roles      int     `json:"roles"`
+	ModelBits  float64 `json:"model_bits"`
+	ErrorBits  float64 `json:"error_bits"`
+	Total      float64 `json:"total_bits"`
+	Divergence float64 `json:"divergence"`
+}
+
+// Width returns the interval width.
+func (e *Experiment) Width() time.Duration { return time.Duration(e.IntervalSeconds) * time.Second }
+
+// Score runs role dynamics over the graphs of spec.Edges and writes the result files
+// into outDir (created if needed): scores.parquet, interval_scores.parquet,
+// roles.parquet, roles_basis.parquet and experiment.json (schemas in the README).
+//
+// The ReFeX feature set and the RolX basis are fitted on the training window's graphs;
+// then every interval of the frame, in order, gets its features from that fixed set,
+// its memberships projected onto the fixed basis, and its scores from the tracker.
+// Score holds one interval's graph at a time plus the training window's; the rows go
+// to a DuckDB temporary table interval by interval and are sorted and written at the
+// end. The same inputs and seed give byte-identical files. The files appear by rename
+// once all are written: on error none is written or replaced. progress, if not nil, is
+// called with the intervals done and their total (training intervals included).
+func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (rep *ScoreReport, err error) {
+	began := time.Now()
+	r, err := s.newScoreRun(ctx, spec, outDir, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, r.cleanup(err != nil)) }()
+	if err := r.train(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.scoreAll(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.write(ctx); err != nil {
+		return nil, err
+	}
+	r.rep.Timing.Total = time.Since(began)
+	return r.rep, nil
+}
+
+// scoreRun is the state of one Score call.
+type scoreRun struct {
+	s        *Session
+	spec     ScoreSpec
+	plan     *edgePlan
+	width    int64 // seconds
+	first    int64 // interval numbers (start / width) of the frame, inclusive
+	last     int64
+	nonEmpty map[int64]bool
+
+	trainSpec EdgeSpec
+	held      map[int64]*graphkit.Graph // training graphs reusable for the frame
+	features  *graphkit.FeatureSet
+	model     *graphkit.RoleModel
+	tracker   *graphkit.Tracker
+
+	done, total int
+	progress    func(done, total int)
+
+	outDir     string
+	createdOut bool
+	tmpDir     string
+	table      bool // lanlq_score_rows exists
+	mem        memory.Allocator
+	rep        *ScoreReport
+}
+
+func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*scoreRun, error) {
+	if spec.Roles < 0 {
+		return nil, fmt.Errorf("%w: %d roles", ErrScoreSpec, spec.Roles)
+	}
+	if spec.Generations < -1 {
+		return nil, fmt.Errorf("%w: %d generations", ErrScoreSpec, spec.Generations)
+	}
+	if spec.Expect != graphkit.ExpectEWMA && spec.Expect != graphkit.ExpectPrevious {
+		return nil, fmt.Errorf("%w: expectation %v", ErrScoreSpec, spec.Expect)
+	}
+	if spec.HalfLife < 0 || math.IsNaN(spec.HalfLife) || math.IsInf(spec.HalfLife, 0) {
+		return nil, fmt.Errorf("%w: half-life %v", ErrScoreSpec, spec.HalfLife)
+	}
+	if spec.HalfLife == 0 {
+		spec.HalfLife = graphkit.DefaultHalfLife
+	}
+	if outDir == "" {
+		return nil, fmt.Errorf("%w: no output folder", ErrScoreSpec)
+	}
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	p, err := s.plan(ctx, spec.Edges)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.streams) == 0 {
+		return nil, fmt.Errorf("%w: no selected stream has two artifact columns", ErrEdgeSpec)
+	}
+	starts, err := s.Intervals(ctx, spec.Edges)
+	if err != nil {
+		return nil, err
+	}
+	if len(starts) == 0 {
+		return nil, fmt.Errorf("%w: no events in the frame", ErrScoreSpec)
+	}
+	r := &scoreRun{s: s, spec: spec, plan: p, width: p.width, nonEmpty: map[int64]bool{},
+		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: memory.NewGoAllocator()}
+	for _, st := range starts {
+		r.nonEmpty[r.number(st)] = true
+	}
+	r.first, r.last = r.number(starts[0]), r.number(starts[len(starts)-1])
+
+	r.trainSpec = spec.Edges
+	r.trainSpec.From, r.trainSpec.To = spec.TrainFrom, spec.TrainTo
+	if r.trainSpec.From.IsZero() {
+		r.trainSpec.From = starts[0]
+	}
+	if r.trainSpec.To.IsZero() {
+		r.trainSpec.To = r.trainSpec.From.Add(24 * time.Hour)
+	}
+	if !r.trainSpec.To.After(r.trainSpec.From) {
+		return nil, fmt.Errorf("%w: empty training window [%s, %s)", ErrScoreSpec, fmtTime(r.trainSpec.From), fmtTime(r.trainSpec.To))
+	}
+
+	gen := spec.Generations
+	if gen == 0 {
+		gen = DefaultGenerations
+	}
+	exp := Experiment{
+		Version:         1,
+		Method:          "role_dynamics",
+		Arch:            archName(spec.Edges.Arch),
+		IntervalSeconds: p.width,
+		FrameFrom:       fmtTime(spec.Edges.From),
+		FrameTo:         fmtTime(spec.Edges.To),
+		FirstInterval:   fmtTime(r.start(r.first)),
+		LastInterval:    fmtTime(r.start(r.last)),
+		Intervals:       int(r.last - r.first + 1),
+		GraphIntervals:  len(starts),
+		TrainFrom:       fmtTime(r.trainSpec.From),
+		TrainTo:         fmtTime(r.trainSpec.To),
+		RolesAuto:       spec.Roles == 0,
+		Generations:     max(gen, 0),
+		Expectation:     spec.Expect.String(),
+		HalfLife:        spec.HalfLife,
+		Seed:            spec.Seed,
+	}
+	if _, key, err := archText(spec.Edges.Arch); err == nil {
+		exp.ArchKey = key
+	}
+	for _, st := range p.streams {
+		exp.Streams = append(exp.Streams, st.Name)
+	}
+	if exp.DataFingerprint, err = dataFingerprint(s.dataDir); err != nil {
+		return nil, err
+	}
+	r.rep = &ScoreReport{OutDir: abs, Experiment: exp}
+	r.total = exp.Intervals
+
+	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+		r.createdOut = true
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if r.tmpDir, err = os.MkdirTemp(abs, ".lanlq-score-"); err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: %w", err), r.cleanup(true))
+	}
+	if err := s.Exec(ctx, lsql.Text("score_table.sql")); err != nil {
+		return nil, errors.Join(fmt.Errorf("engine: score table: %w", err), r.cleanup(true))
+	}
+	r.table = true
+	return r, nil
+}
+
+// cleanup drops the temporary table and folder; after a failure it also removes an
+// output folder that Score created.
+func (r *scoreRun) cleanup(failed bool) error {
+	var errs []error
+	if r.table {
+		r.table = false
+		// The caller's context may be the reason for the failure.
+		errs = append(errs, r.s.Exec(context.Background(), "DROP TABLE IF EXISTS lanlq_score_rows"))
+	}
+	if r.tmpDir != "" {
+		errs = append(errs, os.RemoveAll(r.tmpDir))
+		r.tmpDir = ""
+	}
+	if failed && r.createdOut {
+		os.Remove(r.outDir) // only if still empty
+	}
+	return errors.Join(errs...)
+}
+
+// number returns the interval number of an interval start (start = Origin + k·width).
+func (r *scoreRun) number(start time.Time) int64 {
+	return int64(start.Sub(Origin)/time.Second) / r.width
+}
+
+func (r *scoreRun) start(k int64) time.Time {
+	return Origin.Add(time.Duration(k*r.width) * time.Second)
+}
+
+func (r *scoreRun) step() {
+	r.done++
+	if r.progress != nil {
+		r.progress(r.done, r.total)
+	}
+}
+
+// graph builds the graph of interval k under spec (nil when it has no edge).
+func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit.Graph, error) {
+	t0 := time.Now()
+	defer func() { r.rep.Timing.Edges += time.Since(t0) }()
+	rdr, err := r.s.IntervalEdges(ctx, spec, r.start(k))
+	if err != nil {
+		return nil, err
+	}
+	defer rdr.Release()
+	g, err := graphkit.GraphFromReader(rdr)
+	if err != nil {
+		return nil, fmt.Errorf("engine: graph of %s: %w", fmtTime(r.start(k)), err)
+	}
+	if g.NumVertices() == 0 {
+		return nil, nil
+	}
+	return g, nil
+}
+
+// train learns the feature set and fits the role basis on the training window.
+func (r *scoreRun) train(ctx context.Context) error {
+	starts, err := r.s.Intervals(ctx, r.trainSpec)
+	if err != nil {
+		return err
+	}
+	r.total += len(starts)
+	var graphs []*graphkit.Graph
+	for _, st := range starts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := r.number(st)
+		g, err := r.graph(ctx, r.trainSpec, k)
+		if err != nil {
+			return err
+		}
+		r.step()
+		if g == nil {
+			continue
+		}
+		graphs = append(graphs, g)
+		// The frame's graph of k is this one when both clip the interval alike.
+		if k >= r.first && k <= r.last && r.sameClip(k) {
+			r.held[k] = g
+		}
+	}
+	exp := &r.rep.Experiment
+	exp.TrainIntervals = len(graphs)
+	if len(graphs) == 0 {
+		return fmt.Errorf("%w: no events in the training window [%s, %s)", graphkit.ErrNoTrainingData, exp.TrainFrom, exp.TrainTo)
+	}
+
+	t0 := time.Now()
+	fs, err := graphkit.LearnFeatures(graphs, graphkit.RefexConfig{Generations: r.spec.Generations})
+	if err != nil {
+		return fmt.Errorf("engine: features: %w", err)
+	}
+	V, err := fs.ComputeNormalized(graphs)
+	if err != nil {
+		return fmt.Errorf("engine: features: %w", err)
+	}
+	r.rep.Timing.Features += time.Since(t0)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+
+	t0 = time.Now()
+	model, err := graphkit.FitRoles(V, graphkit.RolesConfig{Roles: r.spec.Roles}, rand.NewPCG(r.spec.Seed, 0x6c616e6c71))
+	if err != nil {
+		return fmt.Errorf("engine: roles: %w", err)
+	}
+	r.rep.Timing.Fit += time.Since(t0)
+	r.features, r.model = fs, model
+
+	exp.TrainRows, _ = V.Dims()
+	exp.Roles = model.Roles()
+	exp.Features = slices.Clone(fs.Names())
+	exp.FeatureScales = slices.Clone(fs.Scales())
+	for _, c := range model.Candidates {
+		exp.MDL = append(exp.MDL, MDLCost{Roles: c.Roles, ModelBits: c.ModelBits, ErrorBits: c.ErrorBits, Total: c.Total, Divergence: c.Divergence})
+	}
+	for a := range model.Roles() {
+		exp.Basis = append(exp.Basis, slices.Clone(model.Basis.RawRowView(a)))
+	}
+	return nil
+}
+
+// sameClip reports whether the training spec and the frame cut interval k alike, so
+// that its training graph is its frame graph.
+func (r *scoreRun) sameClip(k int64) bool {
+	lo, hi := r.start(k), r.start(k+1)
+	clip := func(from, to time.Time) (time.Time, time.Time) {
+		a, b := lo, hi
+		if !from.IsZero() && from.After(a) {
+			a = from
+		}
+		if !to.IsZero() && to.Before(b) {
+			b = to
+		}
+		return a, b
+	}
+	a1, b1 := clip(r.spec.Edges.From, r.spec.Edges.To)
+	a2, b2 := clip(r.trainSpec.From, r.trainSpec.To)
+	return a1.Equal(a2) && b1.Equal(b2)
+}
+
+// scoreAll scores every interval of the frame in order.
+func (r *scoreRun) scoreAll(ctx context.Context) error {
+	tracker, err := graphkit.NewTracker(graphkit.DynamicsConfig{Mode: r.spec.Expect, HalfLife: r.spec.HalfLife})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	r.tracker = tracker
+	var X, M mat.Dense
+	for k := r.first; k <= r.last; k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		g, ok := r.held[k]
+		delete(r.held, k)
+		if !ok && r.nonEmpty[k] {
+			if g, err = r.graph(ctx, r.spec.Edges, k); err != nil {
+				return err
+			}
+		}
+		if g == nil {
+			tracker.Update(int(k), nil, nil)
+			r.step()
+			continue
+		}
+		t0 := time.Now()
+		X.Reset()
+		if err := r.features.Compute(g, &X); err != nil {
+			return fmt.Errorf("engine: features of %s: %w", fmtTime(r.start(k)), err)
+		}
+		r.features.Normalize(&X)
+		t1 := time.Now()
+		r.rep.Timing.Features += t1.Sub(t0)
+		M.Reset()
+		if err := graphkit.ProjectRoles(&M, &X, r.model.Basis, graphkit.NMFConfig{}); err != nil {
+			return fmt.Errorf("engine: roles of %s: %w", fmtTime(r.start(k)), err)
+		}
+		t2 := time.Now()
+		r.rep.Timing.Project += t2.Sub(t1)
+		scores := tracker.Update(int(k), g.IDs, &M)
+		if err := r.insert(ctx, r.start(k), scores); err != nil {
+			return err
+		}
+		r.rep.Timing.Track += time.Since(t2)
+		r.rep.Rows += int64(len(scores))
+		r.step()
+	}
+	return nil
+}
+
+// scoreRowSchema is the Arrow form of the rows of lanlq_score_rows (sql/score_table.sql).
+var scoreRowSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "interval_start", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "score", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "new", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "role_before", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "role_after", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "membership_before", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+	{Name: "membership_after", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+}, nil)
+
+// insert appends one interval's scores to lanlq_score_rows through an Arrow scan.
+func (r *scoreRun) insert(ctx context.Context, start time.Time, scores []graphkit.ArtifactScore) error {
+	b := array.NewRecordBuilder(r.mem, scoreRowSchema)
+	defer b.Release()
+	ts := arrow.Timestamp(start.UnixMicro())
+	startB := b.Field(0).(*array.TimestampBuilder)
+	idB := b.Field(1).(*array.Int64Builder)
+	scoreB := b.Field(2).(*array.Float64Builder)
+	newB := b.Field(3).(*array.BooleanBuilder)
+	beforeB := b.Field(4).(*array.Int32Builder)
+	afterB := b.Field(5).(*array.Int32Builder)
+	mbB := b.Field(6).(*array.ListBuilder)
+	maB := b.Field(7).(*array.ListBuilder)
+	mbV := mbB.ValueBuilder().(*array.Float64Builder)
+	maV := maB.ValueBuilder().(*array.Float64Builder)
+	b.Reserve(len(scores))
+	for _, sc := range scores {
+		startB.Append(ts)
+		idB.Append(sc.ID)
+		scoreB.Append(sc.Score)
+		newB.Append(sc.New)
+		if sc.New {
+			// A new artifact's expectation is the uniform prior: it has no role.
+			beforeB.AppendNull()
+		} else {
+			beforeB.Append(int32(argmax(sc.Before)))
+		}
+		afterB.Append(int32(argmax(sc.After)))
+		mbB.Append(true)
+		mbV.AppendValues(sc.Before, nil)
+		maB.Append(true)
+		maV.AppendValues(sc.After, nil)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return r.s.insertRecord(ctx, rec, "lanlq_score_batch", "INSERT INTO lanlq_score_rows SELECT * FROM lanlq_score_batch")
+}
+
+// insertRecord registers rec as the view name and runs query, which reads it once.
+func (s *Session) insertRecord(ctx context.Context, rec arrow.RecordBatch, name, query string) error {
+	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer rdr.Release()
+	release, err := s.RegisterArrow(rdr, name)
+	if err != nil {
+		return fmt.Errorf("engine: register %s: %w", name, err)
+	}
+	defer release()
+	if err := s.Exec(ctx, query); err != nil {
+		return fmt.Errorf("engine: %s: %w", name, err)
+	}
+	return nil
+}
+
+// argmax returns the index of the largest entry (the first of equal ones).
+func argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// write sorts the rows and writes every result file into the temporary folder, then
+// renames them into the output folder.
+func (r *scoreRun) write(ctx context.Context) error {
+	t0 := time.Now()
+	defer func() { r.rep.Timing.Write += time.Since(t0) }()
+	exp := &r.rep.Experiment
+	compact, err := json.Marshal(exp)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	pretty, err := json.MarshalIndent(exp, "", "  ")
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(r.tmpDir, ExperimentFile), append(pretty, '\n'), 0o644); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := r.stageIntervalScores(ctx); err != nil {
+		return err
+	}
+	if err := r.stageBasis(ctx); err != nil {
+		return err
+	}
+	// One thread: DuckDB's parallel Parquet writer may cut row groups differently from
+	// run to run; one thread makes the bytes depend on the data alone.
+	var threads int
+	if err := r.s.QueryRow(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := r.s.Exec(ctx, "SET threads = 1"); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer r.s.Exec(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", threads))
+	for _, name := range []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(r.tmpDir), escapeLiteral(string(compact))})
+		if err != nil {
+			return err
+		}
+		if err := r.s.Exec(ctx, q); err != nil {
+			return fmt.Errorf("engine: %s: %w", name, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Every file is complete: move them in. The experiment goes last, so a folder
+	// whose experiment.json is new holds new results only.
+	for _, name := range []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile} {
+		dst := filepath.Join(r.outDir, name)
+		if err := os.Rename(filepath.Join(r.tmpDir, name), dst); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		r.rep.Files = append(r.rep.Files, dst)
+	}
+	return nil
+}
+
+// stageIntervalScores loads the tracker's interval summaries into the temporary table
+// lanlq_interval_rows.
+func (r *scoreRun) stageIntervalScores(ctx context.Context) error {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "interval_start", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "score_known", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "artifacts", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "new_artifacts", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	b := array.NewRecordBuilder(r.mem, schema)
+	defer b.Release()
+	nullable := func(fb *array.Float64Builder, v float64) {
+		if math.IsNaN(v) {
+			fb.AppendNull()
+		} else {
+			fb.Append(v)
+		}
+	}
+	for _, is := range r.tracker.Intervals() {
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r.start(int64(is.Interval)).UnixMicro()))
+		nullable(b.Field(1).(*array.Float64Builder), is.Delta)
+		nullable(b.Field(2).(*array.Float64Builder), is.DeltaKnown)
+		b.Field(3).(*array.Int64Builder).Append(int64(is.Artifacts))
+		b.Field(4).(*array.Int64Builder).Append(int64(is.New))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return r.s.insertRecord(ctx, rec, "lanlq_interval_batch", "CREATE OR REPLACE TEMP TABLE lanlq_interval_rows AS SELECT * FROM lanlq_interval_batch")
+}
+
+// stageBasis loads the role basis, one row per (role, feature), into lanlq_basis_rows.
+func (r *scoreRun) stageBasis(ctx context.Context) error {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "role", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "feature_index", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "feature", Type: arrow.BinaryTypes.String},
+		{Name: "generation", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(r.mem, schema)
+	defer b.Release()
+	names, gens := r.features.Names(), r.features.Generations()
+	for a := range r.model.Roles() {
+		for j, name := range names {
+			b.Field(0).(*array.Int32Builder).Append(int32(a))
+			b.Field(1).(*array.Int32Builder).Append(int32(j))
+			b.Field(2).(*array.StringBuilder).Append(name)
+			b.Field(3).(*array.Int32Builder).Append(int32(gens[j]))
+			b.Field(4).(*array.Float64Builder).Append(r.model.Basis.At(a, j))
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return r.s.insertRecord(ctx, rec, "lanlq_basis_batch", "CREATE OR REPLACE TEMP TABLE lanlq_basis_rows AS SELECT * FROM lanlq_basis_batch")
+}
+
+// dataFingerprint identifies the content of an ingested data folder: a hash of each
+// stream's row count and order-free line checksum, and the partition width. It is ""
+// for a session without a data folder.
+func dataFingerprint(dataDir string) (string, error) {
+	if dataDir == "" {
+		return "", nil
+	}
+	m, err := readManifest(dataDir)
+	if err != nil {
+		return "", err
+	}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range m.Streams {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "interval=%d\n", m.IntervalSeconds)
+	for _, n := range names {
+		st := m.Streams[n]
+		fmt.Fprintf(&b, "%s rows=%d rejects=%d checksum=%s\n", n, st.Rows, st.Rejects, st.Checksum)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16]), nil
+}
+
+// fmtTime formats t as UTC "2006-01-02 15:04:05", "" for the zero time.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateTime)
+}
+
+// ReadExperiment returns the experiment of a result file (its ExperimentKey metadata)
+// or, failing that, of the experiment.json in the same folder.
+func (s *Session) ReadExperiment(ctx context.Context, resultPath string) (*Experiment, error) {
+	var raw []byte
+	q := "SELECT value FROM parquet_kv_metadata(?) WHERE decode(key) = ?"
+	if err := s.QueryRow(ctx, q, resultPath, ExperimentKey).Scan(&raw); err != nil {
+		b, ferr := os.ReadFile(filepath.Join(filepath.Dir(resultPath), ExperimentFile))
+		if ferr != nil {
+			return nil, fmt.Errorf("%w: %s has no experiment metadata and no %s beside it", ErrNoScores, resultPath, ExperimentFile)
+		}
+		raw = b
+	}
+	var exp Experiment
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		return nil, fmt.Errorf("engine: experiment of %s: %w", resultPath, err)
+	}
+	return &exp, nil
+}

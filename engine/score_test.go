@@ -1,0 +1,364 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/graphkit"
+)
+
+// scoreTestData generates and ingests two days of small synthetic data (about 115,000
+// events with red-team campaigns) and returns the data folder.
+func scoreTestData(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	raw, data := t.TempDir(), t.TempDir()
+	sum, err := synth.Generate(ctx, raw, synth.Config{Days: 2, Scale: 0.1, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Lines["redteam"] == 0 {
+		t.Fatal("synth wrote no red-team lines")
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// resultSchemas are the documented columns and DuckDB types of every result file.
+var resultSchemas = map[string][][2]string{
+	ScoresFile: {
+		{"interval_start", "TIMESTAMP"}, {"artifact", "VARCHAR"}, {"kind", "VARCHAR"}, {"value", "VARCHAR"},
+		{"score", "DOUBLE"}, {"new", "BOOLEAN"}, {"role_before", "INTEGER"}, {"role_after", "INTEGER"},
+		{"membership_before", "DOUBLE[]"}, {"membership_after", "DOUBLE[]"},
+	},
+	IntervalScoresFile: {
+		{"interval_start", "TIMESTAMP"}, {"score", "DOUBLE"}, {"score_known", "DOUBLE"},
+		{"artifacts", "BIGINT"}, {"new_artifacts", "BIGINT"},
+	},
+	RolesFile: {
+		{"interval_start", "TIMESTAMP"}, {"artifact", "VARCHAR"}, {"role", "INTEGER"}, {"membership", "DOUBLE[]"},
+	},
+	RolesBasisFile: {
+		{"role", "INTEGER"}, {"feature_index", "INTEGER"}, {"feature", "VARCHAR"}, {"generation", "INTEGER"},
+		{"weight", "DOUBLE"},
+	},
+}
+
+func describe(t *testing.T, s *Session, path string) [][2]string {
+	t.Helper()
+	rows, err := s.Query(context.Background(), "DESCRIBE SELECT * FROM read_parquet(?)", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][2]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, [2]string{vals[0].(string), vals[1].(string)})
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func queryInt(t *testing.T, s *Session, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := s.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// TestScoreEndToEnd runs synth → ingest → Score → Evaluate and checks the result files'
+// schemas and invariants, byte-identical reruns, and that a failed run writes nothing.
+func TestScoreEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx := context.Background()
+	data := scoreTestData(t)
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 3, Seed: 5}
+	out1 := filepath.Join(t.TempDir(), "out1")
+	var calls, lastDone, lastTotal int
+	rep, err := s.Score(ctx, spec, out1, func(done, total int) { calls++; lastDone, lastTotal = done, total })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d rows, timing %+v", rep.Rows, rep.Timing)
+	if calls == 0 || lastDone != lastTotal {
+		t.Errorf("progress: %d calls, last %d of %d", calls, lastDone, lastTotal)
+	}
+	exp := rep.Experiment
+	if exp.Roles != 3 || exp.RolesAuto || len(exp.Basis) != 3 || len(exp.Basis[0]) != len(exp.Features) || len(exp.MDL) != 1 {
+		t.Errorf("experiment: roles %d auto %v basis %d×%d features %d mdl %d",
+			exp.Roles, exp.RolesAuto, len(exp.Basis), len(exp.Basis[0]), len(exp.Features), len(exp.MDL))
+	}
+	if exp.TrainFrom != "2015-01-01 00:00:00" || exp.TrainTo != "2015-01-02 00:00:00" || exp.TrainIntervals != 24 {
+		t.Errorf("default training window [%s, %s) with %d intervals, want the first day", exp.TrainFrom, exp.TrainTo, exp.TrainIntervals)
+	}
+	if exp.DataFingerprint == "" || exp.IntervalSeconds != 3600 || exp.Arch != ArchNotebook || exp.Expectation != "ewma" {
+		t.Errorf("experiment settings %+v", exp)
+	}
+
+	// Schemas.
+	for name, want := range resultSchemas {
+		got := describe(t, s, filepath.Join(out1, name))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: columns %v, want %v", name, got, want)
+		}
+		// Every Parquet file carries the experiment.
+		e, err := s.ReadExperiment(ctx, filepath.Join(out1, name))
+		if err != nil || e.DataFingerprint != exp.DataFingerprint || e.Roles != 3 {
+			t.Errorf("%s: experiment metadata %v, %v", name, e, err)
+		}
+	}
+	var fromFile Experiment
+	if b, err := os.ReadFile(filepath.Join(out1, ExperimentFile)); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(b, &fromFile); err != nil {
+		t.Fatal(err)
+	}
+	if fromFile.Seed != 5 || fromFile.Roles != 3 || len(fromFile.Features) == 0 {
+		t.Errorf("experiment.json %+v", fromFile)
+	}
+
+	scores := filepath.Join(out1, ScoresFile)
+	intervals := filepath.Join(out1, IntervalScoresFile)
+	// Scores are finite and ≥ 0, at most 2 (L1 distance of two distributions).
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE score IS NULL OR NOT isfinite(score) OR score < 0 OR score > 2 + 1e-9", scores); n != 0 {
+		t.Errorf("%d scores not finite in [0, 2]", n)
+	}
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?)", scores); n != rep.Rows || n == 0 {
+		t.Errorf("scores.parquet has %d rows, report says %d", n, rep.Rows)
+	}
+	// Memberships are distributions over the 3 roles; roles are their argmax; new
+	// artifacts alone have no role before.
+	bad := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE
+		len(membership_after) <> 3 OR len(membership_before) <> 3
+		OR abs(list_sum(membership_after) - 1) > 1e-9 OR abs(list_sum(membership_before) - 1) > 1e-9
+		OR membership_after[role_after + 1] <> list_max(membership_after)
+		OR (new <> (role_before IS NULL))
+		OR (NOT new AND membership_before[role_before + 1] <> list_max(membership_before))
+		OR abs(score - list_sum(list_transform(list_zip(membership_before, membership_after), p -> abs(p[1] - p[2])))) > 1e-9`, scores)
+	if bad != 0 {
+		t.Errorf("%d score rows with inconsistent memberships, roles or δ", bad)
+	}
+	// Rows are ordered by interval_start, score DESC, artifact.
+	if n := queryInt(t, s, `SELECT count(*) FROM (
+		SELECT interval_start, score, artifact, lag(interval_start) OVER w AS pi, lag(score) OVER w AS ps, lag(artifact) OVER w AS pa
+		FROM (SELECT *, row_number() OVER () AS rn FROM read_parquet(?)) WINDOW w AS (ORDER BY rn))
+		WHERE pi > interval_start OR (pi = interval_start AND (ps < score OR (ps = score AND pa >= artifact)))`, scores); n != 0 {
+		t.Errorf("%d scores rows out of order", n)
+	}
+	// Every interval of the frame is in interval_scores, once, with the artifact counts
+	// of scores.parquet and Δ = their mean score.
+	starts, err := s.Intervals(ctx, spec.Edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantN := int64(starts[len(starts)-1].Sub(starts[0])/time.Hour) + 1
+	if n := queryInt(t, s, "SELECT count(DISTINCT interval_start) FROM read_parquet(?)", intervals); n != wantN || n != int64(exp.Intervals) || n != 48 {
+		t.Errorf("interval_scores has %d intervals, frame has %d (experiment %d)", n, wantN, exp.Intervals)
+	}
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) AS i
+		FULL JOIN (SELECT interval_start, count(*) AS n, count(*) FILTER (WHERE new) AS nn, avg(score) AS d,
+		                  avg(score) FILTER (WHERE NOT new) AS dk
+		           FROM read_parquet(?) GROUP BY ALL) AS s USING (interval_start)
+		WHERE i.artifacts IS DISTINCT FROM coalesce(s.n, 0) OR i.new_artifacts IS DISTINCT FROM coalesce(s.nn, 0)
+		   OR abs(i.score - s.d) > 1e-9 OR (i.score IS NULL) <> (s.d IS NULL)
+		   OR abs(i.score_known - s.dk) > 1e-9 OR (i.score_known IS NULL) <> (s.dk IS NULL)`, intervals, scores); n != 0 {
+		t.Errorf("%d intervals whose summary disagrees with scores.parquet", n)
+	}
+	for _, st := range starts {
+		if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE interval_start = ? AND artifacts > 0", intervals, st); n != 1 {
+			t.Errorf("interval %s with events: %d rows with artifacts", st, n)
+		}
+	}
+	// roles.parquet is the after side of scores.parquet.
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) AS r FULL JOIN read_parquet(?) AS s USING (interval_start, artifact)
+		WHERE r.role IS DISTINCT FROM s.role_after OR r.membership IS DISTINCT FROM s.membership_after`,
+		filepath.Join(out1, RolesFile), scores); n != 0 {
+		t.Errorf("%d roles rows disagree with scores", n)
+	}
+	// The basis: roles × features, rows summing to 1, names as in the experiment.
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?)", filepath.Join(out1, RolesBasisFile)); n != int64(3*len(exp.Features)) {
+		t.Errorf("basis has %d rows, want %d", n, 3*len(exp.Features))
+	}
+	if n := queryInt(t, s, "SELECT count(*) FROM (SELECT role, sum(weight) AS w FROM read_parquet(?) GROUP BY role) WHERE abs(w - 1) > 1e-9",
+		filepath.Join(out1, RolesBasisFile)); n != 0 {
+		t.Errorf("%d basis rows do not sum to 1", n)
+	}
+
+	// A second run, in another session and folder, writes the same bytes.
+	s2, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	out2 := filepath.Join(t.TempDir(), "out2")
+	if _, err := s2.Score(ctx, spec, out2, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile} {
+		a, errA := os.ReadFile(filepath.Join(out1, name))
+		b, errB := os.ReadFile(filepath.Join(out2, name))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs (%d and %d bytes; %v %v)", name, len(a), len(b), errA, errB)
+		}
+	}
+
+	// A run cancelled in the middle writes nothing: not into a new folder, and not over
+	// the results already in out1.
+	before := map[string][]byte{}
+	for _, name := range []string{ScoresFile, ExperimentFile} {
+		before[name], _ = os.ReadFile(filepath.Join(out1, name))
+	}
+	// The first is cancelled while loading the training window, the second while
+	// scoring (24 training intervals, then 48).
+	for i, dir := range []string{filepath.Join(t.TempDir(), "out3"), out1} {
+		cctx, cancel := context.WithCancel(ctx)
+		other := spec
+		other.Seed = 6
+		_, err := s.Score(cctx, other, dir, func(done, total int) {
+			if done == 10+30*i {
+				cancel()
+			}
+		})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled run into %s: %v, want context.Canceled", dir, err)
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				t.Errorf("cancelled run left %s in %s", e.Name(), dir)
+			}
+		}
+		if dir != out1 && len(entries) != 0 {
+			t.Errorf("cancelled run left %d files in %s", len(entries), dir)
+		}
+	}
+	for name, b := range before {
+		if now, _ := os.ReadFile(filepath.Join(out1, name)); !bytes.Equal(now, b) {
+			t.Errorf("cancelled run changed %s", name)
+		}
+	}
+	// The session is still usable, without the run's temporary table.
+	if n := queryInt(t, s, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'lanlq_score_rows'"); n != 0 {
+		t.Errorf("lanlq_score_rows left behind")
+	}
+
+	t.Run("evaluate", func(t *testing.T) { checkEvaluate(t, s, out1) })
+	t.Run("plots", func(t *testing.T) {
+		files, err := s.PlotResults(ctx, out1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 6 {
+			t.Errorf("plots %v, want 6", files)
+		}
+	})
+}
+
+// TestScoreAutoRoles chooses the number of roles by MDL on a short training window
+// inside a frame that starts on day 2 (the window lies outside the frame).
+func TestScoreAutoRoles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx := context.Background()
+	data := scoreTestData(t)
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	day2 := Origin.Add(24 * time.Hour)
+	spec := ScoreSpec{
+		Edges:     EdgeSpec{From: day2, To: day2.Add(6 * time.Hour)},
+		TrainFrom: Origin.Add(9 * time.Hour), TrainTo: Origin.Add(12 * time.Hour),
+		Expect: graphkit.ExpectPrevious, Generations: -1, Seed: 2,
+	}
+	out := t.TempDir()
+	rep, err := s.Score(ctx, spec, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := rep.Experiment
+	if !exp.RolesAuto || len(exp.MDL) < 2 || exp.MDL[0].Roles != 2 {
+		t.Fatalf("MDL table %+v", exp.MDL)
+	}
+	best := exp.MDL[0]
+	for _, c := range exp.MDL {
+		if c.Total < best.Total {
+			best = c
+		}
+	}
+	if exp.Roles != best.Roles {
+		t.Errorf("chose %d roles, MDL minimum at %d", exp.Roles, best.Roles)
+	}
+	if exp.Intervals != 6 || exp.FirstInterval != "2015-01-02 00:00:00" || exp.TrainIntervals != 3 || exp.Generations != 0 || exp.Expectation != "previous" {
+		t.Errorf("experiment %+v", exp)
+	}
+	if len(exp.Features) != 5 {
+		t.Errorf("base features only: %v", exp.Features)
+	}
+	// Evaluation counts the red team of day 1 as outside the frame.
+	ev, err := s.Evaluate(ctx, filepath.Join(out, ScoresFile), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.RedTeam.Lines != ev.RedTeam.LinesInFrame+int(queryInt(t, s, "SELECT count(*) FROM redteam WHERE ts < ? OR ts >= ?", day2, day2.Add(6*time.Hour))) {
+		t.Errorf("red-team counts %+v", ev.RedTeam)
+	}
+}
+
+func TestScoreSpecErrors(t *testing.T) {
+	ctx := context.Background()
+	s, err := NewSession(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, spec := range []ScoreSpec{{Roles: -1}, {Generations: -2}, {HalfLife: -1}, {Expect: 7}} {
+		if _, err := s.Score(ctx, spec, t.TempDir(), nil); !errors.Is(err, ErrScoreSpec) {
+			t.Errorf("%+v: %v, want ErrScoreSpec", spec, err)
+		}
+	}
+	if _, err := s.Evaluate(ctx, filepath.Join(t.TempDir(), "none.parquet"), 0); !errors.Is(err, ErrNoScores) {
+		t.Errorf("missing scores: %v, want ErrNoScores", err)
+	}
+	if got := thinCurve([][2]float64{{0, 0}, {0.0001, 0}, {0.5, 0.5}, {0.5001, 0.5}, {1, 1}}, 1e-3); len(got) != 3 {
+		t.Errorf("thinCurve kept %v", got)
+	}
+	if b, _ := json.Marshal(JSONNum(math.NaN())); string(b) != "null" {
+		t.Errorf("NaN as JSON: %s", b)
+	}
+}

@@ -1,0 +1,8 @@
+-- roles.parquet: every artifact's role memberships (L1-normalised) per interval and
+-- the role of largest membership.
+COPY (
+    SELECT r.interval_start, d.name AS artifact, r.role_after AS role, r.membership_after AS membership
+    FROM lanlq_score_rows AS r
+    JOIN artifact_dictionary AS d ON d.id = r.id
+    ORDER BY r.interval_start, d.name
+) TO '{{.Dir}}/roles.parquet' (FORMAT parquet, COMPRESSION zstd, KV_METADATA {lanlq_experiment: '{{.Meta}}'});
