@@ -65,6 +65,9 @@ func NewSession(ctx context.Context, opts Options) (*Session, error) {
 	if err := s.configure(ctx, opts); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	if err := registerTableFuncs(ctx, s); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	return s, nil
 }
 

@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lanlq/lanlq/engine/synth"
+)
+
+func TestSplitStatements(t *testing.T) {
+	text := "-- header\nSET VARIABLE a = 'x;y';\n\n/* block ;\n comment */ SELECT 1;\nSELECT 'it''s;' AS \"semi;colon\"\n  , $$dollar; $$ AS d; -- trailing ; comment\nSELECT $tag$ a;\nb $tag$;\n;\n  SELECT 2 -- no semicolon at the end"
+	got, err := SplitStatements(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Statement{
+		{2, "SET VARIABLE a = 'x;y'"},
+		{5, "SELECT 1"},
+		{6, "SELECT 'it''s;' AS \"semi;colon\"\n  , $$dollar; $$ AS d"},
+		{8, "SELECT $tag$ a;\nb $tag$"},
+		{11, "SELECT 2 -- no semicolon at the end"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+	for _, bad := range []string{"SELECT 'open", "SELECT 1; /* open", "SELECT $x$ open"} {
+		if _, err := SplitStatements(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// synthData generates one small day of synthetic LANL data and ingests it.
+func synthData(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	raw, data := t.TempDir(), t.TempDir()
+	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: 0.1, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// readTree maps every file under dir (relative path) to its bytes.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out[rel], err = os.ReadFile(path)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRunExperiment runs experiments/edges-notebook.sql end to end twice, into two
+// folders and once more over the first, and requires byte-identical results.
+func TestRunExperiment(t *testing.T) {
+	ctx := context.Background()
+	data := synthData(t)
+	exp := filepath.Join("..", "experiments", "edges-notebook.sql")
+	out1, out2 := t.TempDir(), t.TempDir()
+	var events []StatementEvent
+	if err := RunExperiment(ctx, data, out1, exp, func(ev StatementEvent) { events = append(events, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	stmts, _ := SplitStatements(string(must(os.ReadFile(exp))))
+	if len(events) != 2*len(stmts) || !events[len(events)-1].Done || events[len(events)-1].Index != len(stmts)-1 {
+		t.Fatalf("%d progress events for %d statements", len(events), len(stmts))
+	}
+	first := readTree(t, out1)
+	for _, f := range []string{"interval_edges.parquet", "top_edges.parquet", "degree_distribution.parquet", "hubs.parquet",
+		"edges-notebook.sql", ExperimentInfoFile} {
+		if len(first[f]) == 0 {
+			t.Errorf("%s missing from the results (have %v)", f, reflect.ValueOf(first).MapKeys())
+		}
+	}
+	if err := RunExperiment(ctx, data, out2, exp, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := RunExperiment(ctx, data, out1, exp, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{out1, out2} {
+		again := readTree(t, dir)
+		if len(again) != len(first) {
+			t.Fatalf("%s: %d files, first run %d", dir, len(again), len(first))
+		}
+		for name, b := range first {
+			if !bytes.Equal(again[name], b) {
+				t.Errorf("%s/%s differs from the first run", dir, name)
+			}
+		}
+	}
+	// The results hold what the edges say.
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var intervals, edges, sumEdges int64
+	if err := s.QueryRow(ctx, "SELECT count(*), sum(edges) FROM read_parquet(?)", filepath.Join(out1, "interval_edges.parquet")).Scan(&intervals, &sumEdges); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM lanl_edges('notebook', 3600)").Scan(&edges); err != nil {
+		t.Fatal(err)
+	}
+	if intervals != 24 || sumEdges != edges || edges == 0 {
+		t.Errorf("interval_edges: %d intervals, %d edges; lanl_edges has %d", intervals, sumEdges, edges)
+	}
+	info := string(first[ExperimentInfoFile])
+	for _, want := range []string{`"arch": "notebook"`, `"interval_seconds": "3600"`, `"data_fingerprint": "`, `"sha256": "`} {
+		if !strings.Contains(info, want) {
+			t.Errorf("experiment.json lacks %s:\n%s", want, info)
+		}
+	}
+}
+
+// TestRunExperimentFailure: a statement failing in the middle is reported as
+// file:line and leaves OUT as it was (the first statement's result is not published).
+func TestRunExperimentFailure(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir() // no ingest: empty views are enough
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "old.parquet"), []byte("previous result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(t.TempDir(), "bad.sql")
+	text := "SET VARIABLE k = 3;\nCOPY (SELECT 1 AS x) TO (getvariable('out') || '/old.parquet') (FORMAT parquet);\nCOPY (SELECT 2 AS y) TO (getvariable('out') || '/new.parquet') (FORMAT parquet);\n\n-- the mistake:\nSELECT *\n  FROM no_such_table;\nSELECT 1;\n"
+	if err := os.WriteFile(exp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var last StatementEvent
+	err := RunExperiment(ctx, data, out, exp, func(ev StatementEvent) { last = ev })
+	var se *StatementError
+	if !errors.As(err, &se) || se.Line != 6 || !errors.Is(err, ErrExperiment) {
+		t.Fatalf("err = %v, want a StatementError at line 6", err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, exp+":6: ") || !strings.Contains(msg, "no_such_table") {
+		t.Fatalf("message %q", msg)
+	}
+	if !last.Done || last.Err == nil || last.Index != 3 || last.Total != 5 {
+		t.Fatalf("last event %+v", last)
+	}
+	got := readTree(t, out)
+	if len(got) != 1 || string(got["old.parquet"]) != "previous result" {
+		t.Fatalf("OUT after a failure holds %v", reflect.ValueOf(got).MapKeys())
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Fatalf("OUT holds %d entries (staging left behind?)", len(entries))
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
