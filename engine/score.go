@@ -59,8 +59,8 @@ type ScoreSpec struct {
 	Roles int
 	// TrainFrom and TrainTo bound the training window [TrainFrom, TrainTo) on which
 	// the ReFeX feature set and the RolX basis are fitted. Zero values mean the first
-	// day of the frame: from the start of its first interval holding events, 24 hours
-	// long. The window may lie outside the frame.
+	// day of the frame: from Edges.From (or, when open, the start of the first interval
+	// holding events), 24 hours long. The window may lie outside the frame.
 	TrainFrom, TrainTo time.Time
 	// Generations is the number of recursive ReFeX generations: 0 means
 	// DefaultGenerations, -1 the base features only.
@@ -110,8 +110,10 @@ type Experiment struct {
 	Streams         []string `json:"streams"`
 	FrameFrom       string   `json:"frame_from"`
 	FrameTo         string   `json:"frame_to"`
-	// FirstInterval and LastInterval are the first and last interval scored, every
-	// interval between them (Intervals in all, events or not) is in interval_scores.
+	// FirstInterval and LastInterval are the first and last interval of the frame
+	// (those holding FrameFrom and the last second before FrameTo; an open side ends
+	// at the data's first or last interval). Every interval between them, Intervals in
+	// all, events or not, is in interval_scores.
 	FirstInterval string `json:"first_interval"`
 	LastInterval  string `json:"last_interval"`
 	Intervals     int    `json:"intervals"`
@@ -181,6 +183,10 @@ func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, prog
 	return r.rep, nil
 }
 
+// scoreAllocator allocates the Arrow batches a scoring run hands to DuckDB (a
+// variable so that tests can check for leaks).
+var scoreAllocator = func() memory.Allocator { return memory.NewGoAllocator() }
+
 // scoreRun is the state of one Score call.
 type scoreRun struct {
 	s        *Session
@@ -246,16 +252,27 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		return nil, fmt.Errorf("%w: no events in the frame", ErrScoreSpec)
 	}
 	r := &scoreRun{s: s, spec: spec, plan: p, width: p.width, nonEmpty: map[int64]bool{},
-		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: memory.NewGoAllocator()}
+		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: scoreAllocator()}
 	for _, st := range starts {
 		r.nonEmpty[r.number(st)] = true
 	}
+	// The frame's intervals: from the one holding From to the one holding the last
+	// second before To; an open side ends at the data's first or last interval.
 	r.first, r.last = r.number(starts[0]), r.number(starts[len(starts)-1])
+	if !spec.Edges.From.IsZero() {
+		r.first = min(r.first, floorDiv(ceilSeconds(spec.Edges.From.Sub(Origin)), p.width))
+	}
+	if !spec.Edges.To.IsZero() {
+		r.last = max(r.last, floorDiv(ceilSeconds(spec.Edges.To.Sub(Origin))-1, p.width))
+	}
 
 	r.trainSpec = spec.Edges
 	r.trainSpec.From, r.trainSpec.To = spec.TrainFrom, spec.TrainTo
 	if r.trainSpec.From.IsZero() {
 		r.trainSpec.From = starts[0]
+		if !spec.Edges.From.IsZero() {
+			r.trainSpec.From = spec.Edges.From
+		}
 	}
 	if r.trainSpec.To.IsZero() {
 		r.trainSpec.To = r.trainSpec.From.Add(24 * time.Hour)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/graphkit"
 )
@@ -106,6 +108,10 @@ func TestScoreEndToEnd(t *testing.T) {
 	defer s.Close()
 	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 3, Seed: 5}
 	out1 := filepath.Join(t.TempDir(), "out1")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	scoreAllocator = func() memory.Allocator { return mem }
+	defer func() { scoreAllocator = func() memory.Allocator { return memory.NewGoAllocator() } }()
 	var calls, lastDone, lastTotal int
 	rep, err := s.Score(ctx, spec, out1, func(done, total int) { calls++; lastDone, lastTotal = done, total })
 	if err != nil {
@@ -288,7 +294,8 @@ func TestScoreEndToEnd(t *testing.T) {
 }
 
 // TestScoreAutoRoles chooses the number of roles by MDL on a short training window
-// inside a frame that starts on day 2 (the window lies outside the frame).
+// outside the frame, which starts on day 2 and ends two hours after the data: those
+// hours are in interval_scores too, without score.
 func TestScoreAutoRoles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
@@ -302,7 +309,7 @@ func TestScoreAutoRoles(t *testing.T) {
 	defer s.Close()
 	day2 := Origin.Add(24 * time.Hour)
 	spec := ScoreSpec{
-		Edges:     EdgeSpec{From: day2, To: day2.Add(6 * time.Hour)},
+		Edges:     EdgeSpec{From: day2, To: day2.Add(26 * time.Hour)},
 		TrainFrom: Origin.Add(9 * time.Hour), TrainTo: Origin.Add(12 * time.Hour),
 		Expect: graphkit.ExpectPrevious, Generations: -1, Seed: 2,
 	}
@@ -324,18 +331,22 @@ func TestScoreAutoRoles(t *testing.T) {
 	if exp.Roles != best.Roles {
 		t.Errorf("chose %d roles, MDL minimum at %d", exp.Roles, best.Roles)
 	}
-	if exp.Intervals != 6 || exp.FirstInterval != "2015-01-02 00:00:00" || exp.TrainIntervals != 3 || exp.Generations != 0 || exp.Expectation != "previous" {
+	if exp.Intervals != 26 || exp.GraphIntervals != 24 || exp.FirstInterval != "2015-01-02 00:00:00" || exp.LastInterval != "2015-01-03 01:00:00" || exp.TrainIntervals != 3 || exp.Generations != 0 || exp.Expectation != "previous" {
 		t.Errorf("experiment %+v", exp)
 	}
 	if len(exp.Features) != 5 {
 		t.Errorf("base features only: %v", exp.Features)
+	}
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE score IS NULL AND artifacts = 0 AND interval_start >= TIMESTAMP '2015-01-03'",
+		filepath.Join(out, IntervalScoresFile)); n != 2 {
+		t.Errorf("%d empty intervals after the data, want 2", n)
 	}
 	// Evaluation counts the red team of day 1 as outside the frame.
 	ev, err := s.Evaluate(ctx, filepath.Join(out, ScoresFile), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.RedTeam.Lines != ev.RedTeam.LinesInFrame+int(queryInt(t, s, "SELECT count(*) FROM redteam WHERE ts < ? OR ts >= ?", day2, day2.Add(6*time.Hour))) {
+	if ev.RedTeam.Lines != ev.RedTeam.LinesInFrame+int(queryInt(t, s, "SELECT count(*) FROM redteam WHERE ts < ?", day2)) {
 		t.Errorf("red-team counts %+v", ev.RedTeam)
 	}
 }
