@@ -95,6 +95,7 @@ func TestTableFuncEdgesErrors(t *testing.T) {
 		{"SELECT * FROM lanl_edges('nosuch', 3600)", "not notebook, entity"},
 		{"SELECT * FROM lanl_edges('notebook', 3600, TIMESTAMP '2015-01-02', TIMESTAMP '2015-01-01')", "empty time frame"},
 		{"SELECT * FROM lanl_edges('notebook', 3600, streams := 'redteam')", "not in architecture"},
+		{"SELECT * FROM lanl_edges('notebook', 3600, 'yesterday')", "neither LANL seconds nor a timestamp"},
 	} {
 		err := s.Exec(ctx, tc.query)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
