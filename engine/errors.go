@@ -21,6 +21,9 @@ var (
 	// ErrOutExists reports an output directory that holds something other than a
 	// previous edge export, which lanlq will not overwrite.
 	ErrOutExists = errors.New("engine: output directory is not an edge export")
+	// ErrExperiment reports an experiment that cannot run or failed; a failing
+	// statement is reported as a *StatementError wrapping DuckDB's message.
+	ErrExperiment = errors.New("engine: experiment")
 )
 
 // LineError is a positional failure in a raw input file: which file, which line

@@ -23,10 +23,6 @@ import (
 // (DuckDB takes an expression as a COPY target only in parentheses). Results appear
 // in the output folder only when every statement succeeded.
 
-// ErrExperiment reports an experiment that cannot run or failed; a failing statement
-// is reported as a *StatementError wrapping DuckDB's message.
-var ErrExperiment = errors.New("engine: experiment")
-
 // Reserved experiment variables, set before the first statement.
 const (
 	ExperimentVarOut  = "out"  // the folder results are written to (a staging folder inside OUT)
