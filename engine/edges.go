@@ -142,8 +142,22 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Exec(ctx, q); err != nil {
-		return fmt.Errorf("engine: artifact dictionary (%s): %w", archName(spec.Arch), err)
+	cache := s.dictionaryCache(q)
+	if cache != "" {
+		if _, err := os.Stat(cache); err == nil {
+			err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE artifact_dictionary AS SELECT * FROM read_parquet('%s') ORDER BY id", escapeLiteral(cache)))
+			if err == nil {
+				q = "" // loaded from the cache
+			}
+		}
+	}
+	if q != "" {
+		if err := s.Exec(ctx, q); err != nil {
+			return fmt.Errorf("engine: artifact dictionary (%s): %w", archName(spec.Arch), err)
+		}
+		if cache != "" {
+			s.saveDictionary(ctx, cache)
+		}
 	}
 	// edges.sql packs a pair of ids into one BIGINT.
 	var n int64
@@ -154,6 +168,41 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 		return fmt.Errorf("%w: %s: %d artifacts, more than 2^31", ErrArch, archName(spec.Arch), n)
 	}
 	return nil
+}
+
+// dictionaryCache returns where the dictionary built by query q over this session's
+// data directory is cached: DATA/.lanlq/dict/<hash of q and the data's fingerprint>.
+// parquet, or "" when the session has no data directory. Building the dictionary
+// scans the whole data set (minutes on the full LANL set); the cache makes every
+// later run over the same ingest and architecture skip it, and a new ingest changes
+// the fingerprint, so a stale dictionary is never used.
+func (s *Session) dictionaryCache(q string) string {
+	if s.dataDir == "" {
+		return ""
+	}
+	fp, err := dataFingerprint(s.dataDir)
+	if err != nil || fp == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(fp + "\n" + q))
+	return filepath.Join(s.dataDir, internalDir, "dict", hex.EncodeToString(sum[:12])+".parquet")
+}
+
+// saveDictionary writes artifact_dictionary to path atomically. It is best effort: a
+// read-only data directory only costs the next run a rebuild.
+func (s *Session) saveDictionary(ctx context.Context, path string) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return
+	}
+	tmp := path + ".tmp"
+	q := fmt.Sprintf("COPY (SELECT * FROM artifact_dictionary ORDER BY id) TO '%s' (FORMAT parquet, COMPRESSION zstd)", escapeLiteral(tmp))
+	if err := s.Exec(ctx, q); err != nil {
+		os.Remove(tmp)
+		return
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+	}
 }
 
 type archColumn struct {

@@ -296,6 +296,9 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		if oldGen != "" && oldGen != sr.Generation {
 			os.RemoveAll(filepath.Join(data, internalDir, "gen", oldGen))
 		}
+		// Cached artifact dictionaries describe the old data (their keys would not
+		// match any more; this only reclaims the space).
+		os.RemoveAll(filepath.Join(data, internalDir, "dict"))
 		os.RemoveAll(filepath.Join(data, internalDir, "work", sr.Generation))
 		report.Streams = append(report.Streams, sr)
 	}
