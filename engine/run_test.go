@@ -173,3 +173,67 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestRunScoringExperiments runs the shipped scoring experiments (entity.sql,
+// auth-only.sql; notebook.sql runs end to end in cmd/lanlq) on the first six hours of a
+// tiny synthetic day, through copies whose frame settings are changed the way a user
+// would, and checks that each writes the three result files with the documented
+// columns first and that experiment.json records the settings.
+func TestRunScoringExperiments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx := context.Background()
+	data := tinySynth(t, 0.05)
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	outs := map[string]string{}
+	for _, name := range []string{"entity.sql", "auth-only.sql"} {
+		text := string(must(os.ReadFile(filepath.Join("..", "experiments", name))))
+		for _, v := range []string{"to_ts", "train_to"} {
+			old := "SET VARIABLE " + v + " = NULL;"
+			if !strings.Contains(text, old) {
+				t.Fatalf("%s: no %q line to change", name, old)
+			}
+			text = strings.Replace(text, old, "SET VARIABLE "+v+" = 21600;", 1)
+		}
+		exp := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(exp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		outs[name] = out
+		if err := RunExperiment(ctx, data, out, exp, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range []string{ScoresFile, IntervalScoresFile, RolesFile} {
+			path := filepath.Join(out, file)
+			got, want := describe(t, s, path), resultSchemas[file]
+			if len(got) < len(want) || !reflect.DeepEqual(got[:len(want)], want) {
+				t.Errorf("%s/%s columns %v, want %v first", name, file, got, want)
+			}
+		}
+		if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?)", filepath.Join(out, IntervalScoresFile)); n != 6 {
+			t.Errorf("%s: %d intervals scored, want 6", name, n)
+		}
+		info := string(must(os.ReadFile(filepath.Join(out, ExperimentInfoFile))))
+		for _, want := range []string{`"expect": "previous"`, `"to_ts": "21600"`} {
+			if !strings.Contains(info, want) {
+				t.Errorf("%s: experiment.json lacks %s:\n%s", name, want, info)
+			}
+		}
+	}
+	// auth-only scored auth's artifacts alone (no process, no port); entity's are typed
+	// entities (no computer_source kind).
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE kind IN ('process', 'port_source', 'port_destination')",
+		filepath.Join(outs["auth-only.sql"], ScoresFile)); n != 0 {
+		t.Errorf("auth-only: %d scores of proc or flows artifacts", n)
+	}
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE kind = 'computer_source'",
+		filepath.Join(outs["entity.sql"], ScoresFile)); n != 0 {
+		t.Errorf("entity: %d scores of computer_source artifacts", n)
+	}
+}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/lanlq/lanlq/graphkit"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -54,6 +59,30 @@ func registerTableFuncs(ctx context.Context, s *Session) error {
 	}
 	if err := s.Exec(ctx, lsql.Text("tf_edges.sql")); err != nil {
 		return fmt.Errorf("engine: tf_edges.sql: %w", err)
+	}
+
+	double, err := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+	if err != nil {
+		return fmt.Errorf("engine: table functions: %w", err)
+	}
+	// The scoring functions take the edge arguments, then roles, train_from, train_to,
+	// expect, half_life, seed, generations (sql/tf_scores.sql gives the defaults).
+	scoreArgs := []duckdb.TypeInfo{varchar, bigint, varchar, varchar, varchar,
+		varchar, varchar, varchar, varchar, double, bigint, bigint}
+	for _, table := range resultTables {
+		table := table
+		f := duckdb.ChunkTableFunction{
+			Config: duckdb.TableFunctionConfig{Arguments: scoreArgs},
+			BindArgumentsContext: func(ctx context.Context, _ map[string]any, args ...any) (duckdb.ChunkTableSource, error) {
+				return bindResult(ctx, s, table, args)
+			},
+		}
+		if err := duckdb.RegisterTableUDF(s.conn, table.scan, f); err != nil {
+			return fmt.Errorf("engine: register %s: %w", table.scan, err)
+		}
+	}
+	if err := s.Exec(ctx, lsql.Text("tf_scores.sql")); err != nil {
+		return fmt.Errorf("engine: tf_scores.sql: %w", err)
 	}
 	return nil
 }
@@ -115,10 +144,22 @@ func bindEdges(ctx context.Context, s *Session, args []any) (duckdb.ChunkTableSo
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	spec, err := edgeArgs(TableFuncEdges, args)
+	if err != nil {
+		return nil, err
+	}
+	src := &edgesSource{ctx: ctx, parent: s, spec: spec, state: &edgesState{}}
+	runtime.AddCleanup(src, func(st *edgesState) { st.close() }, src.state)
+	return src, nil
+}
+
+// edgeArgs reads the five leading arguments every lanlq table function shares (arch,
+// interval_seconds, from, to, streams) into an EdgeSpec; fn names the function in errors.
+func edgeArgs(fn string, args []any) (EdgeSpec, error) {
 	arch, _ := args[0].(string)
 	width, ok := args[1].(int64)
 	if !ok || width <= 0 {
-		return nil, fmt.Errorf("%w: %s: interval_seconds must be a positive number, got %v", ErrEdgeSpec, TableFuncEdges, args[1])
+		return EdgeSpec{}, fmt.Errorf("%w: %s: interval_seconds must be a positive number, got %v", ErrEdgeSpec, fn, args[1])
 	}
 	spec := EdgeSpec{Arch: arch, Interval: time.Duration(width) * time.Second}
 	// A NULL bound (or streams) leaves that side open (all streams).
@@ -126,7 +167,7 @@ func bindEdges(ctx context.Context, s *Session, args []any) (duckdb.ChunkTableSo
 	for i, bound := range []*time.Time{&spec.From, &spec.To} {
 		text, _ := argAt[string](args, 2+i)
 		if *bound, err = parseFrameBound(text); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrEdgeSpec, TableFuncEdges, err)
+			return EdgeSpec{}, fmt.Errorf("%w: %s: %w", ErrEdgeSpec, fn, err)
 		}
 	}
 	if list, ok := argAt[string](args, 4); ok {
@@ -137,15 +178,13 @@ func bindEdges(ctx context.Context, s *Session, args []any) (duckdb.ChunkTableSo
 		}
 	}
 	if !spec.From.IsZero() && !spec.To.IsZero() && !spec.To.After(spec.From) {
-		return nil, fmt.Errorf("%w: %s: empty time frame [%s, %s)", ErrEdgeSpec, TableFuncEdges,
+		return EdgeSpec{}, fmt.Errorf("%w: %s: empty time frame [%s, %s)", ErrEdgeSpec, fn,
 			spec.From.Format(time.DateTime), spec.To.Format(time.DateTime))
 	}
 	if _, _, err := archText(spec.Arch); err != nil {
-		return nil, err
+		return EdgeSpec{}, err
 	}
-	src := &edgesSource{ctx: ctx, parent: s, spec: spec, state: &edgesState{}}
-	runtime.AddCleanup(src, func(st *edgesState) { st.close() }, src.state)
-	return src, nil
+	return spec, nil
 }
 
 func (e *edgesSource) ColumnInfos() []duckdb.ColumnInfo {
@@ -317,4 +356,387 @@ func parseFrameBound(text string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00", text)
+}
+
+// Names of the scoring table functions (SQL macros in sql/tf_scores.sql):
+//
+//	lanl_scores(arch VARCHAR, interval_seconds BIGINT
+//	            [, from_ts, to_ts, streams, roles, train_from, train_to,
+//	               expect, half_life, seed, generations])
+//	  → the columns of scores.parquet
+//	lanl_interval_scores(…the same arguments…) → the columns of interval_scores.parquet
+//	lanl_roles(…the same arguments…)           → the columns of roles.parquet
+//
+// Each call runs Session.Score with the ScoreSpec its arguments describe, on a fork,
+// into a private temporary folder, and streams the result file back in the file's
+// order; the folder is removed when the scan ends. The scoring runs when the query is
+// bound, because the function's columns are the result file's, whatever Score writes
+// (so DESCRIBE of a query calling it scores too). The optional arguments may be given
+// by name (expect := 'previous').
+const (
+	TableFuncScores         = "lanl_scores"
+	TableFuncIntervalScores = "lanl_interval_scores"
+	TableFuncRoles          = "lanl_roles"
+)
+
+// resultTable is one result file of Session.Score seen as a table function.
+type resultTable struct {
+	name, scan string // the macro and the Go scan behind it
+	file       string // ScoresFile, …
+	// perInterval streams the file one interval at a time (a DuckDB result is
+	// materialised before its first batch); order sorts the rows inside an interval,
+	// or the whole file when perInterval is false. Both give the file's own order.
+	perInterval bool
+	order       string
+}
+
+var resultTables = []*resultTable{
+	{name: TableFuncScores, scan: "lanlq_scores_scan", file: ScoresFile, perInterval: true, order: "score DESC, artifact"},
+	{name: TableFuncIntervalScores, scan: "lanlq_interval_scores_scan", file: IntervalScoresFile, order: "interval_start"},
+	{name: TableFuncRoles, scan: "lanlq_roles_scan", file: RolesFile, perInterval: true, order: "artifact"},
+}
+
+// scoreArgs reads the arguments of a scoring table function into a ScoreSpec.
+func scoreArgs(fn string, args []any) (ScoreSpec, error) {
+	edges, err := edgeArgs(fn, args)
+	if err != nil {
+		return ScoreSpec{}, err
+	}
+	spec := ScoreSpec{Edges: edges}
+	bad := func(format string, a ...any) (ScoreSpec, error) {
+		return ScoreSpec{}, fmt.Errorf("%w: %s: "+format, append([]any{ErrScoreSpec, fn}, a...)...)
+	}
+	switch roles, _ := argAt[string](args, 5); strings.TrimSpace(strings.ToLower(roles)) {
+	case "", "auto":
+	default:
+		if spec.Roles, err = strconv.Atoi(strings.TrimSpace(roles)); err != nil || spec.Roles < 1 {
+			return bad("roles: %q is neither a positive number nor auto", roles)
+		}
+	}
+	for i, bound := range []*time.Time{&spec.TrainFrom, &spec.TrainTo} {
+		text, _ := argAt[string](args, 6+i)
+		if *bound, err = parseFrameBound(text); err != nil {
+			return bad("%s: %w", []string{"train_from", "train_to"}[i], err)
+		}
+	}
+	if !spec.TrainFrom.IsZero() && !spec.TrainTo.IsZero() && !spec.TrainTo.After(spec.TrainFrom) {
+		return bad("empty training window [%s, %s)", fmtTime(spec.TrainFrom), fmtTime(spec.TrainTo))
+	}
+	switch expect, _ := argAt[string](args, 8); strings.TrimSpace(strings.ToLower(expect)) {
+	case "", "ewma":
+		spec.Expect = graphkit.ExpectEWMA
+	case "previous":
+		spec.Expect = graphkit.ExpectPrevious
+	default:
+		return bad("expect: %q is neither ewma nor previous", expect)
+	}
+	spec.HalfLife, _ = argAt[float64](args, 9)
+	if spec.HalfLife < 0 || math.IsNaN(spec.HalfLife) || math.IsInf(spec.HalfLife, 0) {
+		return bad("half_life must be a positive number of intervals, got %v", spec.HalfLife)
+	}
+	seed, _ := argAt[int64](args, 10)
+	if seed < 0 {
+		return bad("seed must not be negative, got %d", seed)
+	}
+	spec.Seed = uint64(seed)
+	gen, _ := argAt[int64](args, 11)
+	if gen < -1 || gen > 64 {
+		return bad("generations must be -1 (base features only), 0 (the default) or a positive number, got %d", gen)
+	}
+	spec.Generations = int(gen)
+	return spec, nil
+}
+
+// resultSource streams one call of a scoring table function: the result file of a
+// Session.Score run made at bind time, one interval (or, for interval scores, the
+// whole file) per query on the fork that scored.
+type resultSource struct {
+	ctx     context.Context
+	table   *resultTable
+	columns []duckdb.ColumnInfo // the file's
+	state   *resultState        // apart from the source for the cleanup, as edgesState
+}
+
+type resultState struct {
+	fork *Session
+	dir  string      // the temporary folder Score wrote into
+	keys []time.Time // interval starts still to query (perInterval)
+	next int
+	done bool // the last query was opened
+	rdr  array.RecordReader
+	rec  arrow.RecordBatch
+	row  int
+}
+
+func (st *resultState) close() error {
+	if st.rdr != nil {
+		st.rdr.Release()
+		st.rdr, st.rec = nil, nil
+	}
+	st.done = true
+	var errs []error
+	if st.fork != nil {
+		errs = append(errs, st.fork.Close())
+		st.fork = nil
+	}
+	if st.dir != "" {
+		errs = append(errs, os.RemoveAll(st.dir))
+		st.dir = ""
+	}
+	return errors.Join(errs...)
+}
+
+// bindResult checks the arguments of a scoring table function, runs the scoring on a
+// fork and reads the result file's columns.
+func bindResult(ctx context.Context, s *Session, table *resultTable, args []any) (_ duckdb.ChunkTableSource, err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	spec, err := scoreArgs(table.name, args)
+	if err != nil {
+		return nil, err
+	}
+	st := &resultState{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.close())
+		}
+	}()
+	if st.fork, err = s.Fork(ctx); err != nil {
+		return nil, err
+	}
+	if st.dir, err = os.MkdirTemp("", "lanlq-"+table.name+"-"); err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", table.name, err)
+	}
+	if _, err := st.fork.Score(ctx, spec, st.dir, nil); err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", table.name, err)
+	}
+	src := &resultSource{ctx: ctx, table: table, state: st}
+	if src.columns, err = src.fileColumns(); err != nil {
+		return nil, err
+	}
+	if table.perInterval {
+		if err := src.listIntervals(); err != nil {
+			return nil, err
+		}
+	}
+	runtime.AddCleanup(src, func(st *resultState) { st.close() }, st)
+	return src, nil
+}
+
+func (r *resultSource) path() string { return filepath.Join(r.state.dir, r.table.file) }
+
+// fileColumns maps the result file's Arrow schema to DuckDB columns.
+func (r *resultSource) fileColumns() ([]duckdb.ColumnInfo, error) {
+	rdr, err := r.state.fork.QueryArrow(r.ctx, "SELECT * FROM read_parquet(?) LIMIT 0", r.path())
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
+	}
+	defer rdr.Release()
+	var cols []duckdb.ColumnInfo
+	for _, f := range rdr.Schema().Fields() {
+		t, err := duckTypeOf(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %s: column %s: %w", r.table.name, f.Name, err)
+		}
+		cols = append(cols, duckdb.ColumnInfo{Name: f.Name, T: t})
+	}
+	return cols, nil
+}
+
+// listIntervals lists the interval starts of the result file, in order.
+func (r *resultSource) listIntervals() error {
+	rows, err := r.state.fork.Query(r.ctx, "SELECT DISTINCT epoch_us(interval_start) FROM read_parquet(?) ORDER BY 1", r.path())
+	if err != nil {
+		return fmt.Errorf("engine: %s: %w", r.table.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var us int64
+		if err := rows.Scan(&us); err != nil {
+			return fmt.Errorf("engine: %s: %w", r.table.name, err)
+		}
+		r.state.keys = append(r.state.keys, time.UnixMicro(us).UTC())
+	}
+	return rows.Err()
+}
+
+func (r *resultSource) ColumnInfos() []duckdb.ColumnInfo { return r.columns }
+
+func (r *resultSource) Cardinality() *duckdb.CardinalityInfo { return nil }
+
+func (r *resultSource) Init() {}
+
+// batch returns the current batch with rows left, opening the next query as needed;
+// nil at the end.
+func (r *resultSource) batch() (arrow.RecordBatch, error) {
+	st := r.state
+	for {
+		if st.rec != nil && st.row < int(st.rec.NumRows()) {
+			return st.rec, nil
+		}
+		if st.rdr != nil {
+			if st.rdr.Next() {
+				st.rec, st.row = st.rdr.RecordBatch(), 0
+				continue
+			}
+			err := st.rdr.Err()
+			st.rdr.Release()
+			st.rdr, st.rec = nil, nil
+			if err != nil {
+				return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
+			}
+		}
+		if st.done {
+			return nil, nil
+		}
+		q := "SELECT * FROM read_parquet(?)"
+		args := []any{r.path()}
+		if r.table.perInterval {
+			if st.next >= len(st.keys) {
+				st.done = true
+				return nil, nil
+			}
+			q += " WHERE interval_start = make_timestamp(CAST(? AS BIGINT))"
+			args = append(args, st.keys[st.next].UnixMicro())
+			st.next++
+		} else {
+			st.done = true
+		}
+		rdr, err := st.fork.QueryArrow(r.ctx, q+" ORDER BY "+r.table.order, args...)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
+		}
+		st.rdr = rdr
+	}
+}
+
+// FillChunk copies up to one chunk of result rows, writing only projected columns.
+func (r *resultSource) FillChunk(chunk duckdb.DataChunk) (err error) {
+	st := r.state
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.close())
+		}
+	}()
+	projected := make([]bool, len(r.columns))
+	for col := range projected {
+		_, verr := chunk.GetVector(col)
+		projected[col] = verr == nil
+	}
+	capacity := duckdb.GetDataChunkCapacity()
+	n := 0
+	for n < capacity {
+		rec, err := r.batch()
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			break
+		}
+		if int(rec.NumCols()) != len(projected) {
+			return fmt.Errorf("engine: %s: %d columns in %s, bound with %d", r.table.name, rec.NumCols(), r.table.file, len(projected))
+		}
+		for ; st.row < int(rec.NumRows()) && n < capacity; st.row, n = st.row+1, n+1 {
+			for col, ok := range projected {
+				if !ok {
+					continue
+				}
+				v, err := arrowValue(rec.Column(col), st.row)
+				if err != nil {
+					return fmt.Errorf("engine: %s: column %s: %w", r.table.name, r.columns[col].Name, err)
+				}
+				if err := duckdb.SetChunkValue(chunk, col, n, v); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if n == 0 {
+		if err := st.close(); err != nil {
+			return err
+		}
+	}
+	return chunk.SetSize(n)
+}
+
+// duckTypeOf returns the DuckDB type of an Arrow type DuckDB exports for result
+// files' columns.
+func duckTypeOf(dt arrow.DataType) (duckdb.TypeInfo, error) {
+	var t duckdb.Type
+	switch dt := dt.(type) {
+	case *arrow.TimestampType:
+		t = duckdb.TYPE_TIMESTAMP
+		if dt.TimeZone != "" {
+			t = duckdb.TYPE_TIMESTAMP_TZ
+		}
+	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
+		t = duckdb.TYPE_VARCHAR
+	case *arrow.Float64Type:
+		t = duckdb.TYPE_DOUBLE
+	case *arrow.Float32Type:
+		t = duckdb.TYPE_FLOAT
+	case *arrow.BooleanType:
+		t = duckdb.TYPE_BOOLEAN
+	case *arrow.Int16Type:
+		t = duckdb.TYPE_SMALLINT
+	case *arrow.Int32Type:
+		t = duckdb.TYPE_INTEGER
+	case *arrow.Int64Type:
+		t = duckdb.TYPE_BIGINT
+	case *arrow.ListType:
+		child, err := duckTypeOf(dt.Elem())
+		if err != nil {
+			return nil, err
+		}
+		return duckdb.NewListInfo(child)
+	default:
+		return nil, fmt.Errorf("unsupported Arrow type %s", dt)
+	}
+	return duckdb.NewTypeInfo(t)
+}
+
+// arrowValue returns row i of a result column as duckdb-go takes it: nil for NULL,
+// time.Time, string, a number, bool, []float64 or []any.
+func arrowValue(col arrow.Array, i int) (any, error) {
+	if col.IsNull(i) {
+		return nil, nil
+	}
+	switch c := col.(type) {
+	case *array.Timestamp:
+		return c.Value(i).ToTime(c.DataType().(*arrow.TimestampType).Unit), nil
+	case *array.String:
+		return c.Value(i), nil
+	case *array.LargeString:
+		return c.Value(i), nil
+	case *array.StringView:
+		return c.Value(i), nil
+	case *array.Float64:
+		return c.Value(i), nil
+	case *array.Float32:
+		return c.Value(i), nil
+	case *array.Boolean:
+		return c.Value(i), nil
+	case *array.Int16:
+		return c.Value(i), nil
+	case *array.Int32:
+		return c.Value(i), nil
+	case *array.Int64:
+		return c.Value(i), nil
+	case *array.List:
+		lo, hi := c.ValueOffsets(i)
+		if values, ok := c.ListValues().(*array.Float64); ok && values.NullN() == 0 {
+			return slices.Clone(values.Float64Values()[lo:hi]), nil
+		}
+		out := make([]any, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			v, err := arrowValue(c.ListValues(), int(j))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported Arrow type %s", col.DataType())
 }

@@ -3,8 +3,17 @@ package engine
 import (
 	"context"
 	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/graphkit"
 )
 
 // tfEdges runs query (which must select epoch seconds, a, b, weight) and collects its
@@ -107,4 +116,154 @@ func TestTableFuncEdgesErrors(t *testing.T) {
 	if err := s.QueryRow(ctx, "SELECT count(*) FROM lanl_edges('notebook', 3600)").Scan(&n); err != nil || n == 0 {
 		t.Fatalf("after errors: %d, %v", n, errors.Unwrap(err))
 	}
+}
+
+// rowTexts runs query, whose single column is a row cast to text, and returns the rows
+// in the order they came.
+func rowTexts(t *testing.T, s *Session, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.Query(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestTableFuncScores calls lanl_scores, lanl_interval_scores and lanl_roles from plain
+// SQL and requires the rows of Session.Score's files, in the files' order, with the
+// files' columns; settings come as literals, by name and from getvariable. The
+// temporary folders are gone afterwards, also after a LIMIT stopped a scan early.
+func TestTableFuncScores(t *testing.T) {
+	ctx := context.Background()
+	data := tinySynth(t, 0.05)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the functions score
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	out := t.TempDir()
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: Origin.Add(8 * time.Hour)},
+		Roles: 3, Expect: graphkit.ExpectPrevious, TrainTo: Origin.Add(4 * time.Hour), Seed: 1}
+	if _, err := s.Score(ctx, spec, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, s, "SET VARIABLE arch = 'notebook'; SET VARIABLE interval_seconds = 3600; SET VARIABLE expect = 'previous'")
+	const args = `getvariable('arch'), getvariable('interval_seconds'), to_ts := 28800, roles := 3,
+		train_to := TIMESTAMP '2015-01-01 04:00:00', expect := getvariable('expect')`
+	for fn, file := range map[string]string{TableFuncScores: ScoresFile, TableFuncIntervalScores: IntervalScoresFile, TableFuncRoles: RolesFile} {
+		// One call per function (each scores): its rows numbered in the order they came.
+		mustExec(t, s, "CREATE OR REPLACE TEMP TABLE got AS SELECT row_number() OVER () AS i, * FROM "+fn+"("+args+")")
+		path := filepath.Join(out, file)
+		got := rowTexts(t, s, "SELECT CAST(t AS VARCHAR) FROM (SELECT * EXCLUDE (i) FROM got ORDER BY i) AS t")
+		want := rowTexts(t, s, "SELECT CAST(t AS VARCHAR) FROM read_parquet(?) AS t", path)
+		if len(want) == 0 {
+			t.Fatalf("%s is empty", file)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d rows differ from %s's %d", fn, len(got), file, len(want))
+			for i := range min(len(got), len(want), 3) {
+				t.Logf("got  %s\nwant %s", got[i], want[i])
+			}
+		}
+		gotCols := describeQuery(t, s, "SELECT * EXCLUDE (i) FROM got")
+		wantCols := describeQuery(t, s, "SELECT * FROM read_parquet('"+escapeLiteral(path)+"')")
+		if !slices.Equal(gotCols, wantCols) {
+			t.Errorf("%s columns %v, %s has %v", fn, gotCols, file, wantCols)
+		}
+	}
+
+	// Projection of a few columns, and a LIMIT that stops the scan early.
+	var n int64
+	var sum float64
+	if err := s.QueryRow(ctx, "SELECT count(*), sum(score) FROM lanl_scores("+args+")").Scan(&n, &sum); err != nil {
+		t.Fatal(err)
+	}
+	var wantN int64
+	var wantSum float64
+	if err := s.QueryRow(ctx, "SELECT count(*), sum(score) FROM read_parquet(?)", filepath.Join(out, ScoresFile)).Scan(&wantN, &wantSum); err != nil {
+		t.Fatal(err)
+	}
+	if n != wantN || math.Abs(sum-wantSum) > 1e-9*math.Abs(wantSum) {
+		t.Errorf("count, sum = %d, %g; want %d, %g", n, sum, wantN, wantSum)
+	}
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM (SELECT artifact FROM lanl_roles("+args+") LIMIT 5)").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("LIMIT 5: %d, %v", n, err)
+	}
+	for range 50 {
+		runtime.GC()
+		if entries, _ := os.ReadDir(tmp); len(entries) == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir(tmp)
+	t.Errorf("temporary folders left behind: %d entries in %s", len(entries), tmp)
+}
+
+// describeQuery returns the column names and types of a query.
+func describeQuery(t *testing.T, s *Session, query string) []string {
+	t.Helper()
+	rows, err := s.Query(context.Background(), "SELECT column_name || ' ' || column_type FROM (DESCRIBE "+query+")")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, query)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func TestTableFuncScoresErrors(t *testing.T) {
+	s := fixtureSession(t, genFixture(12, 50))
+	ctx := context.Background()
+	for _, tc := range []struct{ query, want string }{
+		{"SELECT * FROM lanl_scores('notebook', 0)", "interval_seconds"},
+		{"SELECT * FROM lanl_roles('nosuch', 3600)", "not notebook, entity"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, roles := 'many')", "neither a positive number nor auto"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, expect := 'mean')", "neither ewma nor previous"},
+		{"SELECT * FROM lanl_interval_scores('notebook', 3600, train_from := 7200, train_to := 3600)", "empty training window"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, half_life := -2)", "half_life"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, seed := -1)", "seed"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, from_ts := 10000000, to_ts := 10003600)", "no events"},
+	} {
+		err := s.Exec(ctx, tc.query)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to mention %q", tc.query, err, tc.want)
+		}
+	}
+}
+
+// tinySynth generates one day of synthetic LANL data at the given scale and ingests it.
+func tinySynth(t *testing.T, scale float64) string {
+	t.Helper()
+	ctx := context.Background()
+	raw, data := t.TempDir(), t.TempDir()
+	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: scale, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,5 +57,76 @@ func TestRunCLI(t *testing.T) {
 	err := rootCmd.ExecuteContext(context.Background())
 	if err == nil || !strings.HasPrefix(err.Error(), exp+":2: ") {
 		t.Fatalf("err = %v, want %s:2: …", err, exp)
+	}
+}
+
+// notebookSchemas are the documented columns of the results of
+// experiments/notebook.sql (the README's result file schemas): name and DuckDB type.
+var notebookSchemas = map[string][]string{
+	"scores.parquet": {"interval_start TIMESTAMP", "artifact VARCHAR", "kind VARCHAR", "value VARCHAR",
+		"score DOUBLE", "new BOOLEAN", "role_before INTEGER", "role_after INTEGER",
+		"membership_before DOUBLE[]", "membership_after DOUBLE[]"},
+	"interval_scores.parquet": {"interval_start TIMESTAMP", "score DOUBLE", "score_known DOUBLE",
+		"artifacts BIGINT", "new_artifacts BIGINT"},
+	"roles.parquet": {"interval_start TIMESTAMP", "artifact VARCHAR", "role INTEGER", "membership DOUBLE[]"},
+}
+
+// TestRunNotebookExperiment: lanlq run experiments/notebook.sql on one tiny synthetic
+// day writes scores, interval scores and roles with the documented columns (the
+// documented ones first: a scoring method may add explanation columns after them), and
+// a second run over the same OUT rewrites every file byte-identical.
+func TestRunNotebookExperiment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	raw, data, out := t.TempDir(), t.TempDir(), t.TempDir()
+	lanlq(t, "synth", "--out", raw, "--days", "1", "--scale", "0.05", "--seed", "3")
+	lanlq(t, "ingest", "--raw", raw, "--data", data)
+	exp := filepath.Join("..", "..", "experiments", "notebook.sql")
+	lanlq(t, "run", "--data", data, "--out", out, exp)
+
+	first := map[string][]byte{}
+	for _, name := range []string{"scores.parquet", "interval_scores.parquet", "roles.parquet", "notebook.sql", "experiment.json"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v (%d bytes)", name, err, len(b))
+		}
+		first[name] = b
+	}
+	for name, want := range notebookSchemas {
+		path := filepath.Join(out, name)
+		csv := lanlq(t, "sql", "--data", data, "--format", "csv", "-c",
+			"SELECT column_name || ' ' || column_type AS c FROM (DESCRIBE SELECT * FROM read_parquet('"+path+"'))")
+		got := strings.Split(strings.TrimSpace(csv), "\n")[1:]
+		if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+			t.Errorf("%s columns:\n%s\nwant %v first", name, strings.Join(got, "\n"), want)
+		}
+		n := lanlq(t, "sql", "--data", data, "--format", "csv", "-c", "SELECT count(*) FROM read_parquet('"+path+"')")
+		if rows, _ := strconv.Atoi(strings.Fields(n)[1]); rows == 0 {
+			t.Errorf("%s has no rows", name)
+		}
+	}
+	// Every interval of the day is scored; roles and scores hold the same rows.
+	n := lanlq(t, "sql", "--data", data, "--format", "csv", "-c", "SELECT (SELECT count(*) FROM read_parquet('"+
+		filepath.Join(out, "interval_scores.parquet")+"')) || ',' || (SELECT count(*) FROM (SELECT interval_start, artifact FROM read_parquet('"+
+		filepath.Join(out, "scores.parquet")+"') EXCEPT SELECT interval_start, artifact FROM read_parquet('"+
+		filepath.Join(out, "roles.parquet")+"')))")
+	if got := strings.Fields(n)[1]; got != "24,0" {
+		t.Errorf("intervals, score rows without roles = %s, want 24,0", got)
+	}
+	info := string(first["experiment.json"])
+	for _, want := range []string{`"arch": "notebook"`, `"expect": "previous"`, `"interval_seconds": "3600"`,
+		`"scores.parquet"`, `"interval_scores.parquet"`, `"roles.parquet"`} {
+		if !strings.Contains(info, want) {
+			t.Errorf("experiment.json lacks %s:\n%s", want, info)
+		}
+	}
+
+	lanlq(t, "run", "--data", data, "--out", out, exp)
+	for name, b := range first {
+		again, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(again, b) {
+			t.Errorf("%s differs after the second run (%v)", name, err)
+		}
 	}
 }
