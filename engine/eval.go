@@ -33,13 +33,23 @@ const EvalFile = "eval.json"
 //
 // Intervals: Δ(t) (and Δ over known artifacts) against "the interval holds red-team
 // events"; intervals without artifacts have no score and are counted in Unscored.
+//
+// Warm-up: when the run's experiment has a warm-up (Experiment.WarmupTo, eval_warmup
+// "excluded"), the intervals before WarmupTo are left out of every metric and count,
+// positives included, for both methods alike: the histories the scores are judged
+// against are still forming there (and the role basis was fitted on those graphs).
+// The red-team pairs left out are counted in RedTeam.WarmupPairs.
 type EvalReport struct {
 	Scores          string `json:"scores"`
 	IntervalSeconds int64  `json:"interval_seconds"`
 	// FrameFrom and FrameTo bound the scored event times [from, to).
-	FrameFrom string        `json:"frame_from"`
-	FrameTo   string        `json:"frame_to"`
-	RedTeam   RedTeamCounts `json:"redteam"`
+	FrameFrom string `json:"frame_from"`
+	FrameTo   string `json:"frame_to"`
+	// Method is the scoring method of the run ("" when the scores carry no experiment).
+	Method string `json:"method"`
+	// WarmupExcludedTo is the end of the warm-up left out ("" when nothing is).
+	WarmupExcludedTo string        `json:"warmup_excluded_to"`
+	RedTeam          RedTeamCounts `json:"redteam"`
 	// Unscored lists the red-team pairs in the frame that have no score.
 	Unscored []EvalPair  `json:"unscored"`
 	Entities EvalMetrics `json:"entities"`
@@ -53,12 +63,13 @@ type EvalReport struct {
 type RedTeamCounts struct {
 	Lines          int `json:"lines"`
 	LinesInFrame   int `json:"lines_in_frame"`
-	Pairs          int `json:"pairs"`           // distinct (interval, entity) positives in the frame
+	Pairs          int `json:"pairs"`           // distinct (interval, entity) positives in the frame, after the warm-up
+	WarmupPairs    int `json:"warmup_pairs"`    // distinct positives in the warm-up, left out
 	Scored         int `json:"scored"`          // of Pairs, those with a score
 	Unscored       int `json:"unscored"`        // of Pairs, those in no graph
 	PairsOutside   int `json:"pairs_outside"`   // distinct pairs of lines outside the frame
-	Intervals      int `json:"intervals"`       // intervals of the frame holding red-team lines
-	IntervalsTotal int `json:"intervals_total"` // intervals of the frame
+	Intervals      int `json:"intervals"`       // intervals of the frame (after the warm-up) holding red-team lines
+	IntervalsTotal int `json:"intervals_total"` // intervals of the frame, after the warm-up
 }
 
 // EvalPair is one (interval, entity) pair.
@@ -224,6 +235,17 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 	if err := s.redTeamCounts(ctx, sc, &rep.RedTeam); err != nil {
 		return nil, err
 	}
+	var warmupTo time.Time // zero: nothing left out
+	if exp, err := s.ReadExperiment(ctx, sc.scores); err == nil {
+		rep.Method = exp.Method
+		if exp.EvalWarmup == EvalWarmupExcluded && exp.WarmupTo != "" {
+			if warmupTo, err = time.Parse(time.DateTime, exp.WarmupTo); err != nil {
+				return nil, fmt.Errorf("engine: experiment of %s: %w", scoresPath, err)
+			}
+			rep.WarmupExcludedTo = exp.WarmupTo
+		}
+	}
+	inWarmup := func(start time.Time) bool { return start.Before(warmupTo) }
 
 	pairs, err := s.entityPairs(ctx, sc)
 	if err != nil {
@@ -232,6 +254,12 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 	var scores []float64
 	var labels []bool
 	for _, p := range pairs {
+		if inWarmup(p.start) {
+			if p.positive {
+				rep.RedTeam.WarmupPairs++
+			}
+			continue
+		}
 		switch {
 		case !math.IsNaN(p.score):
 			scores = append(scores, p.score)
@@ -242,6 +270,7 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 	}
 	rep.Entities = rankMetrics(scores, labels)
 	rep.Entities.Unscored = len(rep.Unscored)
+	rep.RedTeam.Pairs -= rep.RedTeam.WarmupPairs
 	rep.RedTeam.Unscored = len(rep.Unscored)
 	rep.RedTeam.Scored = rep.RedTeam.Pairs - rep.RedTeam.Unscored
 	if rep.Unscored == nil {
@@ -253,6 +282,7 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 		if err != nil {
 			return nil, err
 		}
+		rows = slices.DeleteFunc(rows, func(r intervalRow) bool { return inWarmup(r.start) })
 		rep.RedTeam.IntervalsTotal = len(rows)
 		for _, known := range []bool{false, true} {
 			var scores []float64

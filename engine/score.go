@@ -50,8 +50,43 @@ var (
 // ScoreSpec.Generations is zero.
 const DefaultGenerations = graphkit.DefaultGenerations
 
-// ScoreSpec configures a role-dynamics scoring run.
+// Scoring methods (ScoreSpec.Method).
+const (
+	// MethodFused, the default, scores each artifact by the Fisher fusion of three
+	// surprises judged against its own history: its role change δ normalised by the δ
+	// it usually shows at this hour (graphkit.RoleNormalizer), its first contacts with
+	// typed artifacts it never met (graphkit.Novelty) and its degree against its
+	// hour-of-day profile (graphkit.Volume). It is the default because each of them
+	// asks "is this unusual for this artifact?", which plain δ does not: δ ranks first
+	// the artifacts whose roles are never stable.
+	MethodFused = "fused"
+	// MethodRoles is plain role dynamics: the score is δ, as in the notebook.
+	MethodRoles = "roles"
+)
+
+// Components of MethodFused, in fusion order (ScoreSpec.Components, the dominant
+// column of scores.parquet).
+const (
+	ComponentRole    = "role"
+	ComponentNovelty = "novelty"
+	ComponentVolume  = "volume"
+)
+
+// DefaultComponents are the components of MethodFused when ScoreSpec.Components is
+// empty.
+var DefaultComponents = []string{ComponentRole, ComponentNovelty, ComponentVolume}
+
+// EvalWarmupExcluded is the value of Experiment.EvalWarmup: lanlq eval leaves the
+// warm-up intervals out of every metric.
+const EvalWarmupExcluded = "excluded"
+
+// ScoreSpec configures a scoring run.
 type ScoreSpec struct {
+	// Method is MethodFused (the default when empty) or MethodRoles.
+	Method string
+	// Components are the fused components, a non-empty subset of DefaultComponents
+	// (empty: all of them); MethodRoles takes none.
+	Components []string
 	// Edges selects the graphs: architecture, interval width, frame [From, To), streams.
 	Edges EdgeSpec
 	// Roles fixes the number of RolX roles; 0 chooses it by minimum description
@@ -94,6 +129,7 @@ type ScoreTiming struct {
 	Fit      time.Duration // RolX: NMF and MDL on the training window
 	Project  time.Duration // memberships against the fixed basis
 	Track    time.Duration // role-dynamics scores and the rows handed to DuckDB
+	Fuse     time.Duration // MethodFused: novelty, volume, normalised role change and their fusion
 	Write    time.Duration // sorting and writing the Parquet files
 	Total    time.Duration
 }
@@ -137,6 +173,50 @@ type Experiment struct {
 	HalfLife        float64     `json:"half_life"`
 	Seed            uint64      `json:"seed"`
 	DataFingerprint string      `json:"data_fingerprint"`
+	// Components are the fused components in fusion order; empty for MethodRoles.
+	Components []string `json:"components"`
+	// Fusion holds every setting of the fused components; nil for MethodRoles.
+	Fusion *FusionSettings `json:"fusion,omitempty"`
+	// WarmupTo ends the warm-up: the frame's intervals before it are scored and
+	// flagged warmup in scores.parquet and interval_scores.parquet. The warm-up is the
+	// frame's first day (the histories of the fused components start empty, so every
+	// contact is new and no hour of day has a level yet) and, when the training window
+	// overlaps the frame, every interval up to its end (the role basis was fitted on
+	// those very graphs). It is the same for both methods.
+	WarmupTo        string `json:"warmup_to"`
+	WarmupIntervals int    `json:"warmup_intervals"`
+	// EvalWarmup says how lanlq eval treats the warm-up intervals: EvalWarmupExcluded.
+	EvalWarmup string `json:"eval_warmup"`
+}
+
+// FusionSettings are the settings of MethodFused's components, as used (defaults
+// filled in).
+type FusionSettings struct {
+	// Combination is how the components' surprises are combined: "fisher".
+	Combination string `json:"combination"`
+	// Period is the number of intervals in a day, the season of the role and volume
+	// histories (86400 / interval_seconds, at least 1).
+	Period int `json:"period"`
+	// History configures the per-artifact histories of δ and of the log-degree.
+	History HistorySettings `json:"history"`
+	// RoleMinScale and VolumeMinScale are the smallest prediction-error spreads of the
+	// role and volume histories (δ, and ln(1+degree)).
+	RoleMinScale   float64 `json:"role_min_scale"`
+	VolumeMinScale float64 `json:"volume_min_scale"`
+	// NoveltyPairs are the artifact kind pairs whose edges are contacts.
+	NoveltyPairs       [][2]string `json:"novelty_pairs"`
+	NoveltyWindow      int         `json:"novelty_window"`
+	NoveltyHalfLife    float64     `json:"novelty_half_life"`
+	NoveltyPriorWeight float64     `json:"novelty_prior_weight"`
+}
+
+// HistorySettings mirror graphkit.HistoryConfig.
+type HistorySettings struct {
+	HalfLife     float64 `json:"half_life"`
+	ProfileAfter float64 `json:"profile_after"`
+	PriorWeight  float64 `json:"prior_weight"`
+	SlotWeight   float64 `json:"slot_weight"`
+	PriorDoF     float64 `json:"prior_dof"`
 }
 
 // MDLCost is the description length of one candidate number of roles, in bits.
@@ -151,9 +231,14 @@ type MDLCost struct {
 // Width returns the interval width.
 func (e *Experiment) Width() time.Duration { return time.Duration(e.IntervalSeconds) * time.Second }
 
-// Score runs role dynamics over the graphs of spec.Edges and writes the result files
-// into outDir (created if needed): scores.parquet, interval_scores.parquet,
-// roles.parquet, roles_basis.parquet and experiment.json (schemas in the README).
+// Score scores every artifact of every interval of spec.Edges by spec.Method and
+// writes the result files into outDir (created if needed): scores.parquet,
+// interval_scores.parquet, roles.parquet, roles_basis.parquet and experiment.json
+// (schemas in the README). Both methods compute role dynamics; MethodFused then feeds
+// each interval's graph to graphkit's Novelty, Volume and RoleNormalizer (the last with
+// the Tracker's δ), over the artifact kinds of the dictionary and a season of one day
+// (86400 / interval seconds intervals), and fuses them with graphkit.Fusion. The
+// warm-up intervals (Experiment.WarmupTo) are scored and flagged.
 //
 // The ReFeX feature set and the RolX basis are fitted on the training window's graphs;
 // then every interval of the frame, in order, gets its features from that fixed set,
@@ -202,6 +287,9 @@ type scoreRun struct {
 	features  *graphkit.FeatureSet
 	model     *graphkit.RoleModel
 	tracker   *graphkit.Tracker
+	warmupEnd int64 // the first interval number after the warm-up
+	fused     *fusedScorers
+	summaries []intervalSummary // MethodFused: the interval scores of the fused score
 
 	done, total int
 	progress    func(done, total int)
@@ -217,6 +305,33 @@ type scoreRun struct {
 func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*scoreRun, error) {
 	if spec.Roles < 0 {
 		return nil, fmt.Errorf("%w: %d roles", ErrScoreSpec, spec.Roles)
+	}
+	switch spec.Method {
+	case "":
+		spec.Method = MethodFused
+	case MethodFused, MethodRoles:
+	default:
+		return nil, fmt.Errorf("%w: method %q is neither %s nor %s", ErrScoreSpec, spec.Method, MethodFused, MethodRoles)
+	}
+	if spec.Method == MethodRoles && len(spec.Components) > 0 {
+		return nil, fmt.Errorf("%w: method %s takes no components", ErrScoreSpec, MethodRoles)
+	}
+	if spec.Method == MethodFused {
+		if len(spec.Components) == 0 {
+			spec.Components = DefaultComponents
+		}
+		var comps []string
+		for _, c := range DefaultComponents {
+			if slices.Contains(spec.Components, c) {
+				comps = append(comps, c)
+			}
+		}
+		for _, c := range spec.Components {
+			if !slices.Contains(DefaultComponents, c) {
+				return nil, fmt.Errorf("%w: component %q is none of %s", ErrScoreSpec, c, strings.Join(DefaultComponents, ", "))
+			}
+		}
+		spec.Components = comps // fusion order, no duplicates
 	}
 	if spec.Generations < -1 {
 		return nil, fmt.Errorf("%w: %d generations", ErrScoreSpec, spec.Generations)
@@ -287,7 +402,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 	}
 	exp := Experiment{
 		Version:         1,
-		Method:          "role_dynamics",
+		Method:          spec.Method,
 		Arch:            archName(spec.Edges.Arch),
 		IntervalSeconds: p.width,
 		FrameFrom:       fmtTime(spec.Edges.From),
@@ -313,6 +428,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 	if exp.DataFingerprint, err = dataFingerprint(s.dataDir); err != nil {
 		return nil, err
 	}
+	r.setWarmup(&exp)
 	r.rep = &ScoreReport{OutDir: abs, Experiment: exp}
 	r.total = exp.Intervals
 
@@ -480,6 +596,11 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	r.tracker = tracker
+	if r.spec.Method == MethodFused {
+		if r.fused, err = r.newFusedScorers(ctx); err != nil {
+			return err
+		}
+	}
 	var X, M mat.Dense
 	for k := r.first; k <= r.last; k++ {
 		if err := ctx.Err(); err != nil {
@@ -494,6 +615,9 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		}
 		if g == nil {
 			tracker.Update(int(k), nil, nil)
+			if r.fused != nil {
+				r.summaries = append(r.summaries, intervalSummary{})
+			}
 			r.step()
 			continue
 		}
@@ -512,10 +636,22 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		t2 := time.Now()
 		r.rep.Timing.Project += t2.Sub(t1)
 		scores := tracker.Update(int(k), g.IDs, &M)
-		if err := r.insert(ctx, r.start(k), scores); err != nil {
+		t3 := time.Now()
+		var fused []graphkit.Fused
+		if r.fused != nil {
+			fused = r.fused.update(int(k), g, scores)
+			var sum intervalSummary
+			for i, f := range fused {
+				sum.add(f.Score, scores[i].New)
+			}
+			r.summaries = append(r.summaries, sum)
+		}
+		t4 := time.Now()
+		r.rep.Timing.Fuse += t4.Sub(t3)
+		if err := r.insert(ctx, k, scores, fused); err != nil {
 			return err
 		}
-		r.rep.Timing.Track += time.Since(t2)
+		r.rep.Timing.Track += t3.Sub(t2) + time.Since(t4)
 		r.rep.Rows += int64(len(scores))
 		r.step()
 	}
@@ -532,10 +668,25 @@ var scoreRowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "role_after", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "membership_before", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
 	{Name: "membership_after", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+	{Name: "warmup", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "role_delta", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "role_surprise", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "novelty_new_contacts", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "novelty_surprise", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "volume_degree", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "volume_expected", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "volume_surprise", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "fused_surprise", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "dominant", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "explanation", Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)
 
-// insert appends one interval's scores to lanlq_score_rows through an Arrow scan.
-func (r *scoreRun) insert(ctx context.Context, start time.Time, scores []graphkit.ArtifactScore) error {
+// insert appends the scores of interval k to lanlq_score_rows through an Arrow scan.
+// fused, parallel to scores, is nil for MethodRoles: the component columns are then
+// NULL.
+func (r *scoreRun) insert(ctx context.Context, k int64, scores []graphkit.ArtifactScore, fused []graphkit.Fused) error {
+	start := r.start(k)
+	warmup := k < r.warmupEnd
 	b := array.NewRecordBuilder(r.mem, scoreRowSchema)
 	defer b.Release()
 	ts := arrow.Timestamp(start.UnixMicro())
@@ -549,11 +700,17 @@ func (r *scoreRun) insert(ctx context.Context, start time.Time, scores []graphki
 	maB := b.Field(7).(*array.ListBuilder)
 	mbV := mbB.ValueBuilder().(*array.Float64Builder)
 	maV := maB.ValueBuilder().(*array.Float64Builder)
+	warmB := b.Field(8).(*array.BooleanBuilder)
+	deltaB := b.Field(9).(*array.Float64Builder)
 	b.Reserve(len(scores))
-	for _, sc := range scores {
+	for i, sc := range scores {
 		startB.Append(ts)
 		idB.Append(sc.ID)
-		scoreB.Append(sc.Score)
+		if fused != nil {
+			scoreB.Append(fused[i].Score)
+		} else {
+			scoreB.Append(sc.Score)
+		}
 		newB.Append(sc.New)
 		if sc.New {
 			// A new artifact's expectation is the uniform prior: it has no role.
@@ -566,6 +723,15 @@ func (r *scoreRun) insert(ctx context.Context, start time.Time, scores []graphki
 		mbV.AppendValues(sc.Before, nil)
 		maB.Append(true)
 		maV.AppendValues(sc.After, nil)
+		warmB.Append(warmup)
+		deltaB.Append(sc.Score)
+		if fused != nil {
+			r.fused.appendComponents(b, 10, fused[i])
+		} else {
+			for c := 10; c < b.Schema().NumFields(); c++ {
+				b.Field(c).AppendNull()
+			}
+		}
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
@@ -670,6 +836,7 @@ func (r *scoreRun) stageIntervalScores(ctx context.Context) error {
 		{Name: "score_known", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "artifacts", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "new_artifacts", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "warmup", Type: arrow.FixedWidthTypes.Boolean},
 	}, nil)
 	b := array.NewRecordBuilder(r.mem, schema)
 	defer b.Release()
@@ -680,12 +847,19 @@ func (r *scoreRun) stageIntervalScores(ctx context.Context) error {
 			fb.Append(v)
 		}
 	}
-	for _, is := range r.tracker.Intervals() {
-		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r.start(int64(is.Interval)).UnixMicro()))
+	for i, is := range r.tracker.Intervals() {
+		if r.fused != nil {
+			// The fused method's interval score is the mean of its artifact scores, as
+			// Δ(t) is of δ.
+			is.Delta, is.DeltaKnown = r.summaries[i].mean(), r.summaries[i].meanKnown()
+		}
+		k := int64(is.Interval)
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r.start(k).UnixMicro()))
 		nullable(b.Field(1).(*array.Float64Builder), is.Delta)
 		nullable(b.Field(2).(*array.Float64Builder), is.DeltaKnown)
 		b.Field(3).(*array.Int64Builder).Append(int64(is.Artifacts))
 		b.Field(4).(*array.Int64Builder).Append(int64(is.New))
+		b.Field(5).(*array.BooleanBuilder).Append(k < r.warmupEnd)
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
@@ -771,4 +945,244 @@ func (s *Session) ReadExperiment(ctx context.Context, resultPath string) (*Exper
 		return nil, fmt.Errorf("engine: experiment of %s: %w", resultPath, err)
 	}
 	return &exp, nil
+}
+
+// setWarmup fixes the warm-up (see Experiment.WarmupTo): the frame's first day and,
+// when the training window overlaps the frame, every interval up to its end.
+func (r *scoreRun) setWarmup(exp *Experiment) {
+	end := r.first + max(86400/r.width, 1)
+	lo, hi := r.start(r.first), r.start(r.last+1)
+	if r.trainSpec.From.Before(hi) && r.trainSpec.To.After(lo) {
+		end = max(end, floorDiv(ceilSeconds(r.trainSpec.To.Sub(Origin))-1, r.width)+1)
+	}
+	r.warmupEnd = min(end, r.last+1)
+	exp.WarmupTo = fmtTime(r.start(r.warmupEnd))
+	exp.WarmupIntervals = int(r.warmupEnd - r.first)
+	exp.EvalWarmup = EvalWarmupExcluded
+}
+
+// intervalSummary accumulates the mean score of an interval's artifacts, all and
+// those seen before.
+type intervalSummary struct {
+	n, known      int
+	sum, sumKnown float64
+}
+
+func (s *intervalSummary) add(score float64, isNew bool) {
+	s.n++
+	s.sum += score
+	if !isNew {
+		s.known++
+		s.sumKnown += score
+	}
+}
+
+func (s intervalSummary) mean() float64 {
+	if s.n == 0 {
+		return math.NaN()
+	}
+	return s.sum / float64(s.n)
+}
+
+func (s intervalSummary) meanKnown() float64 {
+	if s.known == 0 {
+		return math.NaN()
+	}
+	return s.sumKnown / float64(s.known)
+}
+
+// fusedScorers are MethodFused's components and their fusion, fed one interval at a
+// time after the Tracker.
+type fusedScorers struct {
+	names   []string // components in fusion order
+	role    *graphkit.RoleNormalizer
+	novelty *graphkit.Novelty
+	volume  *graphkit.Volume
+	fusion  *graphkit.Fusion
+
+	roleEv, novEv, volEv []graphkit.Evidence
+	comps                [][]graphkit.Evidence
+	out                  []graphkit.Fused
+}
+
+// The settings of the fused components, set explicitly so that experiment.json
+// records exactly what ran. They are graphkit's documented defaults; none was tuned
+// on a data set.
+const (
+	fusedPriorWeight    = 2
+	fusedSlotWeight     = 1
+	fusedPriorDoF       = 2
+	fusedRoleMinScale   = 0.1
+	fusedVolumeMinScale = 0.05
+	fusedNoveltyPrior   = 2
+)
+
+// newFusedScorers builds the components of r.spec.Components over the kinds of the
+// artifact dictionary, and records their settings in the experiment.
+func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
+	kinds, err := r.s.artifactKinds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	period := max(int(86400/r.width), 1)
+	memory := float64(graphkit.DefaultMemory) * 3600 / float64(r.width) // one week
+	hist := graphkit.HistoryConfig{
+		HalfLife: memory, Period: period, ProfileAfter: float64(period) / 3,
+		PriorWeight: fusedPriorWeight, SlotWeight: fusedSlotWeight, PriorDoF: fusedPriorDoF,
+	}
+	set := &FusionSettings{
+		Combination: "fisher", Period: period,
+		History: HistorySettings{HalfLife: hist.HalfLife, ProfileAfter: hist.ProfileAfter,
+			PriorWeight: hist.PriorWeight, SlotWeight: hist.SlotWeight, PriorDoF: hist.PriorDoF},
+		NoveltyPairs: [][2]string{},
+	}
+	f := &fusedScorers{}
+	for _, c := range r.spec.Components {
+		switch c {
+		case ComponentRole:
+			h := hist
+			h.MinScale = fusedRoleMinScale
+			if f.role, err = graphkit.NewRoleNormalizer(kinds, graphkit.RoleConfig{History: h}); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			set.RoleMinScale = h.MinScale
+		case ComponentNovelty:
+			pairs := graphkit.DefaultNoveltyPairs(kinds)
+			if len(pairs) == 0 {
+				// An architecture without the built-in kinds has no typed contacts:
+				// novelty cannot judge it, and is left out (recorded in components).
+				continue
+			}
+			cfg := graphkit.NoveltyConfig{Pairs: pairs, HalfLife: memory, PriorWeight: fusedNoveltyPrior}
+			if f.novelty, err = graphkit.NewNovelty(kinds, cfg); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			for _, p := range pairs {
+				set.NoveltyPairs = append(set.NoveltyPairs, [2]string{kinds.Names[p.A], kinds.Names[p.B]})
+			}
+			set.NoveltyWindow, set.NoveltyHalfLife, set.NoveltyPriorWeight = cfg.Window, cfg.HalfLife, cfg.PriorWeight
+		case ComponentVolume:
+			h := hist
+			h.MinScale = fusedVolumeMinScale
+			if f.volume, err = graphkit.NewVolume(kinds, graphkit.VolumeConfig{History: h}); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			set.VolumeMinScale = h.MinScale
+		}
+		f.names = append(f.names, c)
+	}
+	if len(f.names) == 0 {
+		return nil, fmt.Errorf("%w: no fused component applies to architecture %s", ErrScoreSpec, archName(r.spec.Edges.Arch))
+	}
+	if f.fusion, err = graphkit.NewFusion(f.names...); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	f.comps = make([][]graphkit.Evidence, len(f.names))
+	exp := &r.rep.Experiment
+	exp.Components, exp.Fusion = slices.Clone(f.names), set
+	return f, nil
+}
+
+// artifactKinds reads the kind table of the session's artifact dictionary.
+func (s *Session) artifactKinds(ctx context.Context) (*graphkit.Kinds, error) {
+	rows, err := s.Query(ctx, lsql.Text("score_kinds.sql"))
+	if err != nil {
+		return nil, fmt.Errorf("engine: artifact kinds: %w", err)
+	}
+	defer rows.Close()
+	var kindOf []string
+	for rows.Next() {
+		var id int64
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			return nil, fmt.Errorf("engine: artifact kinds: %w", err)
+		}
+		if id != int64(len(kindOf)) {
+			return nil, fmt.Errorf("engine: artifact dictionary ids are not dense: %d at row %d", id, len(kindOf))
+		}
+		kindOf = append(kindOf, kind)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("engine: artifact kinds: %w", err)
+	}
+	kinds, err := graphkit.NewKinds(kindOf)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return kinds, nil
+}
+
+// update feeds interval k's graph and the Tracker's scores (parallel to g.IDs) to
+// every component and returns their fusion, parallel to g.IDs (valid until the next
+// call).
+func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.ArtifactScore) []graphkit.Fused {
+	for c, name := range f.names {
+		switch name {
+		case ComponentRole:
+			f.roleEv = f.role.Update(k, g, scores, f.roleEv)
+			f.comps[c] = f.roleEv
+		case ComponentNovelty:
+			f.novEv = f.novelty.Update(k, g, f.novEv)
+			f.comps[c] = f.novEv
+		case ComponentVolume:
+			f.volEv = f.volume.Update(k, g, f.volEv)
+			f.comps[c] = f.volEv
+		}
+	}
+	f.out = f.fusion.Fuse(g.IDs, f.comps...)
+	for i := range f.out {
+		// Surprises are finite, but their Fisher sum can overflow: keep the ranking
+		// and the file finite.
+		if math.IsInf(f.out[i].Score, 1) || math.IsNaN(f.out[i].Score) {
+			f.out[i].Score = math.MaxFloat64
+		}
+	}
+	return f.out
+}
+
+// appendComponents appends the component columns of one row, from field `from` of b
+// on: role_surprise, novelty_new_contacts, novelty_surprise, volume_degree,
+// volume_expected, volume_surprise, fused_surprise, dominant, explanation.
+func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from int, fu graphkit.Fused) {
+	var role, nov, vol *graphkit.Evidence
+	for c, name := range f.names {
+		e := &fu.Components[c]
+		switch name {
+		case ComponentRole:
+			role = e
+		case ComponentNovelty:
+			nov = e
+		case ComponentVolume:
+			vol = e
+		}
+	}
+	fl := func(i int, e *graphkit.Evidence, v func(*graphkit.Evidence) float64) {
+		fb := b.Field(from + i).(*array.Float64Builder)
+		if e == nil {
+			fb.AppendNull()
+		} else {
+			fb.Append(v(e))
+		}
+	}
+	surprise := func(e *graphkit.Evidence) float64 { return e.Surprise }
+	fl(0, role, surprise)
+	if nc := b.Field(from + 1).(*array.Int64Builder); nov == nil {
+		nc.AppendNull()
+	} else {
+		nc.Append(int64(nov.Value))
+	}
+	fl(2, nov, surprise)
+	fl(3, vol, func(e *graphkit.Evidence) float64 { return e.Value })
+	fl(4, vol, func(e *graphkit.Evidence) float64 { return e.Expected })
+	fl(5, vol, surprise)
+	b.Field(from + 6).(*array.Float64Builder).Append(fu.Score)
+	dom, expl := b.Field(from+7).(*array.StringBuilder), b.Field(from+8).(*array.StringBuilder)
+	if fu.Dominant < 0 {
+		// No component has evidence: nothing to explain.
+		dom.AppendNull()
+		expl.AppendNull()
+		return
+	}
+	dom.Append(f.names[fu.Dominant])
+	expl.Append(f.fusion.Explain(fu))
 }

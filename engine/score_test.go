@@ -44,10 +44,14 @@ var resultSchemas = map[string][][2]string{
 		{"interval_start", "TIMESTAMP"}, {"artifact", "VARCHAR"}, {"kind", "VARCHAR"}, {"value", "VARCHAR"},
 		{"score", "DOUBLE"}, {"new", "BOOLEAN"}, {"role_before", "INTEGER"}, {"role_after", "INTEGER"},
 		{"membership_before", "DOUBLE[]"}, {"membership_after", "DOUBLE[]"},
+		{"warmup", "BOOLEAN"}, {"role_delta", "DOUBLE"}, {"role_surprise", "DOUBLE"},
+		{"novelty_new_contacts", "BIGINT"}, {"novelty_surprise", "DOUBLE"}, {"volume_degree", "DOUBLE"},
+		{"volume_expected", "DOUBLE"}, {"volume_surprise", "DOUBLE"}, {"fused_surprise", "DOUBLE"},
+		{"dominant", "VARCHAR"}, {"explanation", "VARCHAR"},
 	},
 	IntervalScoresFile: {
 		{"interval_start", "TIMESTAMP"}, {"score", "DOUBLE"}, {"score_known", "DOUBLE"},
-		{"artifacts", "BIGINT"}, {"new_artifacts", "BIGINT"},
+		{"artifacts", "BIGINT"}, {"new_artifacts", "BIGINT"}, {"warmup", "BOOLEAN"},
 	},
 	RolesFile: {
 		{"interval_start", "TIMESTAMP"}, {"artifact", "VARCHAR"}, {"role", "INTEGER"}, {"membership", "DOUBLE[]"},
@@ -132,6 +136,15 @@ func TestScoreEndToEnd(t *testing.T) {
 	if exp.DataFingerprint == "" || exp.IntervalSeconds != 3600 || exp.Arch != ArchNotebook || exp.Expectation != "ewma" {
 		t.Errorf("experiment settings %+v", exp)
 	}
+	// The default method is fused, with every component and its settings recorded; the
+	// first day is the warm-up.
+	if exp.Method != MethodFused || !slices.Equal(exp.Components, DefaultComponents) || exp.Fusion == nil ||
+		exp.Fusion.Period != 24 || len(exp.Fusion.NoveltyPairs) == 0 || exp.Fusion.History.HalfLife != 168 {
+		t.Errorf("fused settings: method %q components %v fusion %+v", exp.Method, exp.Components, exp.Fusion)
+	}
+	if exp.WarmupTo != "2015-01-02 00:00:00" || exp.WarmupIntervals != 24 || exp.EvalWarmup != EvalWarmupExcluded {
+		t.Errorf("warm-up to %q, %d intervals, eval %q", exp.WarmupTo, exp.WarmupIntervals, exp.EvalWarmup)
+	}
 
 	// Schemas.
 	for name, want := range resultSchemas {
@@ -157,10 +170,11 @@ func TestScoreEndToEnd(t *testing.T) {
 
 	scores := filepath.Join(out1, ScoresFile)
 	intervals := filepath.Join(out1, IntervalScoresFile)
-	// Scores are finite and ≥ 0, at most 2 (L1 distance of two distributions).
-	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE score IS NULL OR NOT isfinite(score) OR score < 0 OR score > 2 + 1e-9", scores); n != 0 {
-		t.Errorf("%d scores not finite in [0, 2]", n)
+	// δ is finite and ≥ 0, at most 2 (L1 distance of two distributions).
+	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE role_delta IS NULL OR NOT isfinite(role_delta) OR role_delta < 0 OR role_delta > 2 + 1e-9", scores); n != 0 {
+		t.Errorf("%d role changes not finite in [0, 2]", n)
 	}
+	checkFusedScores(t, s, scores)
 	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?)", scores); n != rep.Rows || n == 0 {
 		t.Errorf("scores.parquet has %d rows, report says %d", n, rep.Rows)
 	}
@@ -172,7 +186,7 @@ func TestScoreEndToEnd(t *testing.T) {
 		OR membership_after[role_after + 1] <> list_max(membership_after)
 		OR (new <> (role_before IS NULL))
 		OR (NOT new AND membership_before[role_before + 1] <> list_max(membership_before))
-		OR abs(score - list_sum(list_transform(list_zip(membership_before, membership_after), p -> abs(p[1] - p[2])))) > 1e-9`, scores)
+		OR abs(role_delta - list_sum(list_transform(list_zip(membership_before, membership_after), p -> abs(p[1] - p[2])))) > 1e-9`, scores)
 	if bad != 0 {
 		t.Errorf("%d score rows with inconsistent memberships, roles or δ", bad)
 	}
@@ -281,7 +295,8 @@ func TestScoreEndToEnd(t *testing.T) {
 		t.Errorf("lanlq_score_rows left behind")
 	}
 
-	t.Run("evaluate", func(t *testing.T) { checkEvaluate(t, s, out1) })
+	t.Run("evaluate", func(t *testing.T) { checkEvaluateWarmup(t, s, out1) })
+	t.Run("explain", func(t *testing.T) { checkExplain(t, s, scores) })
 	t.Run("plots", func(t *testing.T) {
 		files, err := s.PlotResults(ctx, out1)
 		if err != nil {
@@ -311,7 +326,7 @@ func TestScoreAutoRoles(t *testing.T) {
 	spec := ScoreSpec{
 		Edges:     EdgeSpec{From: day2, To: day2.Add(26 * time.Hour)},
 		TrainFrom: Origin.Add(9 * time.Hour), TrainTo: Origin.Add(12 * time.Hour),
-		Expect: graphkit.ExpectPrevious, Generations: -1, Seed: 2,
+		Expect: graphkit.ExpectPrevious, Generations: -1, Seed: 2, Method: MethodRoles,
 	}
 	out := t.TempDir()
 	rep, err := s.Score(ctx, spec, out, nil)
@@ -337,6 +352,17 @@ func TestScoreAutoRoles(t *testing.T) {
 	if len(exp.Features) != 5 {
 		t.Errorf("base features only: %v", exp.Features)
 	}
+	// Plain role dynamics: the score is δ, and no component is computed. The training
+	// window lies outside the frame, so the warm-up is the frame's first day.
+	scores := filepath.Join(out, ScoresFile)
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE score <> role_delta OR score < 0 OR score > 2 + 1e-9
+		OR fused_surprise IS NOT NULL OR novelty_surprise IS NOT NULL OR dominant IS NOT NULL
+		OR warmup <> (interval_start < TIMESTAMP '2015-01-03')`, scores); n != 0 {
+		t.Errorf("%d roles rows whose score is not δ, with components, or mis-flagged", n)
+	}
+	if exp.Method != MethodRoles || len(exp.Components) != 0 || exp.Fusion != nil || exp.WarmupTo != "2015-01-03 00:00:00" {
+		t.Errorf("roles experiment: method %q components %v fusion %v warm-up to %q", exp.Method, exp.Components, exp.Fusion, exp.WarmupTo)
+	}
 	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE score IS NULL AND artifacts = 0 AND interval_start >= TIMESTAMP '2015-01-03'",
 		filepath.Join(out, IntervalScoresFile)); n != 2 {
 		t.Errorf("%d empty intervals after the data, want 2", n)
@@ -358,7 +384,8 @@ func TestScoreSpecErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for _, spec := range []ScoreSpec{{Roles: -1}, {Generations: -2}, {HalfLife: -1}, {Expect: 7}} {
+	for _, spec := range []ScoreSpec{{Roles: -1}, {Generations: -2}, {HalfLife: -1}, {Expect: 7},
+		{Method: "magic"}, {Method: MethodRoles, Components: []string{ComponentNovelty}}, {Components: []string{"vibes"}}} {
 		if _, err := s.Score(ctx, spec, t.TempDir(), nil); !errors.Is(err, ErrScoreSpec) {
 			t.Errorf("%+v: %v, want ErrScoreSpec", spec, err)
 		}
@@ -371,5 +398,142 @@ func TestScoreSpecErrors(t *testing.T) {
 	}
 	if b, _ := json.Marshal(JSONNum(math.NaN())); string(b) != "null" {
 		t.Errorf("NaN as JSON: %s", b)
+	}
+}
+
+// checkFusedScores checks the rows of a fused run: the score is the fused surprise,
+// finite and ≥ 0; every component is present; dominant names a component (NULL
+// exactly when no component has evidence, and then the score is 0); warm-up is the
+// first day.
+func checkFusedScores(t *testing.T, s *Session, scores string) {
+	t.Helper()
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE score IS NULL OR NOT isfinite(score) OR score < 0
+		OR score IS DISTINCT FROM fused_surprise
+		OR role_surprise IS NULL OR novelty_new_contacts IS NULL OR novelty_surprise IS NULL
+		OR volume_degree IS NULL OR volume_expected IS NULL OR volume_surprise IS NULL
+		OR NOT isfinite(role_surprise + novelty_surprise + volume_surprise + volume_degree + volume_expected)
+		OR least(role_surprise, novelty_surprise, volume_surprise, novelty_new_contacts) < 0
+		OR (dominant IS NULL) <> (greatest(role_surprise, novelty_surprise, volume_surprise) = 0)
+		OR (dominant IS NULL AND score <> 0)
+		OR dominant NOT IN ('role', 'novelty', 'volume')
+		OR (dominant IS NOT NULL AND NOT contains(explanation, dominant || ' '))
+		OR warmup <> (interval_start < TIMESTAMP '2015-01-02')`, scores); n != 0 {
+		t.Errorf("%d fused rows with a bad score, component, dominant or warm-up flag", n)
+	}
+	// The dominant component has the largest surprise.
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE dominant IS NOT NULL AND
+		CASE dominant WHEN 'role' THEN role_surprise WHEN 'novelty' THEN novelty_surprise ELSE volume_surprise END
+		< greatest(role_surprise, novelty_surprise, volume_surprise)`, scores); n != 0 {
+		t.Errorf("%d rows whose dominant component is not the most surprising", n)
+	}
+	// Each component has evidence somewhere after the warm-up.
+	for _, c := range DefaultComponents {
+		if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE NOT warmup AND dominant = ?", scores, c); n == 0 {
+			t.Errorf("component %s never dominates", c)
+		}
+	}
+}
+
+// checkExplain explains the red-team (interval, entity) with the highest score after
+// the warm-up and checks that the evidence holds its scores and its raw auth events.
+func checkExplain(t *testing.T, s *Session, scores string) {
+	ctx := context.Background()
+	if _, err := s.scope(ctx, scores, 0); err != nil {
+		t.Fatal(err)
+	}
+	var start time.Time
+	var entity string
+	err := s.QueryRow(ctx, `SELECT p.interval_start, p.entity FROM lanlq_redteam_pairs AS p
+		JOIN read_parquet(?) AS r ON r.interval_start = p.interval_start AND r.value = p.entity
+		WHERE NOT r.warmup ORDER BY r.score DESC, p.entity LIMIT 1`, scores).Scan(&start, &entity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := s.Explain(ctx, scores, entity, start.Add(17*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.IntervalStart.Equal(start) || ex.Entity != entity || ex.Experiment.Method != MethodFused {
+		t.Errorf("explained %s at %s (%s), want %s at %s", ex.Entity, ex.IntervalStart, ex.Experiment.Method, entity, start)
+	}
+	if len(ex.Artifacts) == 0 {
+		t.Fatalf("no artifacts explained for %s at %s", entity, start)
+	}
+	for _, a := range ex.Artifacts {
+		if !strings.HasSuffix(a.Artifact, "::"+entity) || a.Rank < 1 || a.Rank > a.Total || a.FusedSurprise == nil || a.Warmup {
+			t.Errorf("artifact %+v", a)
+		}
+	}
+	var auth *StreamEvents
+	for i := range ex.Events {
+		if ex.Events[i].Stream == "auth" {
+			auth = &ex.Events[i]
+		}
+	}
+	want := queryInt(t, s, `SELECT count(*) FROM auth WHERE ts >= ? AND ts < ? AND ? IN (userdomain_source,
+		userdomain_destination, computer_source, computer_destination, auth, logon, direction, result)`,
+		start, start.Add(time.Hour), entity)
+	if auth == nil || auth.Total != want || want == 0 || len(auth.Lines) != int(min(want, ExplainEventLimit)) {
+		t.Fatalf("auth events %+v, want %d", auth, want)
+	}
+	for _, l := range auth.Lines {
+		if !strings.Contains(l, entity) {
+			t.Errorf("auth line %q does not involve %s", l, entity)
+		}
+	}
+	// A new contact co-occurs with the entity in the interval and never before.
+	for _, c := range ex.Contacts {
+		if c.Events < 1 || !strings.HasSuffix(c.Artifact, "::"+entity) {
+			t.Errorf("contact %+v", c)
+		}
+	}
+	t.Logf("%s at %s: %d artifacts (top %s score %.3g rank %d/%d), %d new contacts, %d auth events",
+		entity, start, len(ex.Artifacts), ex.Artifacts[0].Artifact, ex.Artifacts[0].Score, ex.Artifacts[0].Rank,
+		ex.Artifacts[0].Total, len(ex.Contacts), auth.Total)
+}
+
+// checkEvaluateWarmup runs checkEvaluate's brute-force comparison on a copy of the run
+// whose experiment does not exclude the warm-up, then checks that the run itself
+// leaves exactly the warm-up intervals out.
+func checkEvaluateWarmup(t *testing.T, s *Session, outDir string) {
+	ctx := context.Background()
+	var exp Experiment
+	b, err := os.ReadFile(filepath.Join(outDir, ExperimentFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &exp); err != nil {
+		t.Fatal(err)
+	}
+	all := t.TempDir()
+	for _, name := range []string{ScoresFile, IntervalScoresFile} {
+		if err := s.Exec(ctx, `COPY (SELECT * FROM read_parquet('`+escapeLiteral(filepath.Join(outDir, name))+`'))
+			TO '`+escapeLiteral(filepath.Join(all, name))+`' (FORMAT parquet)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp.EvalWarmup = ""
+	b, _ = json.Marshal(exp)
+	if err := os.WriteFile(filepath.Join(all, ExperimentFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkEvaluate(t, s, all)
+
+	full, err := s.Evaluate(ctx, filepath.Join(all, ScoresFile), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Evaluate(ctx, filepath.Join(outDir, ScoresFile), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm := queryInt(t, s, "SELECT count(DISTINCT (interval_start, value)) FROM read_parquet(?) WHERE warmup AND value IS NOT NULL",
+		filepath.Join(outDir, ScoresFile))
+	if full.WarmupExcludedTo != "" || rep.WarmupExcludedTo != exp.WarmupTo || rep.Method != exp.Method ||
+		int64(rep.Entities.N) != int64(full.Entities.N)-warm ||
+		rep.RedTeam.Pairs+rep.RedTeam.WarmupPairs != full.RedTeam.Pairs ||
+		rep.RedTeam.IntervalsTotal != full.RedTeam.IntervalsTotal-exp.WarmupIntervals {
+		t.Errorf("warm-up exclusion: with %+v %+v, without %+v %+v (%d warm-up pairs)", rep.RedTeam, rep.Entities.N,
+			full.RedTeam, full.Entities.N, warm)
 	}
 }

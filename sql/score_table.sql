@@ -1,12 +1,25 @@
 -- The rows of a scoring run, appended one interval at a time from Arrow batches and
--- written sorted at the end (score_copy_*.sql). id is an artifact_dictionary id.
+-- written sorted at the end (score_copy_*.sql). id is an artifact_dictionary id; score
+-- is the method's score, role_delta the role change δ; the component columns are NULL
+-- for the roles method (and for a component left out of the fusion).
 CREATE OR REPLACE TEMP TABLE lanlq_score_rows (
-    interval_start    TIMESTAMP,
-    id                BIGINT,
-    score             DOUBLE,
-    new               BOOLEAN,
-    role_before       INTEGER,
-    role_after        INTEGER,
-    membership_before DOUBLE[],
-    membership_after  DOUBLE[]
+    interval_start       TIMESTAMP,
+    id                   BIGINT,
+    score                DOUBLE,
+    new                  BOOLEAN,
+    role_before          INTEGER,
+    role_after           INTEGER,
+    membership_before    DOUBLE[],
+    membership_after     DOUBLE[],
+    warmup               BOOLEAN,
+    role_delta           DOUBLE,
+    role_surprise        DOUBLE,
+    novelty_new_contacts BIGINT,
+    novelty_surprise     DOUBLE,
+    volume_degree        DOUBLE,
+    volume_expected      DOUBLE,
+    volume_surprise      DOUBLE,
+    fused_surprise       DOUBLE,
+    dominant             VARCHAR,
+    explanation          VARCHAR
 );

@@ -17,28 +17,50 @@ func init() {
 	var (
 		data, out, arch, interval, from, to, streams, roles string
 		trainFrom, trainTo, expect, memory                  string
+		method, components                                  string
 		halfLife                                            float64
 		seed                                                uint64
 		generations, threads                                int
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S]",
-		Short: "Score every artifact of every interval by its role dynamics",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S]",
+		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
 		Long: `Builds the per-interval artifact graphs (as lanlq edges does), learns ReFeX features
 and fits a RolX role basis on the training window (default: the first day), then for
-every interval projects each artifact's features on that fixed basis and scores how far
+every interval projects each artifact's features on that fixed basis and measures how far
 its roles moved from its own history: δ = Σr |membership − expected membership|.
 
+--method roles scores each artifact by δ alone (the notebook's role dynamics).
+--method fused (the default) scores it by the Fisher fusion of three surprises, each
+−log10 of a tail probability under the artifact's own history:
+  role     its δ against the δ it usually has at this hour of day;
+  novelty  its first contacts with typed artifacts it never met before (user →
+           computer, computer → computer, …), against its own rate of first contacts;
+  volume   its degree and event count against its hour-of-day profile.
+--components picks a subset of them. The histories take about a day to form: the
+intervals of the frame's first day (and of the training window, when it lies in the
+frame) are scored but flagged warmup, and lanlq eval leaves them out, for both methods.
+
 Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
-role_before, role_after, membership_before, membership_after), interval_scores.parquet
-(interval_start, score = Δ(t), score_known, artifacts, new_artifacts), roles.parquet,
-roles_basis.parquet and experiment.json (every setting, the MDL table, the features).
+role_before, role_after, membership_before, membership_after, warmup, role_delta,
+role_surprise, novelty_new_contacts, novelty_surprise, volume_degree, volume_expected,
+volume_surprise, fused_surprise, dominant, explanation; the component columns are NULL
+for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
+score, score_known, artifacts, new_artifacts, warmup), roles.parquet, roles_basis.parquet
+and experiment.json (every setting, the MDL table, the features, the components' settings).
+Explain one entity's score with: lanlq explain --data DIR --scores OUT/scores.parquet ENTITY INTERVAL
 The same data and flags give byte-identical files; files are replaced only when all
 are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var spec engine.ScoreSpec
 			var err error
+			spec.Method = method
+			for _, c := range strings.Split(components, ",") {
+				if c = strings.TrimSpace(c); c != "" {
+					spec.Components = append(spec.Components, c)
+				}
+			}
 			spec.Edges.Arch = arch
 			if spec.Edges.Interval, err = time.ParseDuration(interval); err != nil {
 				return fmt.Errorf("--interval: %w", err)
@@ -91,6 +113,8 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f := cmd.Flags()
 	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
 	f.StringVar(&out, "out", "", "folder to write the result files to (required)")
+	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (role change, novelty and volume surprise, Fisher-combined) or roles (plain role dynamics δ)")
+	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: all)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
 	f.StringVar(&interval, "interval", "1h", "interval width, a whole number of seconds (1h, 15m, 900s)")
 	f.StringVar(&from, "from", "", "first event time scored (timestamp or LANL seconds)")
@@ -134,12 +158,18 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 	}
 	fmt.Fprintf(w, "%d intervals (%s … %s, %d with a graph), %d artifact scores\n",
 		e.Intervals, e.FirstInterval, e.LastInterval, e.GraphIntervals, rep.Rows)
+	method := e.Method
+	if len(e.Components) > 0 {
+		method += " (" + strings.Join(e.Components, ", ") + ")"
+	}
+	fmt.Fprintf(w, "method %s; warm-up %d intervals before %s, flagged and left out by lanlq eval\n",
+		method, e.WarmupIntervals, e.WarmupTo)
 	fmt.Fprintf(w, "trained on [%s, %s): %d intervals, %d rows, %d features, %d roles (%s)\n",
 		e.TrainFrom, e.TrainTo, e.TrainIntervals, e.TrainRows, len(e.Features), e.Roles, auto)
 	t := rep.Timing
-	fmt.Fprintf(w, "time %s: edges %s, features %s, role fit %s, projection %s, scoring %s, writing %s\n",
+	fmt.Fprintf(w, "time %s: edges %s, features %s, role fit %s, projection %s, scoring %s, fusion %s, writing %s\n",
 		t.Total.Round(time.Millisecond), t.Edges.Round(time.Millisecond), t.Features.Round(time.Millisecond),
 		t.Fit.Round(time.Millisecond), t.Project.Round(time.Millisecond), t.Track.Round(time.Millisecond),
-		t.Write.Round(time.Millisecond))
+		t.Fuse.Round(time.Millisecond), t.Write.Round(time.Millisecond))
 	fmt.Fprintf(w, "wrote %s\n", strings.Join(rep.Files, ", "))
 }

@@ -1,0 +1,14 @@
+-- The scored artifacts of one entity in one interval (text/template: .Scores the
+-- scores.parquet; $1 the interval start, $2 the entity value), each with its rank among
+-- the interval's artifacts (1 = highest score) and the interval's artifact count.
+SELECT artifact, kind, score, rank, total, new, warmup, role_before, role_after,
+       membership_before, membership_after, role_delta, role_surprise,
+       novelty_new_contacts, novelty_surprise, volume_degree, volume_expected,
+       volume_surprise, fused_surprise, dominant, explanation
+FROM (
+    SELECT *, rank() OVER (ORDER BY score DESC) AS rank, count(*) OVER () AS total
+    FROM read_parquet('{{.Scores}}')
+    WHERE interval_start = $1
+)
+WHERE value = $2
+ORDER BY score DESC, artifact;
