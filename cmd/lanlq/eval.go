@@ -74,6 +74,10 @@ func printEvalReport(w io.Writer, rep *engine.EvalReport) {
 		fmt.Fprintf(w, "; %d pairs outside the frame", rt.PairsOutside)
 	}
 	fmt.Fprintln(w)
+	if rep.WarmupExcludedTo != "" {
+		fmt.Fprintf(w, "warm-up before %s left out (histories still empty): %d red-team pairs in it\n",
+			rep.WarmupExcludedTo, rt.WarmupPairs)
+	}
 	printMetrics(w, "entities", &rep.Entities)
 	if rep.Intervals != nil {
 		printMetrics(w, "intervals Δ(t)", rep.Intervals)
