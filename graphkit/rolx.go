@@ -1,11 +1,15 @@
 package graphkit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -43,6 +47,8 @@ type DescriptionLength struct {
 	ErrorBits  float64 // D(V‖GF) / (q·ln 2), q = max(V)/2^b
 	Total      float64 // ModelBits + ErrorBits
 	Divergence float64 // D(V‖GF) in nats
+	// Iterations and WarmIterations are the fit's NMFResult fields of the same names.
+	Iterations, WarmIterations int
 }
 
 // RoleModel is a fitted RolX role basis.
@@ -78,9 +84,9 @@ func (m *RoleModel) Roles() int { r, _ := m.Basis.Dims(); return r }
 // E is the Poisson code length, in bits and relative to a perfect model, of V counted
 // in units of q, the b-bit quantum of V's range: measuring the data at the same
 // precision as the model makes the choice independent of V's overall scale (RolX adds
-// the raw KL divergence, which is not). D is taken at the unquantised factors. Each
-// candidate is fitted from the same random source in turn, so the result is
-// deterministic for a seed.
+// the raw KL divergence, which is not). D is taken at the unquantised factors. The
+// candidates are fitted concurrently, each from its own source drawn from src in
+// order of r, so the result is deterministic for a seed whatever cfg.NMF.Workers.
 func FitRoles(V *mat.Dense, cfg RolesConfig, src rand.Source) (*RoleModel, error) {
 	if V.IsEmpty() {
 		return nil, fmt.Errorf("%w: empty feature matrix", ErrNoTrainingData)
@@ -135,20 +141,54 @@ func FitRoles(V *mat.Dense, cfg RolesConfig, src rand.Source) (*RoleModel, error
 		return nil, fmt.Errorf("%w: %d roles requested for %d rows × %d features", ErrInvalidConfig, lo, n, f)
 	}
 	q := mat.Max(X) / math.Exp2(float64(cfg.Bits))
+	// Each candidate gets its own stream derived from the caller's, so adding a
+	// candidate does not change the others, and the candidates can be fitted at once:
+	// one goroutine each (largest first, as they cost about in proportion to r), the
+	// workers shared among them. NMF's results do not depend on its workers, so neither
+	// does the model.
+	cands := hi - lo + 1
+	seeds := make([][2]uint64, cands)
+	for k := range seeds {
+		seeds[k] = [2]uint64{rng.Uint64(), rng.Uint64()}
+	}
+	nmfCfg := cfg.NMF
+	if nmfCfg.Workers <= 0 {
+		nmfCfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	par := min(nmfCfg.Workers, cands)
+	nmfCfg.Workers = max(1, nmfCfg.Workers/cands)
+	results := make([]*NMFResult, cands)
+	errs := make([]error, cands)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := cands - 1 - int(next.Add(1)-1)
+				if k < 0 {
+					return
+				}
+				results[k], errs[k] = NMF(X, lo+k, nmfCfg, rand.NewPCG(seeds[k][0], seeds[k][1]))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var best *NMFResult
 	model := &RoleModel{Rows: rows}
 	bestTotal := math.Inf(1)
-	for r := lo; r <= hi; r++ {
-		// Each candidate gets its own stream derived from the caller's, so adding a
-		// candidate does not change the others.
-		res, err := NMF(X, r, cfg.NMF, rand.NewPCG(rng.Uint64(), rng.Uint64()))
-		if err != nil {
-			return nil, err
-		}
+	for k, res := range results {
+		r := lo + k
 		dl := DescriptionLength{
-			Roles:      r,
-			ModelBits:  float64(cfg.Bits) * float64(r) * float64(n+f),
-			Divergence: res.Divergence,
+			Roles:          r,
+			ModelBits:      float64(cfg.Bits) * float64(r) * float64(n+f),
+			Divergence:     res.Divergence,
+			Iterations:     res.Iterations,
+			WarmIterations: res.WarmIterations,
 		}
 		if q > 0 {
 			dl.ErrorBits = res.Divergence / (q * math.Ln2)
