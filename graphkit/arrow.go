@@ -48,18 +48,45 @@ func ReadGraphs(rdr array.RecordReader, fn func(intervalStart time.Time, g *Grap
 // GraphFromReader does not Release rdr. To reuse work buffers over many readers, call
 // Builder.AddReader and Builder.Build instead.
 func GraphFromReader(rdr array.RecordReader) (*Graph, error) {
-	b := builders.Get().(*Builder)
-	defer builders.Put(b)
+	b := getBuilder()
+	defer putBuilder(b)
 	if err := b.AddReader(rdr); err != nil {
 		return nil, err
 	}
 	return b.Build()
 }
 
-// builders keeps the work buffers of GraphFromReader and IntervalReader between uses, so
-// that building one graph per query does not reallocate them every time. A Builder is
-// put back empty.
-var builders = sync.Pool{New: func() any { return new(Builder) }}
+// spareBuilder keeps the work buffers of GraphFromReader and IntervalReader between
+// uses, so that building one graph per query (the engine runs one query per interval)
+// does not reallocate and regrow them every time: at LANL rates they are about 90 MB, and
+// regrowing them cost more CPU than building the graph. It holds one Builder, the last
+// one put back, for the life of the process. (A sync.Pool missed nearly every time in
+// the engine: a Put lands in the current P's private slot, which a later Get on another
+// P cannot see, and a goroutine calling DuckDB through cgo changes P often.)
+var spareBuilder struct {
+	sync.Mutex
+	b *Builder
+}
+
+// getBuilder returns the spare Builder, or a new one.
+func getBuilder() *Builder {
+	spareBuilder.Lock()
+	defer spareBuilder.Unlock()
+	b := spareBuilder.b
+	spareBuilder.b = nil
+	if b == nil {
+		b = new(Builder)
+	}
+	return b
+}
+
+// putBuilder empties b and keeps it as the spare.
+func putBuilder(b *Builder) {
+	b.reset()
+	spareBuilder.Lock()
+	defer spareBuilder.Unlock()
+	spareBuilder.b = b
+}
 
 // AddReader adds every edge of rdr, whose batches must hold at most one interval (see
 // GraphFromReader), to the builder. On error the builder is left empty. AddReader does
@@ -114,7 +141,7 @@ func NewIntervalReader(rdr array.RecordReader) (*IntervalReader, error) {
 	}
 	rdr.Retain()
 	ir := &IntervalReader{}
-	ir.b = builders.Get().(*Builder)
+	ir.b = getBuilder()
 	ir.rdr = rdr
 	return ir, nil
 }
@@ -158,8 +185,7 @@ func (ir *IntervalReader) Release() {
 		ir.rdr = nil
 	}
 	if ir.b != nil {
-		ir.b.reset()
-		builders.Put(ir.b)
+		putBuilder(ir.b)
 		ir.b = nil
 	}
 }

@@ -79,24 +79,25 @@ func FromEdges(edges []Edge) (*Graph, error) {
 // Build it is empty again and its buffers are reused. Graphs returned by Build own their
 // slices: the builder never writes to them again.
 //
-// Build runs in time linear in the number of edges, with sequential memory access: artifact
+// Build runs in time linear in the number of edges and allocates only the graph: artifact
 // ids are mapped to local indices with a rank bitmap when they are dense (the common case,
-// ids from an artifact dictionary) or an LSD radix sort when they are not; then both
-// directions of every edge, packed as (row, column) keys, are radix sorted, which groups
-// rows, orders neighbours and brings duplicate pairs together in one go.
+// ids from an artifact dictionary) or an LSD radix sort when they are not; then three
+// counting-sort scatters, each moving every edge once, lay out the rows with their
+// neighbours in ascending order (see fillRows). Duplicate pairs are found on the way and
+// merged only when there are some: edge lists from SQL are already aggregated.
 type Builder struct {
 	src, dst []int64
 	w        []float64
 
 	// Work buffers, reused between builds.
-	lu, lv []int32    // local endpoint indices, parallel to src and dst
-	rank   []rankWord // dense id → local index: presence bitmap with running popcount
-	keys   []uint64   // radix sort keys and their ping-pong buffer
-	keys2  []uint64   //
-	pos    []uint32   // sparse id mapping: endpoint positions
-	pos2   []uint32   //
-	wts    []float64  // adjacency weights, parallel to keys
-	wts2   []float64  //
+	lu, lv []int32     // local endpoint indices, parallel to src and dst
+	rank   []rankWord  // dense id → local index: presence bitmap with running popcount
+	keys   []uint64    // sparse id mapping: radix sort keys and their ping-pong buffer
+	keys2  []uint64    //
+	pos    []uint32    // sparse id mapping: endpoint positions
+	pos2   []uint32    //
+	mid    []int32     // per row: where its upper neighbours (> row) start
+	cursor []rowCursor // per row: scatter cursor
 }
 
 // Add records the undirected edge {a,b} with weight w.
@@ -127,53 +128,127 @@ func (b *Builder) Build() (*Graph, error) {
 		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, n, math.MaxInt32/2)
 	}
 	ids := b.mapIDs()
-	nv := len(ids)
-	offsets := make([]int, nv+1)
+	offsets := make([]int, len(ids)+1)
 	if n == 0 {
 		return &Graph{IDs: ids, Offsets: offsets, Nbrs: []int32{}, Weights: []float64{}}, nil
 	}
-
-	// Both directions of edge i, as row<<shift | column keys, side by side so that the
-	// duplicates of a pair are summed in the same order in both rows (bit-identical
-	// symmetric weights).
-	shift := uint(bits.Len(uint(nv - 1)))
-	b.keys, b.wts = grow(b.keys, 2*n), grow(b.wts, 2*n)
-	b.keys2, b.wts2 = grow(b.keys2, 2*n), grow(b.wts2, 2*n)
-	keys, wts := b.keys, b.wts
-	for i, u := range b.lu[:n] {
-		v := b.lv[i]
-		keys[2*i] = uint64(u)<<shift | uint64(v)
-		keys[2*i+1] = uint64(v)<<shift | uint64(u)
-		wts[2*i], wts[2*i+1] = b.w[i], b.w[i]
-	}
-	keys, wts = radixSort(keys, wts, b.keys2, b.wts2, 2*int(shift))
-
-	// One sequential pass fills the rows, merging duplicates; the storage is sized for no
-	// duplicates (edge lists from SQL are aggregated) and cut to size otherwise.
-	mask := uint64(1)<<shift - 1
+	// Sized for no duplicates (edge lists from SQL are aggregated), cut to size otherwise.
 	nbrs := make([]int32, 2*n)
 	weights := make([]float64, 2*n)
-	out := -1
-	prev := ^uint64(0) // not a key: keys have at most 62 bits
-	for k, key := range keys {
-		if key == prev {
-			weights[out] += wts[k]
-			continue
-		}
-		prev = key
-		out++
-		offsets[key>>shift+1]++
-		nbrs[out] = int32(key & mask)
-		weights[out] = wts[k]
-	}
-	out++
-	for v := 1; v <= nv; v++ {
-		offsets[v] += offsets[v-1]
-	}
-	if out < 2*n {
-		nbrs, weights = slices.Clone(nbrs[:out]), slices.Clone(weights[:out])
+	if b.fillRows(offsets, nbrs, weights) {
+		nbrs, weights = mergeDuplicates(offsets, nbrs, weights)
 	}
 	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
+}
+
+// rowCursor is the next free slot of a row during a scatter and, in the scatter that
+// finds duplicates, the last source row written to it plus one. One struct keeps both in
+// one cache line.
+type rowCursor struct {
+	next int32
+	last int32
+}
+
+// fillRows lays out the edges b.lu–b.lv, weights b.w, as CSR rows: it sets offsets (len
+// nv+1, zero on entry) and fills nbrs and weights (len 2·edges), each row in ascending
+// neighbour order, the copies of a repeated pair adjacent and in input order in both of
+// its rows. It reports whether any pair is repeated.
+//
+// Row r holds its lower neighbours (< r) first, then its upper ones (> r), split at
+// mid[r]. After counting the two kinds of degree, three counting-sort scatters each move
+// every edge once:
+//
+//  1. each edge {u<v}, in input order, goes to the upper part of row u (unordered);
+//  2. rows u ascending: each upper neighbour v of u gets u in its lower part — lower parts
+//     are now sorted, since u ascends;
+//  3. rows v ascending: each lower neighbour u of v gets v in its upper part, overwriting
+//     step 1's unordered copy — upper parts are now sorted too.
+//
+// Each step reads a row in the order it was written, so the copies of a pair keep their
+// input order, and both rows sum the same weights in the same order as the radix sort
+// over (row, column) keys this replaced did (bit-identical results). Against that sort,
+// three passes over the edges replace four over both directions of them, the adjacency
+// is written straight into the graph, and no keys or ping-pong buffers are needed. (A
+// cache-blocked variant — partition by row block, then scatter within a block — measured
+// about 10% slower at LANL sizes, so the scatters stay direct.)
+func (b *Builder) fillRows(offsets []int, nbrs []int32, weights []float64) (dup bool) {
+	n, nv := len(b.src), len(offsets)-1
+	lu, lv, w := b.lu[:n], b.lv[:n], b.w[:n]
+	b.mid, b.cursor = grow(b.mid, nv), grow(b.cursor, nv)
+	mid, cursor := b.mid, b.cursor
+	clear(mid)
+
+	// Degrees: offsets[r+1] counts r's neighbours, mid[r] its lower ones.
+	deg := offsets[1:]
+	for i, u := range lu {
+		v := lv[i]
+		deg[u]++
+		deg[v]++
+		mid[max(u, v)]++
+	}
+	for r := range nv {
+		offsets[r+1] += offsets[r]
+		mid[r] += int32(offsets[r])
+		cursor[r].next = mid[r]
+	}
+
+	// 1. Edges into the upper part of their lower end, in input order.
+	for i, u := range lu {
+		v := lv[i]
+		lo, hi := min(u, v), max(u, v)
+		p := cursor[lo].next
+		cursor[lo].next = p + 1
+		nbrs[p], weights[p] = hi, w[i]
+	}
+	// 2. Upper parts, rows ascending, into lower parts; a source writing twice to one row
+	// is a repeated pair.
+	for r := range nv {
+		cursor[r] = rowCursor{next: int32(offsets[r])}
+	}
+	for u := range nv {
+		stamp := int32(u) + 1
+		for p := mid[u]; p < int32(offsets[u+1]); p++ {
+			v := nbrs[p]
+			c := &cursor[v]
+			q := c.next
+			dup = dup || c.last == stamp
+			c.next, c.last = q+1, stamp
+			nbrs[q], weights[q] = int32(u), weights[p]
+		}
+	}
+	// 3. Lower parts, rows ascending, into upper parts; every cursor now stands at its
+	// row's mid.
+	for v := range nv {
+		for q := int32(offsets[v]); q < mid[v]; q++ {
+			u := nbrs[q]
+			p := cursor[u].next
+			cursor[u].next = p + 1
+			nbrs[p], weights[p] = int32(v), weights[q]
+		}
+	}
+	return dup
+}
+
+// mergeDuplicates merges the adjacent copies of a neighbour in each row, summing their
+// weights in row order, compacts the rows and offsets, and returns new slices of the exact
+// size.
+func mergeDuplicates(offsets []int, nbrs []int32, weights []float64) ([]int32, []float64) {
+	out, start := 0, 0
+	for r := range len(offsets) - 1 {
+		end := offsets[r+1]
+		offsets[r] = out
+		for k := start; k < end; k++ {
+			if k > start && nbrs[k] == nbrs[k-1] {
+				weights[out-1] += weights[k]
+				continue
+			}
+			nbrs[out], weights[out] = nbrs[k], weights[k]
+			out++
+		}
+		start = end
+	}
+	offsets[len(offsets)-1] = out
+	return slices.Clone(nbrs[:out]), slices.Clone(weights[:out])
 }
 
 // radixSort sorts keys, whose set bits all lie below keyBits, with their values by a

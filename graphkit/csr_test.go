@@ -1,8 +1,10 @@
 package graphkit_test
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -92,4 +94,65 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(edges))*float64(b.N)/b.Elapsed().Seconds(), "edges/s")
+}
+
+// A repeated pair's weights are summed in input order, in both of its rows, so results
+// with non-integer weights are reproducible to the bit. The reference sums each row's
+// copies in input order after a stable sort by neighbour.
+func TestBuildSumsInInputOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, tc := range []struct {
+		name     string
+		edges    int
+		vertices int64
+		scale    int64
+	}{
+		{"dense", 20000, 300, 1},
+		{"few vertices", 5000, 6, 1},
+		{"sparse ids", 20000, 500, 1 << 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var edges []graphkit.Edge
+			for len(edges) < tc.edges {
+				a, c := rng.Int64N(tc.vertices), rng.Int64N(tc.vertices)
+				if a != c {
+					edges = append(edges, graphkit.Edge{A: a * tc.scale, B: c * tc.scale, Weight: rng.Float64() + 1e-3})
+				}
+			}
+			g, err := graphkit.FromEdges(edges)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type entry struct {
+				nbr int64
+				w   float64
+			}
+			rows := map[int64][]entry{}
+			for _, e := range edges {
+				rows[e.A] = append(rows[e.A], entry{e.B, e.Weight})
+				rows[e.B] = append(rows[e.B], entry{e.A, e.Weight})
+			}
+			for v, id := range g.IDs {
+				row := rows[id]
+				slices.SortStableFunc(row, func(x, y entry) int { return cmp.Compare(x.nbr, y.nbr) })
+				var want []entry
+				for _, x := range row {
+					if n := len(want); n > 0 && want[n-1].nbr == x.nbr {
+						want[n-1].w += x.w
+					} else {
+						want = append(want, x)
+					}
+				}
+				nbrs, ws := g.Neighbors(v)
+				if len(nbrs) != len(want) {
+					t.Fatalf("row %d: %d neighbours, want %d", id, len(nbrs), len(want))
+				}
+				for k, x := range want {
+					if got := g.IDs[nbrs[k]]; got != x.nbr || math.Float64bits(ws[k]) != math.Float64bits(x.w) {
+						t.Fatalf("row %d entry %d: (%d, %v), want (%d, %v)", id, k, got, ws[k], x.nbr, x.w)
+					}
+				}
+			}
+		})
+	}
 }
