@@ -58,7 +58,7 @@ func processCPU() time.Duration {
 func benchData(b *testing.B, hours int) (dataDir string, rawBytes map[string]int64) {
 	b.Helper()
 	ctx := context.Background()
-	root := filepath.Join(os.TempDir(), fmt.Sprintf("lanlq-edges-bench-v1-%dh", hours))
+	root := filepath.Join(os.TempDir(), fmt.Sprintf("lanlq-edges-bench-layout%d-%dh", formatVersion, hours))
 	raw, data := filepath.Join(root, "raw"), filepath.Join(root, "data")
 	if _, err := os.Stat(filepath.Join(data, manifestName)); err != nil {
 		if err := os.MkdirAll(raw, 0o755); err != nil {

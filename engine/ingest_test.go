@@ -222,6 +222,16 @@ func TestIngestIdempotent(t *testing.T) {
 	}
 }
 
+func TestOpenRefusesOtherLayout(t *testing.T) {
+	data := t.TempDir()
+	if err := writeManifest(data, manifest{Version: formatVersion + 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), data, Options{}); !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "ingest again") {
+		t.Errorf("Open over another layout: err = %v", err)
+	}
+}
+
 // snapshot lists every file under dir with its size and modification time.
 func snapshot(t testing.TB, dir string) string {
 	var b strings.Builder

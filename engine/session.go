@@ -109,6 +109,14 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s", ErrNoData, dataDir)
 	}
+	if m, err := readManifest(abs); err != nil {
+		return nil, err
+	} else if m.Version != 0 && m.Version != formatVersion {
+		// Another layout: its partitions would not be found, and queries would
+		// silently see no rows.
+		return nil, fmt.Errorf("%w: %s was written by another lanlq (data layout %d, this one reads %d); run lanlq ingest again",
+			ErrNoData, dataDir, m.Version, formatVersion)
+	}
 	s, err := NewSession(ctx, opts)
 	if err != nil {
 		return nil, err
