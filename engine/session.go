@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
@@ -41,6 +42,12 @@ type Session struct {
 	dataDir   string
 	closed    bool
 	forked    bool // shares its parent's database: Close closes only the connection
+	// results caches the scoring runs of lanl_scores and friends by their settings
+	// (temporary folders, removed by Close).
+	results struct {
+		mu   sync.Mutex
+		dirs map[string]string
+	}
 }
 
 // NewSession opens an in-memory DuckDB with the given options and no views.
@@ -195,6 +202,12 @@ func (s *Session) Close() error {
 	if s.forked {
 		return errors.Join(errs...)
 	}
+	s.results.mu.Lock()
+	for _, dir := range s.results.dirs {
+		errs = append(errs, os.RemoveAll(dir))
+	}
+	s.results.dirs = nil
+	s.results.mu.Unlock()
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}

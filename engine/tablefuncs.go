@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -458,14 +459,15 @@ type resultSource struct {
 }
 
 type resultState struct {
-	fork *Session
-	dir  string      // the temporary folder Score wrote into
-	keys []time.Time // interval starts still to query (perInterval)
-	next int
-	done bool // the last query was opened
-	rdr  array.RecordReader
-	rec  arrow.RecordBatch
-	row  int
+	fork   *Session
+	dir    string      // the temporary folder Score wrote into
+	shared bool        // dir belongs to the session's result cache: the session removes it
+	keys   []time.Time // interval starts still to query (perInterval)
+	next   int
+	done   bool // the last query was opened
+	rdr    array.RecordReader
+	rec    arrow.RecordBatch
+	row    int
 }
 
 func (st *resultState) close() error {
@@ -479,10 +481,10 @@ func (st *resultState) close() error {
 		errs = append(errs, st.fork.Close())
 		st.fork = nil
 	}
-	if st.dir != "" {
+	if st.dir != "" && !st.shared {
 		errs = append(errs, os.RemoveAll(st.dir))
-		st.dir = ""
 	}
+	st.dir = ""
 	return errors.Join(errs...)
 }
 
@@ -505,11 +507,24 @@ func bindResult(ctx context.Context, s *Session, table *resultTable, args []any)
 	if st.fork, err = s.Fork(ctx); err != nil {
 		return nil, err
 	}
-	if st.dir, err = os.MkdirTemp("", "lanlq-"+table.name+"-"); err != nil {
-		return nil, fmt.Errorf("engine: %s: %w", table.name, err)
-	}
-	if _, err := st.fork.Score(ctx, spec, st.dir, nil); err != nil {
-		return nil, fmt.Errorf("engine: %s: %w", table.name, err)
+	// One scoring run per distinct setting and session: an experiment that reads
+	// scores, interval scores and roles of the same run scores once.
+	key, _ := json.Marshal(spec)
+	s.results.mu.Lock()
+	defer s.results.mu.Unlock()
+	if dir, ok := s.results.dirs[string(key)]; ok {
+		st.dir, st.shared = dir, true
+	} else {
+		if st.dir, err = os.MkdirTemp("", "lanlq-"+table.name+"-"); err != nil {
+			return nil, fmt.Errorf("engine: %s: %w", table.name, err)
+		}
+		if _, err := st.fork.Score(ctx, spec, st.dir, nil); err != nil {
+			return nil, fmt.Errorf("engine: %s: %w", table.name, err)
+		}
+		if s.results.dirs == nil {
+			s.results.dirs = map[string]string{}
+		}
+		s.results.dirs[string(key)], st.shared = st.dir, true
 	}
 	src := &resultSource{ctx: ctx, table: table, state: st}
 	if src.columns, err = src.fileColumns(); err != nil {
