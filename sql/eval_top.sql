@@ -1,9 +1,11 @@
--- The $1 highest scores of .Scores, each with whether its value is a red-team entity of
--- its interval.
+-- The $1 highest scores of .Scores outside the warm-up (whose histories are still
+-- empty, so its scores say little), each with whether its value is a red-team entity
+-- of its interval.
 SELECT s.interval_start, s.artifact, s.value, s.score, s.new, s.role_before, s.role_after,
        p.entity IS NOT NULL AS redteam
 FROM (
     SELECT * FROM read_parquet('{{.Scores}}')
+    WHERE NOT coalesce(warmup, false)
     ORDER BY score DESC, interval_start, artifact
     LIMIT $1
 ) AS s

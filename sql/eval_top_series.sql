@@ -1,9 +1,10 @@
--- The scores over time of the $1 artifacts with the highest single score (ties by
--- name), ranked from 1, each point marked when the artifact's value is a red-team
+-- The scores over time of the $1 artifacts with the highest single score outside the
+-- warm-up (ties by name), ranked from 1, each point marked when the artifact's value is a red-team
 -- entity of the interval.
 WITH top AS (
     SELECT artifact, row_number() OVER (ORDER BY best DESC, artifact) AS rank
-    FROM (SELECT artifact, max(score) AS best FROM read_parquet('{{.Scores}}') GROUP BY artifact)
+    FROM (SELECT artifact, max(score) AS best FROM read_parquet('{{.Scores}}')
+          WHERE NOT coalesce(warmup, false) GROUP BY artifact)
     ORDER BY rank
     LIMIT $1
 )
