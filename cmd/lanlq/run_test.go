@@ -23,6 +23,19 @@ func TestRunCLI(t *testing.T) {
 	if lines := strings.Fields(csv); len(lines) != 2 || lines[1] != "2,true" {
 		t.Fatalf("lanl_edges through lanlq sql: %q", csv)
 	}
+	// The scoring functions, through lanlq sql too: one statement, one scoring run
+	// shared by the three calls. Every artifact score has a role; intervals match.
+	csv = lanlq(t, "sql", "--data", data, "--format", "csv", "-c", `
+		SET VARIABLE a = 'notebook';
+		WITH s AS (SELECT * FROM lanl_scores(getvariable('a'), 3600, to_ts := 28800, roles := 2, train_to := 14400)),
+		     r AS (SELECT * FROM lanl_roles(getvariable('a'), 3600, to_ts := 28800, roles := 2, train_to := 14400)),
+		     i AS (SELECT * FROM lanl_interval_scores(getvariable('a'), 3600, to_ts := 28800, roles := 2, train_to := 14400))
+		SELECT (SELECT count(*) FROM s) > 0 AND (SELECT count(*) FROM s) = (SELECT count(*) FROM r) AS same_rows,
+		       (SELECT count(*) FROM i) AS intervals,
+		       (SELECT count(*) FROM s WHERE NOT isfinite(score) OR score < 0) AS bad_scores`)
+	if lines := strings.Fields(csv); len(lines) != 2 || lines[1] != "true,8,0" {
+		t.Fatalf("lanl_scores, lanl_roles, lanl_interval_scores through lanlq sql: %q", csv)
+	}
 
 	exp := filepath.Join(t.TempDir(), "exp.sql")
 	text := "-- two results\nSET VARIABLE width = 7200;\nCOPY (SELECT interval_start, count(*) AS edges FROM lanl_edges('notebook', getvariable('width'))\n      GROUP BY ALL ORDER BY ALL) TO (getvariable('out') || '/counts.parquet') (FORMAT parquet);\n"
