@@ -559,7 +559,11 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) ([]string, err
 		for i, r := range rows {
 			pts[i] = plots.IntervalScore{Start: r.start, Score: r.score, RedTeam: r.redteam}
 		}
-		if err := add("interval_scores.png", plots.IntervalScores(filepath.Join(dir, "interval_scores.png"), "Δ(t), mean role change per interval", pts)); err != nil {
+		title := "Δ(t), mean role change per interval"
+		if rep.Method == MethodFused {
+			title = "mean fused score per interval"
+		}
+		if err := add("interval_scores.png", plots.IntervalScores(filepath.Join(dir, "interval_scores.png"), title, pts)); err != nil {
 			return nil, err
 		}
 	}
