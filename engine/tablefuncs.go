@@ -67,9 +67,10 @@ func registerTableFuncs(ctx context.Context, s *Session) error {
 		return fmt.Errorf("engine: table functions: %w", err)
 	}
 	// The scoring functions take the edge arguments, then roles, train_from, train_to,
-	// expect, half_life, seed, generations (sql/tf_scores.sql gives the defaults).
+	// expect, half_life, seed, generations, method (sql/tf_scores.sql gives the
+	// defaults).
 	scoreArgs := []duckdb.TypeInfo{varchar, bigint, varchar, varchar, varchar,
-		varchar, varchar, varchar, varchar, double, bigint, bigint}
+		varchar, varchar, varchar, varchar, double, bigint, bigint, varchar}
 	for _, table := range resultTables {
 		table := table
 		f := duckdb.ChunkTableFunction{
@@ -445,6 +446,14 @@ func scoreArgs(fn string, args []any) (ScoreSpec, error) {
 		return bad("generations must be -1 (base features only), 0 (the default) or a positive number, got %d", gen)
 	}
 	spec.Generations = int(gen)
+	switch method, _ := argAt[string](args, 12); strings.TrimSpace(strings.ToLower(method)) {
+	case "", MethodFused:
+		spec.Method = MethodFused
+	case MethodRoles:
+		spec.Method = MethodRoles
+	default:
+		return bad("method: %q is neither %s nor %s", method, MethodFused, MethodRoles)
+	}
 	return spec, nil
 }
 

@@ -26,10 +26,12 @@ SET VARIABLE train_to = NULL;             --   NULL: the frame's first 24 hours
 SET VARIABLE expect = 'previous';         -- expected membership: 'previous' (t-1, the notebook's) or 'ewma'
 SET VARIABLE half_life = NULL;            -- EWMA half-life in intervals (expect 'ewma'); NULL: default
 SET VARIABLE seed = 1;                    -- seed of the role fit: same seed, same results
+SET VARIABLE method = 'roles';            -- 'roles': plain role dynamics, the notebook's score δ;
+                                          --   'fused': lanlq's default (role change, novelty, volume)
 
--- The scoring run behind the three tables below. Each lanl_* call scores anew (the
--- arguments are identical, so the results agree); the arguments go by name, so a
--- call may leave any of them out.
+-- The scoring run behind the three tables below: the three lanl_* calls have the same
+-- arguments, so the session scores once and all three read that run. The arguments
+-- go by name, so a call may leave any of them out.
 --
 -- 1. scores.parquet: one row per (interval, artifact): interval_start, artifact
 --    (kind::value), kind, value, score (higher = more anomalous: the role change
@@ -42,7 +44,7 @@ COPY (
                      streams := getvariable('streams'), roles := getvariable('roles'),
                      train_from := getvariable('train_from'), train_to := getvariable('train_to'),
                      expect := getvariable('expect'), half_life := getvariable('half_life'),
-                     seed := getvariable('seed'))
+                     seed := getvariable('seed'), method := getvariable('method'))
     ORDER BY interval_start, score DESC, artifact
 ) TO (getvariable('out') || '/scores.parquet') (FORMAT parquet, COMPRESSION zstd);
 
@@ -56,7 +58,7 @@ COPY (
                               streams := getvariable('streams'), roles := getvariable('roles'),
                               train_from := getvariable('train_from'), train_to := getvariable('train_to'),
                               expect := getvariable('expect'), half_life := getvariable('half_life'),
-                              seed := getvariable('seed'))
+                              seed := getvariable('seed'), method := getvariable('method'))
     ORDER BY interval_start
 ) TO (getvariable('out') || '/interval_scores.parquet') (FORMAT parquet, COMPRESSION zstd);
 
@@ -69,6 +71,6 @@ COPY (
                     streams := getvariable('streams'), roles := getvariable('roles'),
                     train_from := getvariable('train_from'), train_to := getvariable('train_to'),
                     expect := getvariable('expect'), half_life := getvariable('half_life'),
-                    seed := getvariable('seed'))
+                    seed := getvariable('seed'), method := getvariable('method'))
     ORDER BY interval_start, artifact
 ) TO (getvariable('out') || '/roles.parquet') (FORMAT parquet, COMPRESSION zstd);

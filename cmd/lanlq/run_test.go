@@ -36,6 +36,15 @@ func TestRunCLI(t *testing.T) {
 	if lines := strings.Fields(csv); len(lines) != 2 || lines[1] != "true,8,0" {
 		t.Fatalf("lanl_scores, lanl_roles, lanl_interval_scores through lanlq sql: %q", csv)
 	}
+	// method := 'roles' is plain role dynamics: score = δ, no fused components.
+	csv = lanlq(t, "sql", "--data", data, "--format", "csv", "-c", `
+		SELECT count(*) FILTER (WHERE fused_surprise IS NOT NULL) AS fused,
+		       count(*) FILTER (WHERE abs(score - (SELECT sum(abs(x.a - x.b)) FROM
+		           (SELECT unnest(membership_after) AS a, unnest(membership_before) AS b) AS x)) > 1e-9) AS not_delta
+		FROM lanl_scores('notebook', 3600, to_ts := 28800, roles := 2, train_to := 14400, method := 'roles')`)
+	if lines := strings.Fields(csv); len(lines) != 2 || lines[1] != "0,0" {
+		t.Fatalf("lanl_scores method roles: %q", csv)
+	}
 
 	exp := filepath.Join(t.TempDir(), "exp.sql")
 	text := "-- two results\nSET VARIABLE width = 7200;\nCOPY (SELECT interval_start, count(*) AS edges FROM lanl_edges('notebook', getvariable('width'))\n      GROUP BY ALL ORDER BY ALL) TO (getvariable('out') || '/counts.parquet') (FORMAT parquet);\n"
