@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/experiments"
 	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/graphkit"
 )
@@ -76,7 +77,7 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 				}
 			}
 			out := filepath.Join(dir, "out")
-			step("score: role dynamics (notebook architecture, 1 h intervals, EWMA) → %s", out)
+			step("score: fused detector (role change, novelty, volume; notebook architecture, 1 h) → %s", out)
 			spec := engine.ScoreSpec{Edges: engine.EdgeSpec{Arch: engine.ArchNotebook, Interval: time.Hour},
 				Expect: graphkit.ExpectEWMA, Seed: 1}
 			srep, err := runScore(cmd, sess, spec, out)
@@ -108,6 +109,32 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 			for _, f := range files {
 				fmt.Fprintln(w, f)
 			}
+
+			// The notebook's own choices, as an experiment: plain role dynamics, t−1.
+			nbDir := filepath.Join(dir, "notebook")
+			nbSQL := filepath.Join(dir, "notebook.sql")
+			text, err := experiments.Files.ReadFile("notebook.sql")
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(nbSQL, text, 0o644); err != nil {
+				return err
+			}
+			step("lanlq run %s (the notebook's choices: plain role dynamics, t−1) → %s", nbSQL, nbDir)
+			progress := func(ev engine.StatementEvent) {
+				if ev.Done {
+					fmt.Fprintf(w, "[%d/%d] notebook.sql:%d %s  %s\n", ev.Index+1, ev.Total, ev.Statement.Line,
+						firstLine(ev.Statement.SQL, 60), ev.Elapsed.Round(time.Millisecond))
+				}
+			}
+			if err := engine.RunExperiment(ctx, data, nbDir, nbSQL, progress); err != nil {
+				return err
+			}
+			nrep, err := sess.Evaluate(ctx, filepath.Join(nbDir, engine.ScoresFile), time.Hour)
+			if err != nil {
+				return err
+			}
+			printEvalReport(w, nrep)
 			step("done; try: lanlq sql --data %s -c \"FROM '%s' LIMIT 10\"", data, scores)
 			return nil
 		},
