@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/experiments"
 	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/experiments"
 	"github.com/lanlq/lanlq/graphkit"
 )
 
