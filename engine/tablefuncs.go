@@ -116,22 +116,70 @@ type edgesSource struct {
 	state *edgesState
 }
 
+// batchCursor walks the rows of a sequence of Arrow readers, one at a time: the
+// table functions' scans read one DuckDB query per interval through it.
+type batchCursor struct {
+	rdr array.RecordReader
+	rec arrow.RecordBatch // current batch (owned by rdr)
+	row int               // next row of rec
+}
+
+// batch returns the current batch with rows left, calling open for the next reader
+// when one is used up; nil when open returns a nil reader (the end).
+func (c *batchCursor) batch(open func() (array.RecordReader, error)) (arrow.RecordBatch, error) {
+	for {
+		if c.rec != nil && c.row < int(c.rec.NumRows()) {
+			return c.rec, nil
+		}
+		if c.rdr != nil {
+			if c.rdr.Next() {
+				c.rec, c.row = c.rdr.RecordBatch(), 0
+				continue
+			}
+			err := c.rdr.Err()
+			c.release()
+			if err != nil {
+				return nil, err
+			}
+		}
+		rdr, err := open()
+		if err != nil || rdr == nil {
+			return nil, err
+		}
+		c.rdr = rdr
+	}
+}
+
+func (c *batchCursor) release() {
+	if c.rdr != nil {
+		c.rdr.Release()
+		c.rdr, c.rec = nil, nil
+	}
+}
+
+// projectedColumns reports which of a chunk's n columns the query projects: only
+// those are written, since asking duckdb-go to set an unprojected column costs an
+// error value per row.
+func projectedColumns(chunk duckdb.DataChunk, n int) []bool {
+	projected := make([]bool, n)
+	for col := range projected {
+		_, err := chunk.GetVector(col)
+		projected[col] = err == nil
+	}
+	return projected
+}
+
 type edgesState struct {
+	batchCursor
 	started bool
 	fork    *Session
 	names   []string // artifact_dictionary.name by id (ids are 0..n-1)
 	starts  []time.Time
 	next    int // index in starts of the next interval to open
-	rdr     array.RecordReader
-	rec     arrow.RecordBatch // current batch (owned by rdr)
-	row     int               // next row of rec
 }
 
 func (st *edgesState) close() error {
-	if st.rdr != nil {
-		st.rdr.Release()
-		st.rdr, st.rec = nil, nil
-	}
+	st.release()
 	st.next = len(st.starts)
 	if st.fork != nil {
 		err := st.fork.Close()
@@ -236,36 +284,20 @@ func (e *edgesSource) start() error {
 // reader as needed; nil at the end.
 func (e *edgesSource) batch() (arrow.RecordBatch, error) {
 	st := e.state
-	for {
-		if st.rec != nil && st.row < int(st.rec.NumRows()) {
-			return st.rec, nil
-		}
-		if st.rdr != nil {
-			if st.rdr.Next() {
-				st.rec, st.row = st.rdr.RecordBatch(), 0
-				continue
-			}
-			err := st.rdr.Err()
-			st.rdr.Release()
-			st.rdr, st.rec = nil, nil
-			if err != nil {
-				return nil, fmt.Errorf("engine: %s: %w", TableFuncEdges, err)
-			}
-		}
+	rec, err := st.batchCursor.batch(func() (array.RecordReader, error) {
 		if st.next >= len(st.starts) {
 			return nil, nil
 		}
-		rdr, err := st.fork.IntervalEdges(e.ctx, e.spec, st.starts[st.next])
-		if err != nil {
-			return nil, err
-		}
 		st.next++
-		st.rdr = rdr
+		return st.fork.IntervalEdges(e.ctx, e.spec, st.starts[st.next-1])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", TableFuncEdges, err)
 	}
+	return rec, nil
 }
 
-// FillChunk copies up to one chunk of edges. Only the columns the query projects are
-// written: asking duckdb-go to set an unprojected column costs an error value per row.
+// FillChunk copies up to one chunk of edges, writing only projected columns.
 func (e *edgesSource) FillChunk(chunk duckdb.DataChunk) (err error) {
 	st := e.state
 	defer func() {
@@ -278,11 +310,7 @@ func (e *edgesSource) FillChunk(chunk duckdb.DataChunk) (err error) {
 			return err
 		}
 	}
-	var projected [4]bool
-	for col := range projected {
-		_, verr := chunk.GetVector(col)
-		projected[col] = verr == nil
-	}
+	projected := projectedColumns(chunk, 4)
 	capacity := duckdb.GetDataChunkCapacity()
 	n := 0
 	for n < capacity {
@@ -468,22 +496,17 @@ type resultSource struct {
 }
 
 type resultState struct {
+	batchCursor
 	fork   *Session
 	dir    string      // the temporary folder Score wrote into
 	shared bool        // dir belongs to the session's result cache: the session removes it
 	keys   []time.Time // interval starts still to query (perInterval)
 	next   int
 	done   bool // the last query was opened
-	rdr    array.RecordReader
-	rec    arrow.RecordBatch
-	row    int
 }
 
 func (st *resultState) close() error {
-	if st.rdr != nil {
-		st.rdr.Release()
-		st.rdr, st.rec = nil, nil
-	}
+	st.release()
 	st.done = true
 	var errs []error
 	if st.fork != nil {
@@ -595,22 +618,7 @@ func (r *resultSource) Init() {}
 // nil at the end.
 func (r *resultSource) batch() (arrow.RecordBatch, error) {
 	st := r.state
-	for {
-		if st.rec != nil && st.row < int(st.rec.NumRows()) {
-			return st.rec, nil
-		}
-		if st.rdr != nil {
-			if st.rdr.Next() {
-				st.rec, st.row = st.rdr.RecordBatch(), 0
-				continue
-			}
-			err := st.rdr.Err()
-			st.rdr.Release()
-			st.rdr, st.rec = nil, nil
-			if err != nil {
-				return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
-			}
-		}
+	rec, err := st.batchCursor.batch(func() (array.RecordReader, error) {
 		if st.done {
 			return nil, nil
 		}
@@ -627,12 +635,12 @@ func (r *resultSource) batch() (arrow.RecordBatch, error) {
 		} else {
 			st.done = true
 		}
-		rdr, err := st.fork.QueryArrow(r.ctx, q+" ORDER BY "+r.table.order, args...)
-		if err != nil {
-			return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
-		}
-		st.rdr = rdr
+		return st.fork.QueryArrow(r.ctx, q+" ORDER BY "+r.table.order, args...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
 	}
+	return rec, nil
 }
 
 // FillChunk copies up to one chunk of result rows, writing only projected columns.
@@ -643,11 +651,7 @@ func (r *resultSource) FillChunk(chunk duckdb.DataChunk) (err error) {
 			err = errors.Join(err, st.close())
 		}
 	}()
-	projected := make([]bool, len(r.columns))
-	for col := range projected {
-		_, verr := chunk.GetVector(col)
-		projected[col] = verr == nil
-	}
+	projected := projectedColumns(chunk, len(r.columns))
 	capacity := duckdb.GetDataChunkCapacity()
 	n := 0
 	for n < capacity {
