@@ -32,6 +32,13 @@ const (
 // ExperimentInfoFile is the run record RunExperiment writes beside the results.
 const ExperimentInfoFile = "experiment.json"
 
+// ExperimentRunKey is the Parquet key-value metadata key under which every Parquet file
+// an experiment writes carries its ExperimentInfo (compact JSON). When the experiment
+// made exactly one scoring run, the files also carry that run's Experiment under
+// ExperimentKey (unless the COPY set that key itself), as lanlq score's results do, so
+// lanlq eval finds the interval and warm-up without --interval.
+const ExperimentRunKey = "lanlq_run"
+
 // Statement is one statement of an experiment file.
 type Statement struct {
 	Line int    // 1-based line of its first character in the file
@@ -74,13 +81,37 @@ type ExperimentInfo struct {
 	Settings        map[string]string `json:"settings"`
 	DataFingerprint string            `json:"data_fingerprint"` // from DATA/lanlq.json, as in score results
 	Results         []string          `json:"results"`          // files and folders written to OUT
+	// Runs are the scoring runs the experiment's table functions made (lanl_scores and
+	// friends), in the order they were made; calls with the same settings share one.
+	Runs []Experiment `json:"runs"`
+}
+
+// experimentInfoVersion is ExperimentInfo.Version: 2 added Runs.
+const experimentInfoVersion = 2
+
+// SingleRun returns the experiment's scoring run when it made exactly one: the run
+// whose interval, method and warm-up its scores have. With none or several, which run
+// a result file holds is unknown, and the error (wrapping ErrNoScores) says so.
+func (info *ExperimentInfo) SingleRun() (*Experiment, error) {
+	switch {
+	case info.Version < experimentInfoVersion:
+		return nil, fmt.Errorf("%w: experiment %s was run by a lanlq that did not record its scoring runs: run it again, or give the interval (--interval)",
+			ErrNoScores, info.Experiment)
+	case len(info.Runs) != 1:
+		return nil, fmt.Errorf("%w: experiment %s made %d scoring runs, so which one a result holds is unknown: give the interval (--interval)",
+			ErrNoScores, info.Experiment, len(info.Runs))
+	}
+	return &info.Runs[0], nil
 }
 
 // RunExperiment runs the SQL file at path over the ingested data in dataDir and moves
 // what it wrote into outDir, with a copy of the file and experiment.json. The
 // statements write into a staging folder inside outDir (getvariable('out')); when one
 // fails, the staging folder is removed and outDir is left as it was, and the error is a
-// *StatementError naming path and the statement's line. Entries of outDir the
+// *StatementError naming path and the statement's line. Every Parquet file written
+// (in folders too, as COPY … PARTITION_BY writes them) is labelled with key-value
+// metadata (ExperimentRunKey, and ExperimentKey after exactly one scoring run) by
+// rewriting its footer only, so the COPY's options stay as written. Entries of outDir the
 // experiment did not write are kept; those it wrote are replaced. progress, if not
 // nil, is called before and after each statement.
 //
@@ -144,6 +175,9 @@ func RunExperiment(ctx context.Context, dataDir, outDir, path string, progress f
 	if err != nil {
 		return err
 	}
+	if err := labelResults(stage, &info); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(stage, info.Experiment), text, 0o644); err != nil {
 		return fmt.Errorf("%w: %w", ErrExperiment, err)
 	}
@@ -161,7 +195,7 @@ func RunExperiment(ctx context.Context, dataDir, outDir, path string, progress f
 // file set, and what it wrote to the staging folder.
 func experimentInfo(ctx context.Context, s *Session, stage, name string, text []byte, n int) (ExperimentInfo, error) {
 	sum := sha256.Sum256(text)
-	info := ExperimentInfo{Version: 1, Experiment: name, SHA256: hex.EncodeToString(sum[:]),
+	info := ExperimentInfo{Version: experimentInfoVersion, Experiment: name, SHA256: hex.EncodeToString(sum[:]),
 		Statements: n, Settings: map[string]string{}}
 	var out string
 	if err := s.QueryRow(ctx, "SELECT CAST(getvariable('"+ExperimentVarOut+"') AS VARCHAR)").Scan(&out); err != nil || out != stage {
@@ -196,7 +230,38 @@ func experimentInfo(ctx context.Context, s *Session, stage, name string, text []
 	if info.DataFingerprint, err = dataFingerprint(s.DataDir()); err != nil {
 		return info, fmt.Errorf("%w: %w", ErrExperiment, err)
 	}
+	if info.Runs, err = s.ScoringRuns(); err != nil {
+		return info, fmt.Errorf("%w: %w", ErrExperiment, err)
+	}
 	return info, nil
+}
+
+// labelResults adds the experiment's key-value metadata to every Parquet file under
+// stage (see ExperimentRunKey).
+func labelResults(stage string, info *ExperimentInfo) error {
+	run, err := json.Marshal(info)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrExperiment, err)
+	}
+	kvs := []parquetKV{{Key: ExperimentRunKey, Value: string(run)}}
+	if len(info.Runs) == 1 {
+		exp, err := json.Marshal(info.Runs[0])
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrExperiment, err)
+		}
+		// A COPY that set ExperimentKey itself (KV_METADATA) knows better.
+		kvs = append(kvs, parquetKV{Key: ExperimentKey, Value: string(exp), KeepExisting: true})
+	}
+	err = filepath.WalkDir(stage, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".parquet") {
+			return err
+		}
+		return setParquetKeyValues(path, kvs...)
+	})
+	if err != nil {
+		return fmt.Errorf("%w: label results: %w", ErrExperiment, err)
+	}
+	return nil
 }
 
 // publishEntries moves every entry of stage into dir, replacing an entry of the same

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -124,10 +125,124 @@ func TestRunExperiment(t *testing.T) {
 		t.Errorf("interval_edges: %d intervals, %d edges; lanl_edges has %d", intervals, sumEdges, edges)
 	}
 	info := string(first[ExperimentInfoFile])
-	for _, want := range []string{`"arch": "notebook"`, `"interval_seconds": "3600"`, `"data_fingerprint": "`, `"sha256": "`} {
+	for _, want := range []string{`"arch": "notebook"`, `"interval_seconds": "3600"`, `"data_fingerprint": "`, `"sha256": "`, `"runs": []`} {
 		if !strings.Contains(info, want) {
 			t.Errorf("experiment.json lacks %s:\n%s", want, info)
 		}
+	}
+	// Every result carries the run record; with no scoring run there is no
+	// Experiment, and lanlq eval would ask for the interval.
+	for name := range first {
+		if filepath.Ext(name) != ".parquet" {
+			continue
+		}
+		path := filepath.Join(out1, name)
+		kv := parquetKVs(t, s, path)
+		if _, ok := kv[ExperimentKey]; ok || kv[ExperimentRunKey] != compactJSON(t, first[ExperimentInfoFile]) {
+			t.Errorf("%s: key-value metadata %v, want %s = experiment.json (compact) alone", name, kv, ExperimentRunKey)
+		}
+		if _, err := s.ReadExperiment(ctx, path); !errors.Is(err, ErrNoScores) || !strings.Contains(err.Error(), "0 scoring runs") {
+			t.Errorf("%s: ReadExperiment err = %v, want ErrNoScores for 0 scoring runs", name, err)
+		}
+	}
+}
+
+// parquetKVs returns the key-value metadata of a Parquet file.
+func parquetKVs(t *testing.T, s *Session, path string) map[string]string {
+	t.Helper()
+	rows, err := s.Query(context.Background(), "SELECT decode(key), decode(value) FROM parquet_kv_metadata(?)", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	kv := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := kv[k]; dup {
+			t.Errorf("%s: key %s twice", path, k)
+		}
+		kv[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return kv
+}
+
+func compactJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// TestRunExperimentScoringRuns: an experiment that scores twice (two widths) records
+// both runs in the order made, a third call with the first settings adds none, and
+// results written by COPY … PARTITION_BY (a folder of files) are labelled too. With two
+// runs no file says which run it holds: ReadExperiment asks for the interval.
+func TestRunExperimentScoringRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx := context.Background()
+	data := tinySynth(t, 0.02)
+	exp := filepath.Join(t.TempDir(), "two.sql")
+	args := "roles := 2, to_ts := 43200, train_to := 21600, method := 'roles'"
+	text := "COPY (SELECT * FROM lanl_interval_scores('notebook', 7200, " + args + ") ORDER BY interval_start)\n" +
+		"  TO (getvariable('out') || '/wide.parquet') (FORMAT parquet);\n" +
+		"COPY (SELECT *, hour(interval_start) < 6 AS early FROM lanl_interval_scores('notebook', 3600, " + args + ") ORDER BY interval_start)\n" +
+		"  TO (getvariable('out') || '/narrow') (FORMAT parquet, PARTITION_BY (early));\n" +
+		"SELECT count(*) FROM lanl_scores('notebook', 7200, " + args + ");\n"
+	if err := os.WriteFile(exp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := RunExperiment(ctx, data, out, exp, nil); err != nil {
+		t.Fatal(err)
+	}
+	var info ExperimentInfo
+	b := must(os.ReadFile(filepath.Join(out, ExperimentInfoFile)))
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Runs) != 2 || info.Runs[0].IntervalSeconds != 7200 || info.Runs[1].IntervalSeconds != 3600 {
+		t.Fatalf("runs: %d, widths %v", len(info.Runs), func() (w []int64) {
+			for _, r := range info.Runs {
+				w = append(w, r.IntervalSeconds)
+			}
+			return w
+		}())
+	}
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	files := 0
+	err = filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || filepath.Ext(path) != ".parquet" {
+			return err
+		}
+		files++
+		kv := parquetKVs(t, s, path)
+		if _, ok := kv[ExperimentKey]; ok || kv[ExperimentRunKey] != compactJSON(t, b) {
+			t.Errorf("%s: key-value metadata %v, want %s = experiment.json (compact) alone", path, kv, ExperimentRunKey)
+		}
+		if _, err := s.ReadExperiment(ctx, path); !errors.Is(err, ErrNoScores) || !strings.Contains(err.Error(), "2 scoring runs") {
+			t.Errorf("%s: ReadExperiment err = %v, want ErrNoScores for 2 scoring runs", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != 3 { // wide.parquet, narrow/early=true/…, narrow/early=false/…
+		t.Errorf("%d Parquet files labelled, want 3", files)
 	}
 }
 

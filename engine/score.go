@@ -928,23 +928,74 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.DateTime)
 }
 
-// ReadExperiment returns the experiment of a result file (its ExperimentKey metadata)
-// or, failing that, of the experiment.json in the same folder.
+// ReadExperiment returns the experiment of a result file: its ExperimentKey metadata;
+// failing that, the single scoring run of the ExperimentInfo in its ExperimentRunKey
+// metadata (an experiment's result); failing that, the experiment.json in the same
+// folder, which lanlq score writes as an Experiment and lanlq run as an
+// ExperimentInfo. An experiment that made no or several scoring runs does not say
+// which run the file holds: the error wraps ErrNoScores.
 func (s *Session) ReadExperiment(ctx context.Context, resultPath string) (*Experiment, error) {
-	var raw []byte
-	q := "SELECT value FROM parquet_kv_metadata(?) WHERE decode(key) = ?"
-	if err := s.QueryRow(ctx, q, resultPath, ExperimentKey).Scan(&raw); err != nil {
-		b, ferr := os.ReadFile(filepath.Join(filepath.Dir(resultPath), ExperimentFile))
-		if ferr != nil {
-			return nil, fmt.Errorf("%w: %s has no experiment metadata and no %s beside it", ErrNoScores, resultPath, ExperimentFile)
+	kv := map[string][]byte{}
+	// An unreadable file (not Parquet, or a folder) still has experiment.json beside it.
+	if rows, err := s.Query(ctx, "SELECT decode(key), value FROM parquet_kv_metadata(?) WHERE key IN (encode(?), encode(?))",
+		resultPath, ExperimentKey, ExperimentRunKey); err == nil {
+		for rows.Next() {
+			var k string
+			var v []byte
+			if rows.Scan(&k, &v) == nil && kv[k] == nil {
+				kv[k] = v
+			}
 		}
-		raw = b
+		if errors.Join(rows.Err(), rows.Close()) != nil {
+			clear(kv)
+		}
 	}
+	if raw, ok := kv[ExperimentKey]; ok {
+		return decodeExperiment(ExperimentKey+" metadata of "+resultPath, raw)
+	}
+	if raw, ok := kv[ExperimentRunKey]; ok {
+		return singleRun(ExperimentRunKey+" metadata of "+resultPath, raw)
+	}
+	beside := filepath.Join(filepath.Dir(resultPath), ExperimentFile)
+	raw, err := os.ReadFile(beside)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s has no experiment metadata and no %s beside it", ErrNoScores, resultPath, ExperimentFile)
+	}
+	// Both are JSON objects with a version; only an ExperimentInfo counts statements.
+	var probe struct {
+		Statements *int `json:"statements"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("engine: experiment in %s: %w", beside, err)
+	}
+	if probe.Statements != nil {
+		return singleRun(beside, raw)
+	}
+	return decodeExperiment(beside, raw)
+}
+
+// decodeExperiment decodes an Experiment read from source (a metadata key of a file,
+// or a file), which errors name.
+func decodeExperiment(source string, raw []byte) (*Experiment, error) {
 	var exp Experiment
 	if err := json.Unmarshal(raw, &exp); err != nil {
-		return nil, fmt.Errorf("engine: experiment of %s: %w", resultPath, err)
+		return nil, fmt.Errorf("engine: experiment in %s: %w", source, err)
 	}
 	return &exp, nil
+}
+
+// singleRun decodes an ExperimentInfo read from source and returns its single
+// scoring run.
+func singleRun(source string, raw []byte) (*Experiment, error) {
+	var info ExperimentInfo
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return nil, fmt.Errorf("engine: experiment in %s: %w", source, err)
+	}
+	exp, err := info.SingleRun()
+	if err != nil {
+		return nil, fmt.Errorf("%w (read from %s)", err, source)
+	}
+	return exp, nil
 }
 
 // setWarmup fixes the warm-up (see Experiment.WarmupTo): the frame's first day and,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -43,10 +44,13 @@ type Session struct {
 	closed    bool
 	forked    bool // shares its parent's database: Close closes only the connection
 	// results caches the scoring runs of lanl_scores and friends by their settings
-	// (temporary folders, removed by Close).
+	// (temporary folders, removed by Close). order lists the settings in the order the
+	// runs were made, so that ScoringRuns (and the experiment.json of lanlq run, which
+	// must be the same on a rerun) does not depend on map order.
 	results struct {
-		mu   sync.Mutex
-		dirs map[string]string
+		mu    sync.Mutex
+		dirs  map[string]string
+		order []string
 	}
 }
 
@@ -189,6 +193,30 @@ func (s *Session) RegisterArrow(rdr array.RecordReader, name string) (release fu
 	return s.arrow.RegisterView(rdr, name)
 }
 
+// ScoringRuns returns the experiment of every scoring run the session's table
+// functions (lanl_scores and friends) have made so far, in the order they were made;
+// calls with the settings of an earlier run read that run and add none. RunExperiment
+// records them, so that an experiment's results say which interval, method and warm-up
+// produced them. A fork's calls run in its parent, so a fork returns none.
+func (s *Session) ScoringRuns() ([]Experiment, error) {
+	s.results.mu.Lock()
+	defer s.results.mu.Unlock()
+	runs := make([]Experiment, 0, len(s.results.order))
+	for _, key := range s.results.order {
+		path := filepath.Join(s.results.dirs[key], ExperimentFile)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("engine: scoring run: %w", err)
+		}
+		var exp Experiment
+		if err := json.Unmarshal(b, &exp); err != nil {
+			return nil, fmt.Errorf("engine: scoring run %s: %w", path, err)
+		}
+		runs = append(runs, exp)
+	}
+	return runs, nil
+}
+
 // Close closes the connection and the database. It is safe to call twice.
 func (s *Session) Close() error {
 	if s == nil || s.closed {
@@ -206,7 +234,7 @@ func (s *Session) Close() error {
 	for _, dir := range s.results.dirs {
 		errs = append(errs, os.RemoveAll(dir))
 	}
-	s.results.dirs = nil
+	s.results.dirs, s.results.order = nil, nil
 	s.results.mu.Unlock()
 	if s.db != nil {
 		errs = append(errs, s.db.Close())

@@ -557,6 +557,7 @@ func bindResult(ctx context.Context, s *Session, table *resultTable, args []any)
 			s.results.dirs = map[string]string{}
 		}
 		s.results.dirs[string(key)], st.shared = st.dir, true
+		s.results.order = append(s.results.order, string(key))
 	}
 	src := &resultSource{ctx: ctx, table: table, state: st}
 	if src.columns, err = src.fileColumns(); err != nil {

@@ -130,7 +130,9 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 			if err := engine.RunExperiment(ctx, data, nbDir, nbSQL, progress); err != nil {
 				return err
 			}
-			nrep, err := sess.Evaluate(ctx, filepath.Join(nbDir, engine.ScoresFile), time.Hour)
+			// Interval 0: the width and the warm-up come from the scores' metadata (the
+			// experiment made one scoring run), so the warm-up is left out as above.
+			nrep, err := sess.Evaluate(ctx, filepath.Join(nbDir, engine.ScoresFile), 0)
 			if err != nil {
 				return err
 			}

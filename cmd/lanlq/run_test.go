@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lanlq/lanlq/engine"
 )
 
 // TestRunCLI: lanlq synth, ingest, then lanl_edges through lanlq sql -c and an
@@ -138,10 +140,41 @@ func TestRunNotebookExperiment(t *testing.T) {
 	}
 	info := string(first["experiment.json"])
 	for _, want := range []string{`"arch": "notebook"`, `"expect": "previous"`, `"interval_seconds": "3600"`,
-		`"scores.parquet"`, `"interval_scores.parquet"`, `"roles.parquet"`} {
+		`"scores.parquet"`, `"interval_scores.parquet"`, `"roles.parquet"`, `"runs": [`} {
 		if !strings.Contains(info, want) {
 			t.Errorf("experiment.json lacks %s:\n%s", want, info)
 		}
+	}
+	// The three calls made one scoring run, so every result carries it as lanlq score's
+	// results do (ExperimentKey), beside the experiment's record (ExperimentRunKey), and
+	// lanlq eval needs no --interval and leaves the warm-up out.
+	for _, name := range []string{"scores.parquet", "interval_scores.parquet", "roles.parquet"} {
+		csv := lanlq(t, "sql", "--data", data, "--format", "csv", "-c", "SELECT string_agg(decode(key), ' ' ORDER BY decode(key)) AS k FROM parquet_kv_metadata('"+
+			filepath.Join(out, name)+"') WHERE decode(key) LIKE 'lanlq%'")
+		if got := strings.Fields(csv); len(got) != 3 || got[1] != engine.ExperimentKey || got[2] != engine.ExperimentRunKey {
+			t.Errorf("%s: lanlq keys %q, want %s and %s", name, got[1:], engine.ExperimentKey, engine.ExperimentRunKey)
+		}
+	}
+	ctx := context.Background()
+	sess, err := engine.Open(ctx, data, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	e, err := sess.ReadExperiment(ctx, filepath.Join(out, "scores.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.IntervalSeconds != 3600 || e.WarmupTo == "" || e.EvalWarmup != engine.EvalWarmupExcluded || e.Method != engine.MethodRoles {
+		t.Errorf("experiment of the scores: interval %d s, warm-up to %q (%q), method %q; want 3600 s, a warm-up, excluded, %s",
+			e.IntervalSeconds, e.WarmupTo, e.EvalWarmup, e.Method, engine.MethodRoles)
+	}
+	rep, err := sess.Evaluate(ctx, filepath.Join(out, "scores.parquet"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.IntervalSeconds != 3600 || rep.WarmupExcludedTo != e.WarmupTo {
+		t.Errorf("eval without an interval: %d s, warm-up left out to %q; want 3600 s, %q", rep.IntervalSeconds, rep.WarmupExcludedTo, e.WarmupTo)
 	}
 
 	lanlq(t, "run", "--data", data, "--out", out, exp)
