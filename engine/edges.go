@@ -15,10 +15,8 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/lanlq/lanlq/graphkit"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -511,109 +509,6 @@ func (s *Session) IntervalEdges(ctx context.Context, spec EdgeSpec, start time.T
 		return nil, fmt.Errorf("engine: edges of %s: %w", start.Format(time.DateTime), err)
 	}
 	return rdr, nil
-}
-
-// IntervalGraphs builds the graph of the interval starting at each of starts (interval
-// boundaries of spec) and calls fn with it, in the order of starts; an interval without
-// edges gives an empty graph. fn owns the graph. An error from fn stops the work and is
-// returned as is.
-//
-// The two halves of the work overlap: while the calling goroutine builds one interval's
-// graph (graphkit, one core), another runs the next interval's edge query on the
-// session's connection and reads its result as Arrow (DuckDB's threads). So the
-// connection is busy until IntervalGraphs returns and fn must not use s. At most two
-// intervals' edge batches are held at once, besides DuckDB's own buffers.
-func (s *Session) IntervalGraphs(ctx context.Context, spec EdgeSpec, starts []time.Time, fn func(intervalStart time.Time, g *graphkit.Graph) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	next := make(chan intervalBatches)
-	go func() {
-		defer close(next)
-		for _, start := range starts {
-			ib := s.readIntervalEdges(ctx, spec, start)
-			select {
-			case next <- ib:
-			case <-ctx.Done():
-				ib.release()
-				return
-			}
-			if ib.err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		// Stop the producer and wait for it: the connection is free once next closes.
-		cancel()
-		for ib := range next {
-			ib.release()
-		}
-	}()
-	for ib := range next {
-		if ib.err != nil {
-			return ib.err
-		}
-		g, err := ib.graph()
-		ib.release()
-		if err != nil {
-			return err
-		}
-		if err := fn(ib.start, g); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
-// intervalBatches is one interval's edge list, read to the end.
-type intervalBatches struct {
-	start  time.Time
-	schema *arrow.Schema
-	recs   []arrow.RecordBatch
-	err    error
-}
-
-// readIntervalEdges runs the edge query of the interval at start and reads all of its
-// batches, retained; the caller must call release.
-func (s *Session) readIntervalEdges(ctx context.Context, spec EdgeSpec, start time.Time) intervalBatches {
-	ib := intervalBatches{start: start}
-	rdr, err := s.IntervalEdges(ctx, spec, start)
-	if err != nil {
-		ib.err = err
-		return ib
-	}
-	defer rdr.Release()
-	ib.schema = rdr.Schema()
-	for rdr.Next() {
-		rec := rdr.RecordBatch()
-		rec.Retain()
-		ib.recs = append(ib.recs, rec)
-	}
-	if err := rdr.Err(); err != nil {
-		ib.release()
-		ib.err = fmt.Errorf("engine: edges of %s: %w", start.Format(time.DateTime), err)
-	}
-	return ib
-}
-
-func (ib *intervalBatches) graph() (*graphkit.Graph, error) {
-	rdr, err := array.NewRecordReader(ib.schema, ib.recs)
-	if err != nil {
-		return nil, fmt.Errorf("engine: edges of %s: %w", ib.start.Format(time.DateTime), err)
-	}
-	defer rdr.Release()
-	g, err := graphkit.GraphFromReader(rdr)
-	if err != nil {
-		return nil, fmt.Errorf("engine: graph of %s: %w", ib.start.Format(time.DateTime), err)
-	}
-	return g, nil
-}
-
-// release drops the batches; it is safe to call twice.
-func (ib *intervalBatches) release() {
-	for _, rec := range ib.recs {
-		rec.Release()
-	}
-	ib.recs = nil
 }
 
 // ExportEdges writes every interval's edge list of spec under outDir as Parquet, one

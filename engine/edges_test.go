@@ -21,7 +21,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/engine/synth"
-	"github.com/lanlq/lanlq/graphkit"
 )
 
 // fixtureEvent is one LANL line: its time and its fields after time, as text.
@@ -827,71 +826,5 @@ func TestEdgesStaleDictionary(t *testing.T) {
 	got := sqlEdges(t, s, spec)
 	if len(got) != 2 {
 		t.Fatalf("after PrepareArtifacts: %v", got)
-	}
-}
-
-// TestIntervalGraphs checks the pipelined graph building against the brute-force edges,
-// in the order of the starts given, and that an error stops it and frees the session.
-func TestIntervalGraphs(t *testing.T) {
-	data := genFixture(2, 2000)
-	s := fixtureSession(t, data)
-	ctx := context.Background()
-	for _, arch := range []string{ArchNotebook, ArchEntity} {
-		t.Run(arch, func(t *testing.T) {
-			spec := EdgeSpec{Arch: arch}
-			starts, err := s.Intervals(ctx, spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(starts) < 2 {
-				t.Fatalf("%d intervals: the fixture is too small", len(starts))
-			}
-			slices.Reverse(starts)
-			dict := dictionary(t, s)
-			got := edgeSet{}
-			var order []time.Time
-			err = s.IntervalGraphs(ctx, spec, starts, func(start time.Time, g *graphkit.Graph) error {
-				order = append(order, start)
-				k := int64(start.Sub(Origin) / time.Second)
-				for u := range g.NumVertices() {
-					nbrs, ws := g.Neighbors(u)
-					for i, v := range nbrs {
-						if a, b := g.IDs[u], g.IDs[v]; a < b {
-							got[edgeKey{k, dict[a], dict[b]}] = int64(ws[i])
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(order, starts) {
-				t.Fatalf("intervals in order %v, want %v", order, starts)
-			}
-			compareEdges(t, got, bruteEdges(arch, data, allStreams, 3600, 0, 1<<40))
-		})
-	}
-
-	stop := errors.New("stop")
-	starts, err := s.Intervals(ctx, EdgeSpec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := 0
-	err = s.IntervalGraphs(ctx, EdgeSpec{}, starts, func(time.Time, *graphkit.Graph) error {
-		calls++
-		return stop
-	})
-	if !errors.Is(err, stop) || calls != 1 {
-		t.Fatalf("IntervalGraphs = %v after %d calls, want %v after 1", err, calls, stop)
-	}
-	bad := []time.Time{starts[0], starts[0].Add(time.Minute)}
-	err = s.IntervalGraphs(ctx, EdgeSpec{}, bad, func(time.Time, *graphkit.Graph) error { return nil })
-	if !errors.Is(err, ErrEdgeSpec) {
-		t.Fatalf("IntervalGraphs over a start off the grid = %v, want %v", err, ErrEdgeSpec)
-	}
-	if _, err := s.Intervals(ctx, EdgeSpec{}); err != nil {
-		t.Fatalf("session unusable after IntervalGraphs stopped: %v", err)
 	}
 }
