@@ -44,9 +44,9 @@ type ExplainedArtifact struct {
 	MembershipAfter  []float64
 	RoleDelta        float64
 	// The components (fused runs only; nil otherwise).
-	RoleSurprise, NoveltySurprise, VolumeDegree, VolumeExpected, VolumeSurprise, FusedSurprise *float64
-	NoveltyNewContacts                                                                         *int64
-	Dominant, Explanation                                                                      *string
+	RoleSurprise, NoveltyValue, NoveltySurprise, VolumeDegree, VolumeExpected, VolumeSurprise, FusedSurprise *float64
+	NoveltyNewContacts                                                                                       *int64
+	Dominant, Explanation                                                                                    *string
 }
 
 // ArtifactHistory is an artifact's record before the explained interval.
@@ -112,7 +112,7 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		var after int32
 		var mb, ma []any
 		if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
-			&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltySurprise,
+			&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
 			&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.FusedSurprise, &a.Dominant, &a.Explanation); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("engine: explain %s: %w", entity, err)

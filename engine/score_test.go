@@ -45,7 +45,7 @@ var resultSchemas = map[string][][2]string{
 		{"score", "DOUBLE"}, {"new", "BOOLEAN"}, {"role_before", "INTEGER"}, {"role_after", "INTEGER"},
 		{"membership_before", "DOUBLE[]"}, {"membership_after", "DOUBLE[]"},
 		{"warmup", "BOOLEAN"}, {"role_delta", "DOUBLE"}, {"role_surprise", "DOUBLE"},
-		{"novelty_new_contacts", "BIGINT"}, {"novelty_surprise", "DOUBLE"}, {"volume_degree", "DOUBLE"},
+		{"novelty_new_contacts", "BIGINT"}, {"novelty_value", "DOUBLE"}, {"novelty_surprise", "DOUBLE"}, {"volume_degree", "DOUBLE"},
 		{"volume_expected", "DOUBLE"}, {"volume_surprise", "DOUBLE"}, {"fused_surprise", "DOUBLE"},
 		{"dominant", "VARCHAR"}, {"explanation", "VARCHAR"},
 	},
@@ -174,7 +174,7 @@ func TestScoreEndToEnd(t *testing.T) {
 	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE role_delta IS NULL OR NOT isfinite(role_delta) OR role_delta < 0 OR role_delta > 2 + 1e-9", scores); n != 0 {
 		t.Errorf("%d role changes not finite in [0, 2]", n)
 	}
-	checkFusedScores(t, s, scores)
+	checkFusedScores(t, s, scores, DefaultComponents)
 	if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?)", scores); n != rep.Rows || n == 0 {
 		t.Errorf("scores.parquet has %d rows, report says %d", n, rep.Rows)
 	}
@@ -385,7 +385,8 @@ func TestScoreSpecErrors(t *testing.T) {
 	}
 	defer s.Close()
 	for _, spec := range []ScoreSpec{{Roles: -1}, {Generations: -2}, {HalfLife: -1}, {Expect: 7},
-		{Method: "magic"}, {Method: MethodRoles, Components: []string{ComponentNovelty}}, {Components: []string{"vibes"}}} {
+		{Method: "magic"}, {Method: MethodRoles, Components: []string{ComponentNovelty}}, {Components: []string{"vibes"}},
+		{Novelty: "everything"}, {Method: MethodRoles, Novelty: NoveltyAll}} {
 		if _, err := s.Score(ctx, spec, t.TempDir(), nil); !errors.Is(err, ErrScoreSpec) {
 			t.Errorf("%+v: %v, want ErrScoreSpec", spec, err)
 		}
@@ -401,19 +402,29 @@ func TestScoreSpecErrors(t *testing.T) {
 	}
 }
 
-// checkFusedScores checks the rows of a fused run: the score is the fused surprise,
-// finite and ≥ 0; every component is present; dominant names a component (NULL
-// exactly when no component has evidence, and then the score is 0); warm-up is the
-// first day.
-func checkFusedScores(t *testing.T, s *Session, scores string) {
+// checkFusedScores checks the rows of a fused run of components comps: the score is
+// the fused surprise, finite and ≥ 0; the columns of every component in comps are
+// present and those of the others NULL; dominant names a component (NULL exactly when
+// no component has evidence, and then the score is 0); warm-up is the first day.
+func checkFusedScores(t *testing.T, s *Session, scores string, comps []string) {
 	t.Helper()
-	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE score IS NULL OR NOT isfinite(score) OR score < 0
+	has := func(c string) bool { return slices.Contains(comps, c) }
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE (role_surprise IS NULL) = ?
+		OR (novelty_new_contacts IS NULL) = ? OR (novelty_value IS NULL) = ? OR (novelty_surprise IS NULL) = ?
+		OR (volume_degree IS NULL) = ? OR (volume_expected IS NULL) = ? OR (volume_surprise IS NULL) = ?`, scores,
+		has(ComponentRole), has(ComponentNovelty), has(ComponentNovelty), has(ComponentNovelty),
+		has(ComponentVolume), has(ComponentVolume), has(ComponentVolume)); n != 0 {
+		t.Errorf("%d fused rows whose component columns do not match the components %v", n, comps)
+	}
+	if n := queryInt(t, s, `WITH r AS (
+		SELECT *, coalesce(role_surprise, 0) AS rs, coalesce(novelty_surprise, 0) AS ns, coalesce(volume_surprise, 0) AS vs
+		FROM read_parquet(?))
+		SELECT count(*) FROM r WHERE score IS NULL OR NOT isfinite(score) OR score < 0
 		OR score IS DISTINCT FROM fused_surprise
-		OR role_surprise IS NULL OR novelty_new_contacts IS NULL OR novelty_surprise IS NULL
-		OR volume_degree IS NULL OR volume_expected IS NULL OR volume_surprise IS NULL
-		OR NOT isfinite(role_surprise + novelty_surprise + volume_surprise + volume_degree + volume_expected)
-		OR least(role_surprise, novelty_surprise, volume_surprise, novelty_new_contacts) < 0
-		OR (dominant IS NULL) <> (greatest(role_surprise, novelty_surprise, volume_surprise) = 0)
+		OR NOT isfinite(rs + ns + vs + coalesce(volume_degree, 0) + coalesce(volume_expected, 0))
+		OR least(rs, ns, vs, coalesce(novelty_new_contacts, 0), coalesce(novelty_value, 0)) < 0
+		OR (novelty_value = 0 AND novelty_surprise <> 0)
+		OR (dominant IS NULL) <> (greatest(rs, ns, vs) = 0)
 		OR (dominant IS NULL AND score <> 0)
 		OR dominant NOT IN ('role', 'novelty', 'volume')
 		OR (dominant IS NOT NULL AND NOT contains(explanation, dominant || ' '))
@@ -423,11 +434,11 @@ func checkFusedScores(t *testing.T, s *Session, scores string) {
 	// The dominant component has the largest surprise.
 	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE dominant IS NOT NULL AND
 		CASE dominant WHEN 'role' THEN role_surprise WHEN 'novelty' THEN novelty_surprise ELSE volume_surprise END
-		< greatest(role_surprise, novelty_surprise, volume_surprise)`, scores); n != 0 {
+		< greatest(coalesce(role_surprise, 0), coalesce(novelty_surprise, 0), coalesce(volume_surprise, 0))`, scores); n != 0 {
 		t.Errorf("%d rows whose dominant component is not the most surprising", n)
 	}
 	// Each component has evidence somewhere after the warm-up.
-	for _, c := range DefaultComponents {
+	for _, c := range comps {
 		if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE NOT warmup AND dominant = ?", scores, c); n == 0 {
 			t.Errorf("component %s never dominates", c)
 		}

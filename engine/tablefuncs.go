@@ -67,10 +67,10 @@ func registerTableFuncs(ctx context.Context, s *Session) error {
 		return fmt.Errorf("engine: table functions: %w", err)
 	}
 	// The scoring functions take the edge arguments, then roles, train_from, train_to,
-	// expect, half_life, seed, generations, method (sql/tf_scores.sql gives the
-	// defaults).
+	// expect, half_life, seed, generations, method, components, novelty
+	// (sql/tf_scores.sql gives the defaults).
 	scoreArgs := []duckdb.TypeInfo{varchar, bigint, varchar, varchar, varchar,
-		varchar, varchar, varchar, varchar, double, bigint, bigint, varchar}
+		varchar, varchar, varchar, varchar, double, bigint, bigint, varchar, varchar, varchar}
 	for _, table := range resultTables {
 		table := table
 		f := duckdb.ChunkTableFunction{
@@ -481,6 +481,28 @@ func scoreArgs(fn string, args []any) (ScoreSpec, error) {
 		spec.Method = MethodRoles
 	default:
 		return bad("method: %q is neither %s nor %s", method, MethodFused, MethodRoles)
+	}
+	comps, _ := argAt[string](args, 13)
+	for _, c := range strings.Split(comps, ",") {
+		if c = strings.TrimSpace(strings.ToLower(c)); c != "" {
+			if spec.Method == MethodRoles {
+				return bad("components: method %s takes none", MethodRoles)
+			}
+			if !slices.Contains(AllComponents, c) {
+				return bad("components: %q is none of %s", c, strings.Join(AllComponents, ", "))
+			}
+			spec.Components = append(spec.Components, c)
+		}
+	}
+	switch novelty, _ := argAt[string](args, 14); strings.TrimSpace(strings.ToLower(novelty)) {
+	case "":
+	case NoveltyContacts, NoveltyAll:
+		if spec.Method == MethodRoles {
+			return bad("novelty: method %s has no novelty component", MethodRoles)
+		}
+		spec.Novelty = strings.TrimSpace(strings.ToLower(novelty))
+	default:
+		return bad("novelty: %q is neither %s nor %s", novelty, NoveltyContacts, NoveltyAll)
 	}
 	return spec, nil
 }

@@ -157,13 +157,15 @@ func TestTableFuncScores(t *testing.T) {
 
 	out := t.TempDir()
 	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: Origin.Add(8 * time.Hour)},
-		Roles: 3, Expect: graphkit.ExpectPrevious, TrainTo: Origin.Add(4 * time.Hour), Seed: 1}
+		Roles: 3, Expect: graphkit.ExpectPrevious, TrainTo: Origin.Add(4 * time.Hour), Seed: 1,
+		Components: AllComponents, Novelty: NoveltyAll}
 	if _, err := s.Score(ctx, spec, out, nil); err != nil {
 		t.Fatal(err)
 	}
 	mustExec(t, s, "SET VARIABLE arch = 'notebook'; SET VARIABLE interval_seconds = 3600; SET VARIABLE expect = 'previous'")
 	const args = `getvariable('arch'), getvariable('interval_seconds'), to_ts := 28800, roles := 3,
-		train_to := TIMESTAMP '2015-01-01 04:00:00', expect := getvariable('expect')`
+		train_to := TIMESTAMP '2015-01-01 04:00:00', expect := getvariable('expect'),
+		components := 'volume, role,novelty', novelty := 'all'`
 	for fn, file := range map[string]string{TableFuncScores: ScoresFile, TableFuncIntervalScores: IntervalScoresFile, TableFuncRoles: RolesFile} {
 		// One call per function (each scores): its rows numbered in the order they came.
 		mustExec(t, s, "CREATE OR REPLACE TEMP TABLE got AS SELECT row_number() OVER () AS i, * FROM "+fn+"("+args+")")
@@ -246,6 +248,9 @@ func TestTableFuncScoresErrors(t *testing.T) {
 		{"SELECT * FROM lanl_interval_scores('notebook', 3600, train_from := 7200, train_to := 3600)", "empty training window"},
 		{"SELECT * FROM lanl_scores('notebook', 3600, half_life := -2)", "half_life"},
 		{"SELECT * FROM lanl_scores('notebook', 3600, seed := -1)", "seed"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, components := 'role,vibes')", "none of role, novelty, volume"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, method := 'roles', components := 'role')", "takes none"},
+		{"SELECT * FROM lanl_scores('notebook', 3600, novelty := 'some')", "neither contacts nor all"},
 		{"SELECT * FROM lanl_scores('notebook', 3600, from_ts := 10000000, to_ts := 10003600)", "no events"},
 	} {
 		err := s.Exec(ctx, tc.query)

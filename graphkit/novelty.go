@@ -14,22 +14,40 @@ import (
 type KindPair struct{ A, B Kind }
 
 // DefaultNoveltyPairs returns the kind pairs whose first contacts mean "someone went
-// somewhere new", for the kinds of the two built-in architectures that kinds has:
+// somewhere new": who met whom, users and computers, for the kinds of the two built-in
+// architectures that kinds has:
 //
-//	entity:   user–computer, computer–computer, process–computer, port–computer
+//	entity:   user–computer, computer–computer
 //	notebook: userdomain_source–computer_destination, computer_source–computer_destination,
-//	          userdomain_source–computer_source, userdomain_destination–computer_destination,
-//	          process–computer_source, port_destination–computer_destination
+//	          userdomain_source–computer_source, userdomain_destination–computer_destination
 //
 // Pairs with a categorical artifact (auth type, logon type, result) are left out: they
-// have a handful of values and every new user meets them once.
+// have a handful of values and every new user meets them once. Processes and ports
+// are left out too (AllNoveltyPairs has them): their vocabularies are heavy-tailed and
+// the anonymised ports ephemeral, so a computer meets a new one nearly every hour, and
+// on the replayed LANL red team counting them cut novelty's average precision about
+// sixfold (BENCHMARKS.md, "Detection").
 func DefaultNoveltyPairs(kinds *Kinds) []KindPair {
-	named := [][2]string{
-		{"user", "computer"}, {"computer", "computer"}, {"process", "computer"}, {"port", "computer"},
+	return lookupPairs(kinds, [][2]string{
+		{"user", "computer"}, {"computer", "computer"},
 		{"userdomain_source", "computer_destination"}, {"computer_source", "computer_destination"},
 		{"userdomain_source", "computer_source"}, {"userdomain_destination", "computer_destination"},
+	})
+}
+
+// AllNoveltyPairs returns DefaultNoveltyPairs and the first processes and ports of a
+// computer:
+//
+//	entity:   process–computer, port–computer
+//	notebook: process–computer_source, port_destination–computer_destination
+func AllNoveltyPairs(kinds *Kinds) []KindPair {
+	return append(DefaultNoveltyPairs(kinds), lookupPairs(kinds, [][2]string{
+		{"process", "computer"}, {"port", "computer"},
 		{"process", "computer_source"}, {"port_destination", "computer_destination"},
-	}
+	})...)
+}
+
+func lookupPairs(kinds *Kinds, named [][2]string) []KindPair {
 	var pairs []KindPair
 	for _, nm := range named {
 		a, okA := kinds.Lookup(nm[0])
@@ -54,13 +72,27 @@ type NoveltyConfig struct {
 	// PriorWeight is how many active intervals of its kind's average first-contact
 	// rate an artifact's rate starts from (default 2).
 	PriorWeight float64
+	// Graded counts every contact by how unfamiliar it is, 1/(1+c) with c the number
+	// of earlier intervals in which the pair met: a first contact counts 1, a pair met
+	// once before ½, a daily habit of a month 1/31. False counts first contacts only.
+	// Why: an attacker returns to the hosts it reached an hour ago, and those second
+	// and third contacts are as foreign to the host's habits as the first; counting
+	// them gives the hours after the first their evidence, while a habit of weeks
+	// weighs next to nothing.
+	Graded bool
+	// Counterpart divides each contact's count by 1 + the counterpart's own expected
+	// novelty (its posterior mean rate, before this interval): meeting a hub or a
+	// scanner that meets someone new every hour is less news than meeting a
+	// workstation that never does.
+	Counterpart bool
 }
 
 // Novelty scores first contacts between typed artifacts with long memory.
 //
 // Every edge {a,b} of the interval whose kinds form one of Pairs is a contact; it is a
 // first contact when the pair was never seen before (or not within Window). An
-// artifact's novelty in an interval is k, the number of its first contacts, judged
+// artifact's novelty in an interval is k, the number of its first contacts (with
+// Graded and Counterpart, the weighted sum of its contacts described there), judged
 // against its own rate of first contacts: the intervals in which it had contacts of
 // these kinds are Poisson draws of a rate λ with a Gamma(α, β) posterior,
 //
@@ -80,9 +112,10 @@ type NoveltyConfig struct {
 //
 // Memory: the seen-pair set is an open-addressing hash set of packed pairs
 // (min id << 32 | max id, ids < 2³²) with linear probing, at most 3/4 full: 8 bytes
-// per slot without Window, 12 with it (the last interval seen), so 10.7–21 (16–32)
-// bytes per pair; 10⁸ pairs fit in 2²⁷ slots, 1.07 GB (1.6 GB with Window), and
-// growing briefly holds the old table as well. Per artifact (dense ids) 16 bytes.
+// per slot, plus 4 with Window (the last interval seen) and 4 with Graded (the visits
+// so far), so 10.7–21 bytes per pair without either (16–32 with one, 21–43 with
+// both); 10⁸ pairs fit in 2²⁷ slots, 1.07 GB (1.6 GB with one option), and growing
+// briefly holds the old table as well. Per artifact (dense ids) 16 bytes.
 type Novelty struct {
 	cfg   NoveltyConfig
 	kinds *Kinds
@@ -97,8 +130,9 @@ type Novelty struct {
 	started      bool
 	first, last  int
 
-	count  []int32 // per local vertex: first contacts this interval
-	active []bool  // per local vertex: had a contact this interval
+	count  []int32   // per local vertex: first contacts this interval
+	weight []float64 // per local vertex: weighted contacts this interval (Graded, Counterpart)
+	active []bool    // per local vertex: had a contact this interval
 }
 
 type noveltyState struct {
@@ -139,6 +173,7 @@ func NewNovelty(kinds *Kinds, cfg NoveltyConfig) (*Novelty, error) {
 		nv.rowOK[p.A], nv.rowOK[p.B] = true, true
 	}
 	nv.seen.windowed = cfg.Window > 0
+	nv.seen.counted = cfg.Graded
 	return nv, nil
 }
 
@@ -164,8 +199,10 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 
 	n := g.NumVertices()
 	nv.count = grow(nv.count, n)
+	nv.weight = grow(nv.weight, n)
 	nv.active = grow(nv.active, n)
 	clear(nv.count)
+	clear(nv.weight)
 	clear(nv.active)
 	if n > 0 {
 		if last := g.IDs[n-1]; last >= 1<<32-1 || g.IDs[0] < 0 {
@@ -193,10 +230,28 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			}
 			nv.active[v], nv.active[u] = true, true
 			key := uint64(g.IDs[v])<<32 | uint64(g.IDs[u])
-			if nv.seen.visit(key, uint32(rel), uint32(nv.cfg.Window)) {
+			met, first := nv.seen.visit(key, uint32(rel), uint32(nv.cfg.Window))
+			if first {
 				nv.count[v]++
 				nv.count[u]++
 			}
+			w := 0.0
+			switch {
+			case first:
+				w = 1
+			case nv.cfg.Graded:
+				w = 1 / (1 + float64(met))
+			}
+			if w == 0 {
+				continue
+			}
+			wv, wu := w, w
+			if nv.cfg.Counterpart {
+				wv /= 1 + nv.expected(g.IDs[u], rel)
+				wu /= 1 + nv.expected(g.IDs[v], rel)
+			}
+			nv.weight[v] += wv
+			nv.weight[u] += wu
 		}
 	}
 
@@ -212,7 +267,7 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			continue
 		}
 		id := g.IDs[v]
-		k := float64(nv.count[v])
+		k := nv.weight[v]
 		st := &nv.state[id]
 		if !st.seen {
 			*st = noveltyState{last: int32(rel), seen: true}
@@ -241,6 +296,28 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 	}
 	return dst
 }
+
+// expected returns artifact id's expected novelty per active interval before the
+// current one, the posterior mean α/β of Update (the kind's prior for an artifact
+// without history), for Counterpart.
+func (nv *Novelty) expected(id int64, rel int) float64 {
+	st := &nv.state[id]
+	kind := nv.kinds.ByID[id]
+	mK := 0.0
+	if p := nv.pop[kind]; p.intervals > 0 {
+		mK = p.events / p.intervals
+	}
+	if !st.seen {
+		return (0.5 + nv.cfg.PriorWeight*mK) / nv.cfg.PriorWeight
+	}
+	d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
+	return (0.5 + float64(st.a)*d + nv.cfg.PriorWeight*mK) / (float64(st.n)*d + nv.cfg.PriorWeight)
+}
+
+// NewContacts returns the first contacts of each vertex in the last Update, parallel
+// to that interval's Graph.IDs (valid until the next Update). With Graded or
+// Counterpart, Evidence.Value is the weighted sum these are part of.
+func (nv *Novelty) NewContacts() []int32 { return nv.count }
 
 // Pairs returns the number of distinct pairs remembered (including, with a Window,
 // expired ones not yet dropped) and the bytes the seen-pair set holds.
@@ -272,7 +349,9 @@ func negBinomSurprise(k, alpha, beta float64) float64 {
 type pairSet struct {
 	keys     []uint64
 	lastSeen []uint32 // parallel to keys when windowed
+	met      []uint32 // parallel to keys when counted: the visits so far
 	windowed bool
+	counted  bool
 	count    int
 	shift    uint // 64 − log2(len(keys))
 }
@@ -308,10 +387,13 @@ func (s *pairSet) grow(now, window uint32) {
 }
 
 func (s *pairSet) rehash(size int) {
-	oldKeys, oldLast := s.keys, s.lastSeen
+	oldKeys, oldLast, oldMet := s.keys, s.lastSeen, s.met
 	s.keys = make([]uint64, size)
 	if s.windowed {
 		s.lastSeen = make([]uint32, size)
+	}
+	if s.counted {
+		s.met = make([]uint32, size)
 	}
 	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	mask := uint64(size - 1)
@@ -327,12 +409,16 @@ func (s *pairSet) rehash(size int) {
 		if s.windowed {
 			s.lastSeen[j] = oldLast[i]
 		}
+		if s.counted {
+			s.met[j] = oldMet[i]
+		}
 	}
 }
 
 // visit records key at interval now and reports whether it is new: absent, or (with
-// a window) last visited more than window intervals before now.
-func (s *pairSet) visit(key uint64, now, window uint32) bool {
+// a window) last visited more than window intervals before now. met is the number of
+// earlier visits (counted sets only; 0 when new, a stale key starting over).
+func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool) {
 	if (s.count+1)*4 > len(s.keys)*3 {
 		s.grow(now, window)
 	}
@@ -341,19 +427,32 @@ func (s *pairSet) visit(key uint64, now, window uint32) bool {
 	for {
 		switch s.keys[j] {
 		case key:
-			if !s.windowed {
-				return false
+			stale := false
+			if s.windowed {
+				stale = now-s.lastSeen[j] > window
+				s.lastSeen[j] = now
 			}
-			stale := now-s.lastSeen[j] > window
-			s.lastSeen[j] = now
-			return stale
+			if s.counted {
+				if stale {
+					s.met[j] = 0
+				}
+				met = s.met[j]
+				s.met[j] = min(met, math.MaxUint32-1) + 1
+			}
+			if stale {
+				met = 0
+			}
+			return met, stale
 		case 0:
 			s.keys[j] = key
 			if s.windowed {
 				s.lastSeen[j] = now
 			}
+			if s.counted {
+				s.met[j] = 1
+			}
 			s.count++
-			return true
+			return 0, true
 		}
 		j = (j + 1) & mask
 	}
@@ -373,11 +472,14 @@ func (s *pairSet) expire(now, window uint32) {
 	if live == s.count {
 		return
 	}
-	keys, last := s.keys, s.lastSeen
+	keys, last, met := s.keys, s.lastSeen, s.met
 	size := len(keys)
-	s.keys, s.lastSeen, s.count = nil, nil, 0
+	s.keys, s.lastSeen, s.met, s.count = nil, nil, nil, 0
 	s.keys = make([]uint64, size)
 	s.lastSeen = make([]uint32, size)
+	if s.counted {
+		s.met = make([]uint32, size)
+	}
 	mask := uint64(size - 1)
 	for i, k := range keys {
 		if k == 0 || now-last[i] > window {
@@ -388,13 +490,20 @@ func (s *pairSet) expire(now, window uint32) {
 			j = (j + 1) & mask
 		}
 		s.keys[j], s.lastSeen[j] = k, last[i]
+		if s.counted {
+			s.met[j] = met[i]
+		}
 		s.count++
 	}
 }
 
 func (s *pairSet) bytes() int {
+	per := 8
 	if s.windowed {
-		return 12 * len(s.keys)
+		per += 4
 	}
-	return 8 * len(s.keys)
+	if s.counted {
+		per += 4
+	}
+	return per * len(s.keys)
 }

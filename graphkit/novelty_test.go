@@ -236,28 +236,40 @@ func TestNoveltyMisuse(t *testing.T) {
 	}
 }
 
-// TestPairSet checks the set against a map, with growth and a window.
+// TestPairSet checks the set against a map, with growth, a window and visit counts.
 func TestPairSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, window := range []uint32{0, 3} {
-		s := pairSet{windowed: window > 0}
-		ref := map[uint64]uint32{}
-		for now := range uint32(40) {
-			for range 500 {
-				key := rng.Uint64N(5000) + 1
-				last, ok := ref[key]
-				want := !ok || (window > 0 && now-last > window)
-				if got := s.visit(key, now, window); got != want {
-					t.Fatalf("window %d, interval %d, key %d: new = %v, want %v", window, now, key, got, want)
+		for _, counted := range []bool{false, true} {
+			s := pairSet{windowed: window > 0, counted: counted}
+			type entry struct{ last, visits uint32 }
+			ref := map[uint64]entry{}
+			for now := range uint32(40) {
+				for range 500 {
+					key := rng.Uint64N(5000) + 1
+					e, ok := ref[key]
+					wantNew := !ok || (window > 0 && now-e.last > window)
+					if wantNew {
+						e.visits = 0
+					}
+					wantMet := uint32(0)
+					if counted {
+						wantMet = e.visits
+					}
+					met, isNew := s.visit(key, now, window)
+					if isNew != wantNew || met != wantMet {
+						t.Fatalf("window %d, counted %v, interval %d, key %d: (met, new) = (%d, %v), want (%d, %v)",
+							window, counted, now, key, met, isNew, wantMet, wantNew)
+					}
+					ref[key] = entry{last: now, visits: e.visits + 1}
 				}
-				ref[key] = now
 			}
-		}
-		if window == 0 && s.count != len(ref) {
-			t.Errorf("count %d, want %d", s.count, len(ref))
-		}
-		if s.count > len(ref) || (s.count+1)*4 > len(s.keys)*3+4 {
-			t.Errorf("window %d: count %d of %d slots, %d distinct keys", window, s.count, len(s.keys), len(ref))
+			if window == 0 && s.count != len(ref) {
+				t.Errorf("count %d, want %d", s.count, len(ref))
+			}
+			if s.count > len(ref) || (s.count+1)*4 > len(s.keys)*3+4 {
+				t.Errorf("window %d: count %d of %d slots, %d distinct keys", window, s.count, len(s.keys), len(ref))
+			}
 		}
 	}
 }
@@ -287,5 +299,156 @@ func TestNegBinomSurprise(t *testing.T) {
 	}
 	if negBinomSurprise(0, 1, 1) != 0 {
 		t.Error("k = 0 is no evidence")
+	}
+}
+
+// TestNoveltyGradedAgainstBruteForce checks Evidence.Value with Graded and Counterpart
+// against a direct computation: every contact {u,v} of a selected kind pair counts
+// 1/(1+c) for c the earlier intervals in which u and v met, divided (Counterpart) by
+// 1 + the counterpart's expected novelty, which is the Expected the scorer reports for
+// the counterpart in the same interval (everyone has a contact from interval 0 on, so
+// no counterpart is new after it).
+func TestNoveltyGradedAgainstBruteForce(t *testing.T) {
+	const n = 60
+	kinds := scKinds(t, n, func(id int) bool { return id >= 50 }) // 50..59 are "peer"
+	pairs := []KindPair{{0, 0}, {0, 1}}                           // computer–computer, computer–peer; peer–peer is not a contact
+	for _, cp := range []bool{false, true} {
+		nv := scNovelty(t, kinds, NoveltyConfig{Pairs: pairs, Graded: true, Counterpart: cp})
+		rng := rand.New(rand.NewPCG(7, 7))
+		met := map[[2]int64]int{}
+		var ev []Evidence
+		for iv := range 30 {
+			var e []Edge
+			for i := range int64(50) { // a ring of computers with a peer on ten keeps everyone active
+				e = append(e, Edge{A: i, B: (i + 1) % 50, Weight: 1})
+			}
+			for p := int64(50); p < n; p++ {
+				e = append(e, Edge{A: p, B: p - 50, Weight: 1})
+			}
+			for range 40 {
+				a, b := rng.Int64N(n), rng.Int64N(n)
+				if a != b {
+					e = append(e, Edge{A: a, B: b, Weight: 1})
+				}
+			}
+			g := scGraph(t, e)
+			ev = nv.Update(iv, g, ev)
+			want := make([]float64, g.NumVertices())
+			for v := range g.NumVertices() {
+				nbrs, _ := g.Neighbors(v)
+				for _, u := range nbrs {
+					a, b := g.IDs[v], g.IDs[u]
+					if kinds.Of(a) == 1 && kinds.Of(b) == 1 {
+						continue
+					}
+					key := [2]int64{min(a, b), max(a, b)}
+					w := 1 / (1 + float64(met[key]))
+					if cp && iv > 0 {
+						w /= 1 + ev[u].Expected
+					}
+					want[v] += w
+				}
+			}
+			for v := range g.NumVertices() {
+				nbrs, _ := g.Neighbors(v)
+				for _, u := range nbrs {
+					if int(u) > v {
+						a, b := g.IDs[v], g.IDs[u]
+						if kinds.Of(a) != 1 || kinds.Of(b) != 1 {
+							met[[2]int64{a, b}]++
+						}
+					}
+				}
+			}
+			if iv == 0 {
+				continue // everyone is new: Value is the count, judged later
+			}
+			for v := range want {
+				if math.Abs(ev[v].Value-want[v]) > 1e-9*max(1, want[v]) {
+					t.Fatalf("counterpart %v, interval %d, artifact %d: value %v, want %v", cp, iv, g.IDs[v], ev[v].Value, want[v])
+				}
+			}
+		}
+	}
+}
+
+// TestNoveltyGradedReturn: a settled computer reaches ten hosts it never met, and
+// comes back to them in the next two intervals. Counting first contacts only, the
+// return visits are no evidence; graded, each counts ½ then ⅓ and the computer still
+// ranks first, while habits of weeks weigh next to nothing.
+func TestNoveltyGradedReturn(t *testing.T) {
+	kinds := scKinds(t, 50, nil)
+	for _, graded := range []bool{false, true} {
+		nv := scNovelty(t, kinds, NoveltyConfig{Graded: graded})
+		rng := rand.New(rand.NewPCG(1, 1))
+		var ev []Evidence
+		for iv := range 48 {
+			ev = nv.Update(iv, scGraph(t, habits(rng)), ev)
+		}
+		for back := range 3 {
+			edges := habits(rng)
+			for d := int64(10); d < 20; d++ {
+				edges = append(edges, Edge{A: 7, B: (7 + d) % 50, Weight: 1})
+			}
+			g := scGraph(t, edges)
+			ev = nv.Update(48+back, g, ev)
+			e7 := ev[g.Index(7)]
+			switch {
+			case back == 0 && (e7.Value < 10 || scRank(g, ev, 7) != 0):
+				t.Errorf("graded %v: first visit %+v ranks %d", graded, e7, scRank(g, ev, 7))
+			case back > 0 && !graded && e7.Value != 0:
+				t.Errorf("first contacts only, return visit %d: value %v, want 0", back, e7.Value)
+			case back > 0 && graded:
+				// Ten return contacts weigh 10/(1+back); the ring habits (met 48+ times)
+				// add 3/49 or so; random pairs a little more.
+				if want := 10 / float64(1+back); e7.Value < want || e7.Value > want+1 {
+					t.Errorf("graded return visit %d: value %v, want about %v", back, e7.Value, want)
+				}
+				if r := scRank(g, ev, 7); r != 0 || e7.Surprise < 1 {
+					t.Errorf("graded return visit %d: computer 7 ranks %d with %+v", back, r, e7)
+				}
+			}
+		}
+	}
+}
+
+// TestNoveltyCounterpart: a scanner meets five new hosts every interval. When it
+// reaches quiet workstation A while quiet host C reaches quiet workstation B, both A
+// and B have one first contact; weighting by the counterpart, B's is the news.
+func TestNoveltyCounterpart(t *testing.T) {
+	const scanner, A, B, C = 0, 1, 2, 3
+	kinds := scKinds(t, 2000, nil)
+	for _, cp := range []bool{false, true} {
+		nv := scNovelty(t, kinds, NoveltyConfig{Counterpart: cp})
+		target := int64(100)
+		var ev []Evidence
+		step := func(iv int, extra ...Edge) *Graph {
+			var e []Edge
+			for w := int64(1); w <= 20; w++ { // 20 machines with two usual hosts each
+				e = append(e, Edge{A: w, B: 30 + w%7, Weight: 3}, Edge{A: w, B: 40 + w%5, Weight: 1})
+			}
+			for range 5 {
+				e = append(e, Edge{A: scanner, B: target, Weight: 1})
+				target++
+			}
+			g := scGraph(t, append(e, extra...))
+			ev = nv.Update(iv, g, ev)
+			return g
+		}
+		for iv := range 48 {
+			step(iv)
+		}
+		g := step(48, Edge{A: scanner, B: A, Weight: 1}, Edge{A: C, B: B, Weight: 1})
+		a, b := ev[g.Index(A)], ev[g.Index(B)]
+		if !cp {
+			if a.Value != 1 || b.Value != 1 || a.Surprise != b.Surprise {
+				t.Errorf("unweighted: A %+v, B %+v, want alike", a, b)
+			}
+			continue
+		}
+		if !(b.Value > 3*a.Value) || !(b.Surprise > a.Surprise+0.5) {
+			t.Errorf("counterpart-weighted: A (met the scanner) %+v, B (met a quiet host) %+v: want B well above", a, b)
+		}
+		t.Logf("A %+v; B %+v", a, b)
 	}
 }

@@ -3,7 +3,7 @@
 -- the interval's artifacts (1 = highest score) and the interval's artifact count.
 SELECT artifact, kind, score, rank, total, new, warmup, role_before, role_after,
        membership_before, membership_after, role_delta, role_surprise,
-       novelty_new_contacts, novelty_surprise, volume_degree, volume_expected,
+       novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
        volume_surprise, fused_surprise, dominant, explanation
 FROM (
     SELECT *, rank() OVER (ORDER BY score DESC) AS rank, count(*) OVER () AS total

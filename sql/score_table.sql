@@ -15,6 +15,7 @@ CREATE OR REPLACE TEMP TABLE lanlq_score_rows (
     role_delta           DOUBLE,
     role_surprise        DOUBLE,
     novelty_new_contacts BIGINT,
+    novelty_value        DOUBLE,
     novelty_surprise     DOUBLE,
     volume_degree        DOUBLE,
     volume_expected      DOUBLE,

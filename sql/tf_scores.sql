@@ -13,14 +13,18 @@
 --   half_life         EWMA half-life in intervals; NULL means the default
 --   seed              seed of the role fit (default 1, as lanlq score)
 --   generations       recursive ReFeX generations; NULL means the default, -1 base only
---   method            'fused' (default: role change, novelty, volume) or 'roles' (plain
---                     role dynamics, the paper's and the notebook's method)
+--   method            'fused' (default) or 'roles' (plain role dynamics, the paper's and
+--                     the notebook's method)
+--   components        fused components, a comma-separated subset of 'role,novelty,volume';
+--                     NULL means the default set (lanlq score --components)
+--   novelty           novelty's contacts: 'contacts' (default: users and computers) or
+--                     'all' (also a computer's first processes and ports)
 -- Arguments must be constants (literals, getvariable('name'), expressions of them).
 -- Every call runs the whole scoring: materialise the result once when it is used twice.
 -- The macros give the optional arguments defaults and hand them to the Go scans.
 CREATE OR REPLACE MACRO lanl_scores(arch, interval_seconds, from_ts := NULL, to_ts := NULL, streams := NULL,
     roles := NULL, train_from := NULL, train_to := NULL, expect := NULL, half_life := NULL, seed := NULL,
-    generations := NULL, method := NULL) AS TABLE
+    generations := NULL, method := NULL, components := NULL, novelty := NULL) AS TABLE
 SELECT *
 FROM lanlq_scores_scan(
     coalesce(CAST(arch AS VARCHAR), ''),
@@ -35,12 +39,14 @@ FROM lanlq_scores_scan(
     coalesce(CAST(half_life AS DOUBLE), 0),
     coalesce(CAST(seed AS BIGINT), 1),
     coalesce(CAST(generations AS BIGINT), 0),
-    coalesce(CAST(method AS VARCHAR), '')
+    coalesce(CAST(method AS VARCHAR), ''),
+    coalesce(CAST(components AS VARCHAR), ''),
+    coalesce(CAST(novelty AS VARCHAR), '')
 );
 
 CREATE OR REPLACE MACRO lanl_interval_scores(arch, interval_seconds, from_ts := NULL, to_ts := NULL, streams := NULL,
     roles := NULL, train_from := NULL, train_to := NULL, expect := NULL, half_life := NULL, seed := NULL,
-    generations := NULL, method := NULL) AS TABLE
+    generations := NULL, method := NULL, components := NULL, novelty := NULL) AS TABLE
 SELECT *
 FROM lanlq_interval_scores_scan(
     coalesce(CAST(arch AS VARCHAR), ''),
@@ -55,12 +61,14 @@ FROM lanlq_interval_scores_scan(
     coalesce(CAST(half_life AS DOUBLE), 0),
     coalesce(CAST(seed AS BIGINT), 1),
     coalesce(CAST(generations AS BIGINT), 0),
-    coalesce(CAST(method AS VARCHAR), '')
+    coalesce(CAST(method AS VARCHAR), ''),
+    coalesce(CAST(components AS VARCHAR), ''),
+    coalesce(CAST(novelty AS VARCHAR), '')
 );
 
 CREATE OR REPLACE MACRO lanl_roles(arch, interval_seconds, from_ts := NULL, to_ts := NULL, streams := NULL,
     roles := NULL, train_from := NULL, train_to := NULL, expect := NULL, half_life := NULL, seed := NULL,
-    generations := NULL, method := NULL) AS TABLE
+    generations := NULL, method := NULL, components := NULL, novelty := NULL) AS TABLE
 SELECT *
 FROM lanlq_roles_scan(
     coalesce(CAST(arch AS VARCHAR), ''),
@@ -75,5 +83,7 @@ FROM lanlq_roles_scan(
     coalesce(CAST(half_life AS DOUBLE), 0),
     coalesce(CAST(seed AS BIGINT), 1),
     coalesce(CAST(generations AS BIGINT), 0),
-    coalesce(CAST(method AS VARCHAR), '')
+    coalesce(CAST(method AS VARCHAR), ''),
+    coalesce(CAST(components AS VARCHAR), ''),
+    coalesce(CAST(novelty AS VARCHAR), '')
 );

@@ -74,7 +74,7 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 		}
 		fmt.Fprintln(w)
 		if a.NoveltyNewContacts != nil {
-			fmt.Fprintf(w, "  novelty %d new contacts, surprise %.3g\n", *a.NoveltyNewContacts, *a.NoveltySurprise)
+			fmt.Fprintf(w, "  novelty %d new contacts (weighted contacts %.3g), surprise %.3g\n", *a.NoveltyNewContacts, *a.NoveltyValue, *a.NoveltySurprise)
 		}
 		if a.VolumeDegree != nil {
 			fmt.Fprintf(w, "  volume  %.4g (expected %.4g), surprise %.3g\n", *a.VolumeDegree, *a.VolumeExpected, *a.VolumeSurprise)

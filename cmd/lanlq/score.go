@@ -17,13 +17,13 @@ func init() {
 	var (
 		data, out, arch, interval, from, to, streams, roles string
 		trainFrom, trainTo, expect, memory                  string
-		method, components                                  string
+		method, components, novelty                         string
 		halfLife                                            float64
 		seed                                                uint64
 		generations, threads                                int
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S]",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S]",
 		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
 		Long: `Builds the per-interval artifact graphs (as lanlq edges does), learns ReFeX features
 and fits a RolX role basis on the training window (default: the first day), then for
@@ -56,6 +56,9 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 			var spec engine.ScoreSpec
 			var err error
 			spec.Method = method
+			if method == engine.MethodFused || cmd.Flags().Changed("novelty") {
+				spec.Novelty = novelty
+			}
 			for _, c := range strings.Split(components, ",") {
 				if c = strings.TrimSpace(c); c != "" {
 					spec.Components = append(spec.Components, c)
@@ -115,6 +118,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.StringVar(&out, "out", "", "folder to write the result files to (required)")
 	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (role change, novelty and volume surprise, Fisher-combined) or roles (plain role dynamics δ)")
 	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: all)")
+	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
 	f.StringVar(&interval, "interval", "1h", "interval width, a whole number of seconds (1h, 15m, 900s)")
 	f.StringVar(&from, "from", "", "first event time scored (timestamp or LANL seconds)")
