@@ -491,3 +491,61 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestSessionPrivateSpillFolder: every session spills into a folder of its own under
+// $TMPDIR (DuckDB's default, .tmp in the working directory, is shared by every process
+// started there), removed by Close; an explicit TempDir is used as given and kept.
+func TestSessionPrivateSpillFolder(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	spill := func(s *Session) string {
+		var dir string
+		if err := s.QueryRow(ctx, "SELECT current_setting('temp_directory')").Scan(&dir); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	a, err := NewSession(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewSession(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	da, db := spill(a), spill(b)
+	if da == db || filepath.Dir(da) != tmp || filepath.Dir(db) != tmp {
+		t.Errorf("spill folders %q and %q, want two distinct folders in %s", da, db, tmp)
+	}
+	// Make a spill, then check Close removes the folder.
+	if err := a.Exec(ctx, "SET memory_limit = '64MB'; SET preserve_insertion_order = false"); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := a.QueryRow(ctx, "SELECT count(*) FROM (SELECT range % 1000003 AS k, md5(range::VARCHAR) AS v FROM range(3000000) ORDER BY v)").Scan(&n); err != nil || n != 3000000 {
+		t.Fatalf("spilling sort: %d rows, %v", n, err)
+	}
+	for _, s := range []*Session{a, b} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Errorf("%d entries left in %s after Close", len(entries), tmp)
+	}
+	own := t.TempDir()
+	c, err := NewSession(ctx, Options{TempDir: own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spill(c); got != own {
+		t.Errorf("TempDir %q: temp_directory %q", own, got)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(own); err != nil {
+		t.Errorf("an explicit TempDir must be kept: %v", err)
+	}
+}

@@ -23,8 +23,11 @@ type Options struct {
 	MemoryLimit string
 	// Threads is DuckDB's worker count; 0 means the number of CPUs.
 	Threads int
-	// TempDir is where DuckDB spills; empty means DuckDB's default (next to the
-	// database, or .tmp in the working directory for an in-memory one).
+	// TempDir is where DuckDB spills; empty means a private folder under the
+	// system's temporary directory ($TMPDIR), removed by Close. (DuckDB's own default
+	// for an in-memory database, .tmp in the working directory, is shared by every
+	// process started there: two lanlq runs in one folder then read and delete each
+	// other's spill files, and fail with "Could not read enough bytes".)
 	TempDir string
 }
 
@@ -41,6 +44,7 @@ type Session struct {
 	conn      *sql.Conn
 	arrow     *duckdb.Arrow
 	dataDir   string
+	spillDir  string // the private TempDir the session created; Close removes it
 	closed    bool
 	forked    bool // shares its parent's database: Close closes only the connection
 	// results caches the scoring runs of lanl_scores and friends by their settings
@@ -98,9 +102,16 @@ func (s *Session) configure(ctx context.Context, opts Options) error {
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = true",
 	}
-	if opts.TempDir != "" {
-		stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escapeLiteral(opts.TempDir)))
+	tmp := opts.TempDir
+	if tmp == "" {
+		// DuckDB creates the folder only when it first spills; an empty one is cheap.
+		dir, err := os.MkdirTemp("", "lanlq-duckdb-")
+		if err != nil {
+			return fmt.Errorf("engine: spill folder: %w", err)
+		}
+		s.spillDir, tmp = dir, dir
 	}
+	stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escapeLiteral(tmp)))
 	for _, q := range stmts {
 		if _, err := s.conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("engine: %s: %w", q, err)
@@ -241,6 +252,9 @@ func (s *Session) Close() error {
 	}
 	if s.connector != nil {
 		errs = append(errs, s.connector.Close())
+	}
+	if s.spillDir != "" {
+		errs = append(errs, os.RemoveAll(s.spillDir))
 	}
 	return errors.Join(errs...)
 }
