@@ -31,19 +31,22 @@ every interval projects each artifact's features on that fixed basis and measure
 its roles moved from its own history: δ = Σr |membership − expected membership|.
 
 --method roles scores each artifact by δ alone (the notebook's role dynamics).
---method fused (the default) scores it by the Fisher fusion of three surprises, each
-−log10 of a tail probability under the artifact's own history:
-  role     its δ against the δ it usually has at this hour of day;
-  novelty  its first contacts with typed artifacts it never met before (user →
-           computer, computer → computer, …), against its own rate of first contacts;
-  volume   its degree and event count against its hour-of-day profile.
---components picks a subset of them. The histories take about a day to form: the
+--method fused (the default) scores it by the Fisher fusion of surprises, each −log10
+of a tail probability under the artifact's own history:
+  novelty  its contacts between users and computers, each counted by how unfamiliar
+           the pair is (1/(1+c) for a pair met in c earlier intervals) and divided by
+           1 + the counterpart's usual novelty, against its own rate (--novelty all
+           also counts a computer's first processes and ports);
+  volume   its degree and event count against its hour-of-day profile;
+  role     its δ against the δ it usually has at this hour of day.
+--components picks them (default novelty,volume: adding role cut average precision
+tenfold on the replayed LANL red team). The histories take about a day to form: the
 intervals of the frame's first day (and of the training window, when it lies in the
 frame) are scored but flagged warmup, and lanlq eval leaves them out, for both methods.
 
 Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
-role_surprise, novelty_new_contacts, novelty_surprise, volume_degree, volume_expected,
+role_surprise, novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
 volume_surprise, fused_surprise, dominant, explanation; the component columns are NULL
 for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
 score, score_known, artifacts, new_artifacts, warmup), roles.parquet, roles_basis.parquet
@@ -116,8 +119,8 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f := cmd.Flags()
 	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
 	f.StringVar(&out, "out", "", "folder to write the result files to (required)")
-	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (role change, novelty and volume surprise, Fisher-combined) or roles (plain role dynamics δ)")
-	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: all)")
+	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (novelty and volume surprise by default, Fisher-combined) or roles (plain role dynamics δ)")
+	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: novelty,volume)")
 	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
 	f.StringVar(&interval, "interval", "1h", "interval width, a whole number of seconds (1h, 15m, 900s)")
