@@ -40,7 +40,7 @@ of a tail probability under the artifact's own history:
   volume   its degree and event count against its hour-of-day profile;
   role     its δ against the δ it usually has at this hour of day.
 --components picks them (default novelty,volume: adding role cut average precision
-tenfold on the replayed LANL red team). The histories take about a day to form: the
+about sixfold on the replayed LANL red team). The histories take about a day to form: the
 intervals of the frame's first day (and of the training window, when it lies in the
 frame) are scored but flagged warmup, and lanlq eval leaves them out, for both methods.
 
