@@ -340,7 +340,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		return nil, fmt.Errorf("%w: method %q is neither %s nor %s", ErrScoreSpec, spec.Method, MethodFused, MethodRoles)
 	}
 	if spec.Method == MethodRoles && len(spec.Components) > 0 {
-		return nil, fmt.Errorf("%w: method %s takes no components", ErrScoreSpec, MethodRoles)
+		return nil, fmt.Errorf("%w: method %s takes none of the fused components", ErrScoreSpec, MethodRoles)
 	}
 	if spec.Method == MethodFused {
 		if len(spec.Components) == 0 {

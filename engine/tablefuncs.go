@@ -482,28 +482,15 @@ func scoreArgs(fn string, args []any) (ScoreSpec, error) {
 	default:
 		return bad("method: %q is neither %s nor %s", method, MethodFused, MethodRoles)
 	}
+	// Components and novelty are checked by Score, as for lanlq score.
 	comps, _ := argAt[string](args, 13)
 	for _, c := range strings.Split(comps, ",") {
 		if c = strings.TrimSpace(strings.ToLower(c)); c != "" {
-			if spec.Method == MethodRoles {
-				return bad("components: method %s takes none", MethodRoles)
-			}
-			if !slices.Contains(AllComponents, c) {
-				return bad("components: %q is none of %s", c, strings.Join(AllComponents, ", "))
-			}
 			spec.Components = append(spec.Components, c)
 		}
 	}
-	switch novelty, _ := argAt[string](args, 14); strings.TrimSpace(strings.ToLower(novelty)) {
-	case "":
-	case NoveltyContacts, NoveltyAll:
-		if spec.Method == MethodRoles {
-			return bad("novelty: method %s has no novelty component", MethodRoles)
-		}
-		spec.Novelty = strings.TrimSpace(strings.ToLower(novelty))
-	default:
-		return bad("novelty: %q is neither %s nor %s", novelty, NoveltyContacts, NoveltyAll)
-	}
+	novelty, _ := argAt[string](args, 14)
+	spec.Novelty = strings.TrimSpace(strings.ToLower(novelty))
 	return spec, nil
 }
 

@@ -132,6 +132,7 @@ type Novelty struct {
 
 	count  []int32   // per local vertex: first contacts this interval
 	weight []float64 // per local vertex: weighted contacts this interval (Graded, Counterpart)
+	expect []float64 // per local vertex: its expected novelty before this interval (Counterpart)
 	active []bool    // per local vertex: had a contact this interval
 }
 
@@ -214,6 +215,18 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		}
 	}
 
+	if nv.cfg.Counterpart {
+		// Each artifact's expected novelty (posterior mean), once per interval rather
+		// than once per contact.
+		nv.expect = grow(nv.expect, n)
+		for v, id := range g.IDs {
+			if nv.rowOK[nv.kinds.ByID[id]] {
+				_, _, alpha, beta := nv.posterior(id, rel)
+				nv.expect[v] = alpha / beta
+			}
+		}
+	}
+
 	// Contacts: each undirected edge once, from its lower-indexed end (so ids a < b).
 	nk := nv.nk
 	byID := nv.kinds.ByID
@@ -247,8 +260,8 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			}
 			wv, wu := w, w
 			if nv.cfg.Counterpart {
-				wv /= 1 + nv.expected(g.IDs[u], rel)
-				wu /= 1 + nv.expected(g.IDs[v], rel)
+				wv /= 1 + nv.expect[u]
+				wu /= 1 + nv.expect[v]
 			}
 			nv.weight[v] += wv
 			nv.weight[u] += wu
@@ -274,15 +287,8 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			dst[v] = Evidence{Value: k, New: true}
 			continue
 		}
-		d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
-		A, N := float64(st.a)*d, float64(st.n)*d
+		A, N, alpha, beta := nv.posterior(id, rel)
 		kind := byID[id]
-		mK := 0.0
-		if p := nv.pop[kind]; p.intervals > 0 {
-			mK = p.events / p.intervals
-		}
-		alpha := 0.5 + A + nv.cfg.PriorWeight*mK
-		beta := N + nv.cfg.PriorWeight
 		dst[v] = Evidence{Value: k, Expected: alpha / beta, Surprise: negBinomSurprise(k, alpha, beta)}
 		st.a, st.n, st.last = float32(A+k), float32(N+1), int32(rel)
 		nv.pending[kind].events += k
@@ -297,21 +303,20 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 	return dst
 }
 
-// expected returns artifact id's expected novelty per active interval before the
-// current one, the posterior mean α/β of Update (the kind's prior for an artifact
-// without history), for Counterpart.
-func (nv *Novelty) expected(id int64, rel int) float64 {
-	st := &nv.state[id]
-	kind := nv.kinds.ByID[id]
+// posterior returns artifact id's discounted history A (first contacts) and N (active
+// intervals) as of interval rel, and the Gamma(α, β) posterior of its rate (see
+// Novelty); an artifact without history has A = N = 0, its kind's prior. The kind
+// averages may be taken before or after their decay in Update: it scales both alike.
+func (nv *Novelty) posterior(id int64, rel int) (A, N, alpha, beta float64) {
+	if st := &nv.state[id]; st.seen {
+		d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
+		A, N = float64(st.a)*d, float64(st.n)*d
+	}
 	mK := 0.0
-	if p := nv.pop[kind]; p.intervals > 0 {
+	if p := nv.pop[nv.kinds.ByID[id]]; p.intervals > 0 {
 		mK = p.events / p.intervals
 	}
-	if !st.seen {
-		return (0.5 + nv.cfg.PriorWeight*mK) / nv.cfg.PriorWeight
-	}
-	d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
-	return (0.5 + float64(st.a)*d + nv.cfg.PriorWeight*mK) / (float64(st.n)*d + nv.cfg.PriorWeight)
+	return A, N, 0.5 + A + nv.cfg.PriorWeight*mK, N + nv.cfg.PriorWeight
 }
 
 // NewContacts returns the first contacts of each vertex in the last Update, parallel
