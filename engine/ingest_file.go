@@ -17,11 +17,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/lanlq/lanlq/arrowio"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
 var (
-	copyTmpl    = template.Must(template.New("ingest_copy.sql").Parse(lsql.Text("ingest_copy.sql")))
 	rejectsTmpl = template.Must(template.New("ingest_rejects.sql").Parse(lsql.Text("ingest_rejects.sql")))
 )
 
@@ -321,23 +321,38 @@ func (j runJob) release() {
 	}
 }
 
-// copy writes the run through connection w and returns the rows DuckDB wrote.
-func (j runJob) copy(ctx context.Context, w *Session, schema *arrow.Schema, s Stream, view string) (int64, error) {
+// write writes the run to its file with pw and returns the rows written.
+func (j runJob) write(pw *arrowio.ParquetWriter) (n int64, err error) {
 	defer j.release()
-	rdr, err := array.NewRecordReader(schema, j.batches)
+	f, err := os.Create(j.file)
 	if err != nil {
 		return 0, err
 	}
-	defer rdr.Release()
-	release, err := w.RegisterArrow(rdr, view)
-	if err != nil {
-		return 0, fmt.Errorf("register run: %w", err)
+	defer func() { err = errors.Join(err, f.Close()) }()
+	pw.Reset(f)
+	for _, b := range j.batches {
+		if err := pw.Write(b); err != nil {
+			return 0, err
+		}
 	}
-	defer release()
-	var n int64
-	q := render(copyTmpl, map[string]any{"View": view, "Columns": s.Columns, "File": escapeLiteral(j.file)})
-	err = w.QueryRow(ctx, q).Scan(&n)
-	return n, err
+	return pw.Rows(), pw.Close()
+}
+
+// parquetWriters keeps one pool of Parquet writers per stream: a writer holds its
+// buffers and zstd encoder from one segment to the next.
+var parquetWriters sync.Map // stream name → *sync.Pool of *arrowio.ParquetWriter
+
+func getParquetWriter(s Stream) (*arrowio.ParquetWriter, error) {
+	p, _ := parquetWriters.LoadOrStore(s.Name, &sync.Pool{})
+	if w, ok := p.(*sync.Pool).Get().(*arrowio.ParquetWriter); ok {
+		return w, nil
+	}
+	return arrowio.NewParquetWriter(arrowSchema(s), arrowio.ParquetOptions{})
+}
+
+func putParquetWriter(s Stream, w *arrowio.ParquetWriter) {
+	p, _ := parquetWriters.Load(s.Name)
+	p.(*sync.Pool).Put(w)
 }
 
 // partitionDir is the hive folder name of the interval starting at second start:
@@ -366,9 +381,8 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 			src.cur.Release()
 		}
 	}()
-	// Runs are cut here, in order, and written by one goroutine per DuckDB
-	// connection: an interval's COPY is single-threaded when it fits one row group,
-	// so two at once keep both cores busy.
+	// Runs are cut here, in order, and written by two goroutines (arrowio's Parquet
+	// writer is single-threaded), so that both cores are busy.
 	schema := arrowSchema(s)
 	jobs := make(chan runJob, 1)
 	var (
@@ -377,12 +391,21 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 		written  int64
 		firstErr error
 	)
-	for wi, w := range writers {
+	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			pw, err := getParquetWriter(s)
+			if err == nil {
+				defer putParquetWriter(s, pw)
+			}
 			for job := range jobs {
-				n, err := job.copy(ctx, w, schema, s, fmt.Sprintf("lanlq_ingest_run%d", wi))
+				var n int64
+				if err == nil {
+					n, err = job.write(pw)
+				} else {
+					job.release()
+				}
 				mu.Lock()
 				written += n
 				if err != nil && firstErr == nil {

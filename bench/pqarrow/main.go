@@ -1,6 +1,8 @@
 // Command pqarrow compares two ways of writing ingest's partition files from the same
 // Arrow record batches of auth rows: DuckDB's Arrow import and COPY … TO parquet (what
-// lanlq ingest does) and arrow-go's pqarrow writer, in CPU time per row and bytes.
+// lanlq ingest did until it got its own writer, arrowio.ParquetWriter) and arrow-go's
+// pqarrow writer, in CPU time per row and bytes. The folder's pqcheck command reads
+// files with arrow-go's reader to check lanlq's writer against DuckDB's.
 //
 //	cd bench/pqarrow && go run -tags duckdb_arrow . -raw /tmp/bench20/auth.txt.gz
 //
@@ -180,8 +182,8 @@ func timed(dir string, write func() error) (measure, error) {
 }
 
 // duckdbCopy writes each file as ingest does: the batches registered as an Arrow view
-// on one connection (threads = 1), then COPY … TO parquet with sql/ingest_copy.sql's
-// options.
+// on one connection (threads = 1), then COPY … TO parquet with the options ingest used
+// (zstd, row groups of 122,880).
 func duckdbCopy(files [][]arrow.RecordBatch, dir string) (measure, error) {
 	ctx := context.Background()
 	c, err := duckdb.NewConnector("", nil)
