@@ -21,6 +21,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/graphkit"
 )
 
 // fixtureEvent is one LANL line: its time and its fields after time, as text.
@@ -651,6 +652,7 @@ func TestEdgesIngestEndToEnd(t *testing.T) {
 			}
 			want := bruteEdges(c.arch, data, allStreams, c.width, c.from, c.to)
 			compareEdges(t, sqlEdges(t, s, spec), want)
+			compareEdges(t, checkIntervalGraphs(t, s, spec), want)
 		})
 	}
 }
@@ -785,6 +787,10 @@ func TestEdgesExactSynth(t *testing.T) {
 				From: Origin.Add(from * time.Second), To: Origin.Add(to * time.Second)}
 			want := bruteEdges(arch, data, allStreams, 1800, from, to)
 			compareEdges(t, sqlEdges(t, s, spec), want)
+			compareEdges(t, checkIntervalGraphs(t, s, spec), want)
+			auth := spec
+			auth.Streams = []string{"auth"}
+			compareEdges(t, checkIntervalGraphs(t, s, auth), bruteEdges(arch, data, auth.Streams, 1800, from, to))
 			n := 0
 			for _, st := range allStreams {
 				for _, ev := range data[st] {
@@ -826,5 +832,111 @@ func TestEdgesStaleDictionary(t *testing.T) {
 	got := sqlEdges(t, s, spec)
 	if len(got) != 2 {
 		t.Fatalf("after PrepareArtifacts: %v", got)
+	}
+}
+
+// checkIntervalGraphs checks, for every interval of spec, that IntervalGraph gives
+// exactly the graph graphkit builds from IntervalEdges' edge list (vertex ids, rows,
+// neighbours and weights, bit for bit), and returns the edges of those graphs by name.
+func checkIntervalGraphs(t testing.TB, s *Session, spec EdgeSpec) edgeSet {
+	t.Helper()
+	ctx := context.Background()
+	starts, err := s.Intervals(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict := dictionary(t, s)
+	out := edgeSet{}
+	for _, start := range starts {
+		rdr, err := s.IntervalEdges(ctx, spec, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := graphkit.GraphFromReader(rdr)
+		rdr.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.IntervalGraph(ctx, spec, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.IDs, want.IDs) || !slices.Equal(got.Offsets, want.Offsets) ||
+			!slices.Equal(got.Nbrs, want.Nbrs) || !slices.Equal(got.Weights, want.Weights) {
+			t.Fatalf("interval %s: IntervalGraph (%d vertices, %d edges) differs from the SQL edge list's graph (%d vertices, %d edges)",
+				start.Format(time.DateTime), got.NumVertices(), got.NumEdges(), want.NumVertices(), want.NumEdges())
+		}
+		sec := int64(start.Sub(Origin) / time.Second)
+		for v := range got.NumVertices() {
+			nbrs, wts := got.Neighbors(v)
+			for i, u := range nbrs {
+				if int(u) > v {
+					out[edgeKey{sec, dict[got.IDs[v]], dict[got.IDs[u]]}] = int64(wts[i])
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestIntervalGraphExact checks the tuple path against the SQL edge lists and the
+// brute force: both architectures, auth alone and all streams, intervals other than 1 h.
+func TestIntervalGraphExact(t *testing.T) {
+	data := genFixture(9, 3000)
+	s := fixtureSession(t, data)
+	at := func(sec int64) time.Time { return Origin.Add(time.Duration(sec) * time.Second) }
+	cases := []struct {
+		name     string
+		spec     EdgeSpec
+		streams  []string
+		from, to int64
+	}{
+		{"notebook/auth/1h", EdgeSpec{Streams: []string{"auth"}}, []string{"auth"}, 0, 1 << 40},
+		{"notebook/all/1h", EdgeSpec{Arch: ArchNotebook}, allStreams, 0, 1 << 40},
+		{"notebook/all/7m", EdgeSpec{Interval: 7 * time.Minute}, allStreams, 0, 1 << 40},
+		{"notebook/dns+proc/20m/frame", EdgeSpec{Interval: 20 * time.Minute, Streams: []string{"proc", "dns"}, From: at(1000), To: at(9000)}, []string{"dns", "proc"}, 1000, 9000},
+		{"entity/auth/1h", EdgeSpec{Arch: ArchEntity, Streams: []string{"auth"}}, []string{"auth"}, 0, 1 << 40},
+		{"entity/all/1h", EdgeSpec{Arch: ArchEntity}, allStreams, 0, 1 << 40},
+		{"entity/all/900s/frame", EdgeSpec{Arch: ArchEntity, Interval: 900 * time.Second, From: at(3600), To: at(3*3600 + 450)}, allStreams, 3600, 3*3600 + 450},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			width := int64(c.spec.Interval / time.Second)
+			if width == 0 {
+				width = 3600
+			}
+			got := checkIntervalGraphs(t, s, c.spec)
+			compareEdges(t, got, bruteEdges(archName(c.spec.Arch), data, c.streams, width, c.from, c.to))
+		})
+	}
+	// An interval whose events make no edge gives an empty graph.
+	empty := fixtureSession(t, map[string][]fixtureEvent{"dns": {{10, []string{"C1", "C1"}}}})
+	g, err := empty.IntervalGraph(context.Background(), EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}}, Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.NumVertices() != 0 || g.NumEdges() != 0 {
+		t.Fatalf("graph of an event without a pair: %d vertices, %d edges", g.NumVertices(), g.NumEdges())
+	}
+}
+
+// TestIntervalGraphRealDNS checks the tuple path on the real hour of LANL dns.
+func TestIntervalGraphRealDNS(t *testing.T) {
+	const path = "../../shared/data/lanl-real/dns_excerpt_t766801-770399.txt"
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("real excerpt: %v", err)
+	}
+	s := fixtureSession(t, nil)
+	st, _ := StreamByName("dns")
+	abs, _ := filepath.Abs(path)
+	createCSVView(t, s, st, abs)
+	data := map[string][]fixtureEvent{"dns": readLANL(t, abs)}
+	for _, arch := range []string{ArchNotebook, ArchEntity} {
+		for _, width := range []int64{3600, 600} {
+			t.Run(fmt.Sprintf("%s/%ds", arch, width), func(t *testing.T) {
+				got := checkIntervalGraphs(t, s, EdgeSpec{Arch: arch, Interval: time.Duration(width) * time.Second})
+				compareEdges(t, got, bruteEdges(arch, data, []string{"dns"}, width, 0, 1<<40))
+			})
+		}
 	}
 }

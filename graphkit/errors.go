@@ -27,3 +27,7 @@ var (
 	// non-negative (the input of NMF).
 	ErrNegative = errors.New("graphkit: negative or non-finite matrix entry")
 )
+
+// ErrTupleSchema reports tuple batches without a multiplicity column or with columns of
+// the wrong type.
+var ErrTupleSchema = errors.New("graphkit: tuple schema")

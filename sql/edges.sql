@@ -1,5 +1,7 @@
 -- One interval's co-occurrence edge list over artifact ids (text/template; engine fills
--- it from lanlq_arch). For each stream:
+-- it from lanlq_arch), or with .Tuples set the interval's distinct event tuples that the
+-- edges are expanded from (the Go side expands them: graphkit.TupleBuilder). For each
+-- stream:
 --   events: identical events of the interval collapse to one tuple of artifact values
 --           with its multiplicity n (only the artifact columns matter);
 --   ids:    each value becomes its dictionary id; an id repeated inside a tuple (same
@@ -30,7 +32,7 @@ lanlq_{{.Name}}_events AS (
     WHERE {{$.Frame}}
     GROUP BY ALL
 ),
-lanlq_{{.Name}}_ids AS MATERIALIZED (
+lanlq_{{.Name}}_ids AS {{if not $.Tuples}}MATERIALIZED {{end}}(
     SELECT
     {{- range .Cols}}
         CASE
@@ -48,6 +50,15 @@ lanlq_{{.Name}}_ids AS MATERIALIZED (
     {{- end}}
 )
 {{- end}}
+{{- if .Tuples}}
+-- Tuples: every stream's ids, padded with NULLs to the widest stream (c0..c{w-1}, n),
+-- one row per distinct event tuple. A pair of columns i < j holding ids a <> b is the
+-- edge {a,b} with weight n, exactly the rows the pair aggregations below sum.
+{{- range $i, $s := .Streams}}
+{{if $i}}UNION ALL {{end}}SELECT {{range $.TupleCols}}{{if lt . (len $s.Cols)}}c{{.}}{{else}}CAST(NULL AS BIGINT) AS c{{.}}{{end}}, {{end}}n
+FROM lanlq_{{$s.Name}}_ids
+{{- end}}
+{{- else}}
 SELECT CAST('{{.Start}}' AS TIMESTAMP) AS interval_start, key >> 32 AS a, key & 4294967295 AS b, weight
 FROM (
 {{- range $g, $grp := .Groups}}
@@ -61,3 +72,4 @@ FROM (
     GROUP BY key
 {{- end}}
 )
+{{- end}}

@@ -1,0 +1,704 @@
+package graphkit
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Tuple batches, as the engine's tuple query (sql/edges.sql, tuples ending) produces
+// them, hold the events of one interval collapsed to distinct tuples of artifact ids:
+//
+//	n              integer or floating   > 0, not null: how many events the tuple stands for
+//	every other    INT64, nulls allowed  an artifact id of the tuple (null: none)
+//
+// Each tuple is a clique over its ids: every pair of columns i < j holding ids a ≠ b
+// adds n to the weight of the edge {a,b}, and the graph is the sum over all tuples (of
+// all batches). Two columns holding the same id add nothing to each other, but each
+// still pairs with the other ids, so a tuple with a repeated id counts its pairs twice:
+// the engine nulls repeats so that an event is a set of artifacts. A tuple holds at most
+// maxTupleWidth ids.
+
+// ColMultiplicity is the name of the multiplicity column of tuple batches.
+const ColMultiplicity = "n"
+
+// maxTupleWidth bounds the id columns of a tuple: a row's null mask is one uint64.
+const maxTupleWidth = 64
+
+// TupleBuilder accumulates tuple batches and produces the graph of their clique
+// expansion. The zero value is ready to use; after Build it is empty again and its work
+// buffers are reused. Graphs returned by Build own their slices.
+//
+// Build is a parallel radix aggregation straight into CSR. Ids are mapped to local
+// vertex indices (a rank bitmap over the id range when it is dense, as in Builder), and
+// every pair (u < v) of a tuple becomes one uint64: u and v packed above the tuple's
+// multiplicity, so that sorting moves 8 bytes per pair, not a key and a weight. A
+// counting pass and a writing pass over the tuples scatter the pairs straight into
+// buckets by the high bits of u (each worker owning a slice of the tuples); each
+// worker then owns a contiguous range of buckets, radix-sorts each bucket (small enough
+// for the caches) by (u, v), sums the repeats in place, and writes its rows of the CSR:
+// the upper neighbours of its u's in order and, through its own per-vertex cursors, its
+// share of the lower neighbours of every v. Workers are GOMAXPROCS, fewer for small
+// inputs. When the multiplicities are not integers or their total does not fit beside
+// the packed pair, Build falls back to Builder (same graph, slower).
+type TupleBuilder struct {
+	width  int      // id columns per tuple; 0 until the first batch
+	ids    []int64  // row-major, width per tuple; null slots hold 0
+	valid  []uint64 // per tuple, bit c set when column c holds an id
+	n      []float64
+	schema *arrow.Schema // the schema cols was resolved for
+	cols   tupleColumns
+
+	// Work buffers, reused between builds.
+	loc     []int32    // local vertex index per slot of ids (valid slots only)
+	rank    []rankWord // dense id → local index
+	sorted  []int64    // sparse id mapping: the valid ids, sorted
+	items   []uint64   // packed pairs, bucket by bucket
+	bstart  []int      // per bucket: its first item (and the end, at nb)
+	bcount  []int      // per bucket: its distinct pairs, after the sort
+	upCur   []int32    // per vertex: upper degree, then the write cursor of its upper part
+	workers []tupleWorker
+	builder Builder // the fallback
+}
+
+// tupleWorker is one goroutine's share of a Build.
+type tupleWorker struct {
+	r0, r1 int     // tuples [r0, r1) in the scatter
+	b0, b1 int     // buckets [b0, b1) in the sort and the layout
+	cursor []int   // per bucket: items of its tuples, then its write cursors
+	low    []int32 // per vertex: its lower neighbours from this worker's buckets, then cursors
+	tmp    []uint64
+	hist   []int // radix sort histograms
+}
+
+// tupleColumns locates the columns of one tuple schema.
+type tupleColumns struct {
+	idIdx []int
+	nIdx  int
+}
+
+// Len returns the number of tuples added since the last Build.
+func (b *TupleBuilder) Len() int { return len(b.n) }
+
+// reset empties the builder, keeping its buffers.
+func (b *TupleBuilder) reset() {
+	b.width = 0
+	b.ids, b.valid, b.n = b.ids[:0], b.valid[:0], b.n[:0]
+	b.builder.reset()
+}
+
+// AddReader adds every tuple of rdr to the builder. On error the builder is left empty.
+// AddReader does not Release rdr.
+func (b *TupleBuilder) AddReader(rdr array.RecordReader) error {
+	batch := 0
+	for rdr.Next() {
+		batch++
+		if err := b.AddBatch(rdr.RecordBatch()); err != nil {
+			b.reset()
+			return fmt.Errorf("%w (tuple batch %d)", err, batch)
+		}
+	}
+	if err := rdr.Err(); err != nil {
+		b.reset()
+		return fmt.Errorf("graphkit: reading tuple batches: %w", err)
+	}
+	return nil
+}
+
+// AddBatch adds the tuples of rec. Every batch of one Build must have the same number of
+// id columns. On error the builder holds what it held before. AddBatch does not keep rec.
+func (b *TupleBuilder) AddBatch(rec arrow.RecordBatch) error {
+	if s := rec.Schema(); s != b.schema && (b.schema == nil || !s.Equal(b.schema)) {
+		cols, err := resolveTupleColumns(s)
+		if err != nil {
+			return err
+		}
+		b.schema, b.cols = s, cols
+	}
+	k := len(b.cols.idIdx)
+	if b.width != 0 && b.width != k {
+		return fmt.Errorf("%w: %d id columns after %d", ErrTupleSchema, k, b.width)
+	}
+	rows := int(rec.NumRows())
+	if rows == 0 {
+		return nil
+	}
+	nc := rec.Column(b.cols.nIdx)
+	if nc.NullN() > 0 {
+		for r := range rows {
+			if nc.IsNull(r) {
+				return fmt.Errorf("%w: null %s in row %d", ErrInvalidEdge, ColMultiplicity, r)
+			}
+		}
+	}
+	base := len(b.n)
+	b.n = extend(b.n, rows)
+	if r, err := copyMultiplicity(b.n[base:], nc); err != nil {
+		b.n = b.n[:base]
+		return fmt.Errorf("%w in row %d", err, r)
+	}
+	b.width = k
+	b.ids = extend(b.ids, rows*k)
+	b.valid = extend(b.valid, rows)
+	ids, valid := b.ids[base*k:], b.valid[base:]
+	clear(valid)
+	for c, idx := range b.cols.idIdx {
+		col := rec.Column(idx).(*array.Int64)
+		vals := col.Int64Values()
+		bit := uint64(1) << c
+		if col.NullN() == 0 {
+			for r, x := range vals {
+				ids[r*k+c] = x
+				valid[r] |= bit
+			}
+			continue
+		}
+		for r, x := range vals {
+			if col.IsValid(r) {
+				ids[r*k+c] = x
+				valid[r] |= bit
+			} else {
+				ids[r*k+c] = 0
+			}
+		}
+	}
+	return nil
+}
+
+func resolveTupleColumns(s *arrow.Schema) (tupleColumns, error) {
+	c := tupleColumns{nIdx: -1}
+	for i, f := range s.Fields() {
+		if f.Name == ColMultiplicity {
+			if c.nIdx >= 0 {
+				return c, fmt.Errorf("%w: column %q appears twice", ErrTupleSchema, ColMultiplicity)
+			}
+			switch f.Type.ID() {
+			case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+				arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+				arrow.FLOAT32, arrow.FLOAT64:
+			default:
+				return c, fmt.Errorf("%w: column %q has type %v, want an integer or floating-point type", ErrTupleSchema, f.Name, f.Type)
+			}
+			c.nIdx = i
+			continue
+		}
+		if f.Type.ID() != arrow.INT64 {
+			return c, fmt.Errorf("%w: id column %q has type %v, want int64 (cast artifact ids to BIGINT)", ErrTupleSchema, f.Name, f.Type)
+		}
+		c.idIdx = append(c.idIdx, i)
+	}
+	if c.nIdx < 0 {
+		names := make([]string, s.NumFields())
+		for i, f := range s.Fields() {
+			names[i] = f.Name
+		}
+		return c, fmt.Errorf("%w: missing column %q (have %s)", ErrTupleSchema, ColMultiplicity, strings.Join(names, ", "))
+	}
+	if len(c.idIdx) > maxTupleWidth {
+		return c, fmt.Errorf("%w: %d id columns, at most %d", ErrTupleSchema, len(c.idIdx), maxTupleWidth)
+	}
+	return c, nil
+}
+
+// copyMultiplicity converts a multiplicity column into dst, rejecting values that are
+// not > 0; on error it returns the bad row.
+func copyMultiplicity(dst []float64, col arrow.Array) (int, error) {
+	switch a := col.(type) {
+	case *array.Float64:
+		return convertMultiplicity(dst, a.Float64Values())
+	case *array.Int64:
+		return convertMultiplicity(dst, a.Int64Values())
+	case *array.Int32:
+		return convertMultiplicity(dst, a.Int32Values())
+	case *array.Int16:
+		return convertMultiplicity(dst, a.Int16Values())
+	case *array.Int8:
+		return convertMultiplicity(dst, a.Int8Values())
+	case *array.Uint64:
+		return convertMultiplicity(dst, a.Uint64Values())
+	case *array.Uint32:
+		return convertMultiplicity(dst, a.Uint32Values())
+	case *array.Uint16:
+		return convertMultiplicity(dst, a.Uint16Values())
+	case *array.Uint8:
+		return convertMultiplicity(dst, a.Uint8Values())
+	case *array.Float32:
+		return convertMultiplicity(dst, a.Float32Values())
+	default:
+		panic(fmt.Sprintf("graphkit: multiplicity column of unchecked type %T", a)) // resolveTupleColumns admits only the types above
+	}
+}
+
+func convertMultiplicity[W weightValue](dst []float64, src []W) (int, error) {
+	bad := false
+	for i, x := range src {
+		f := float64(x)
+		dst[i] = f
+		bad = bad || !(f > 0)
+	}
+	if bad {
+		for i, f := range dst[:len(src)] {
+			if !(f > 0) {
+				return i, fmt.Errorf("%w: multiplicity %v, want > 0", ErrInvalidEdge, f)
+			}
+		}
+	}
+	return 0, nil
+}
+
+// extend returns s with n more elements (unspecified contents), doubling the capacity
+// when it must grow: a tuple set arrives in hundreds of small batches.
+func extend[T any](s []T, n int) []T {
+	need := len(s) + n
+	if need > cap(s) {
+		s = slices.Grow(s, max(need, 2*cap(s))-len(s))
+	}
+	return s[:need]
+}
+
+// GraphFromTuples returns the graph of the tuples of rdr (see TupleBuilder). A reader
+// without rows gives an empty graph. GraphFromTuples does not Release rdr; it reuses
+// one process-wide set of work buffers between calls.
+func GraphFromTuples(rdr array.RecordReader) (*Graph, error) {
+	b := getTupleBuilder()
+	defer putTupleBuilder(b)
+	if err := b.AddReader(rdr); err != nil {
+		return nil, err
+	}
+	return b.Build()
+}
+
+// spareTupleBuilder keeps GraphFromTuples' work buffers between calls, for the reasons
+// given at spareBuilder (about 100 MB per LANL-rate hour of auth).
+var spareTupleBuilder struct {
+	sync.Mutex
+	b *TupleBuilder
+}
+
+func getTupleBuilder() *TupleBuilder {
+	spareTupleBuilder.Lock()
+	defer spareTupleBuilder.Unlock()
+	b := spareTupleBuilder.b
+	spareTupleBuilder.b = nil
+	if b == nil {
+		b = new(TupleBuilder)
+	}
+	return b
+}
+
+func putTupleBuilder(b *TupleBuilder) {
+	b.reset()
+	spareTupleBuilder.Lock()
+	defer spareTupleBuilder.Unlock()
+	spareTupleBuilder.b = b
+}
+
+// minItemsPerWorker keeps small builds on one goroutine: below it, starting and
+// joining workers costs more than it saves.
+const minItemsPerWorker = 1 << 16
+
+// bucketBits is the number of high bits of u that pick a pair's bucket: 2048 buckets,
+// whose write cursors stay in cache during the scatter, and buckets of a few thousand
+// pairs at LANL rates, which sort in cache.
+const bucketBits = 11
+
+// Build returns the graph of the tuples added so far and resets the builder.
+func (b *TupleBuilder) Build() (*Graph, error) {
+	defer b.reset()
+	rows, k := len(b.n), b.width
+
+	// Tuples without two different ids add no edge and name no vertex: clear their
+	// masks. Also the id range, the id count, and whether the weights can be packed.
+	var lo, hi int64
+	count, total, integral := 0, 0.0, true
+	for r, m := range b.valid[:rows] {
+		if m&(m-1) == 0 { // fewer than two ids
+			b.valid[r] = 0
+			continue
+		}
+		row := b.ids[r*k : r*k+k]
+		first := row[bits.TrailingZeros64(m)]
+		distinct := false
+		for x := m & (m - 1); x != 0; x &= x - 1 {
+			if row[bits.TrailingZeros64(x)] != first {
+				distinct = true
+				break
+			}
+		}
+		if !distinct {
+			b.valid[r] = 0
+			continue
+		}
+		if count == 0 {
+			lo, hi = first, first
+		}
+		for x := m; x != 0; x &= x - 1 {
+			id := row[bits.TrailingZeros64(x)]
+			lo, hi = min(lo, id), max(hi, id)
+			count++
+		}
+		n := b.n[r]
+		total += n
+		integral = integral && n == math.Trunc(n)
+	}
+	if count == 0 {
+		return &Graph{IDs: []int64{}, Offsets: make([]int, 1), Nbrs: []int32{}, Weights: []float64{}}, nil
+	}
+
+	ids := b.mapIDs(lo, hi, count)
+	nv := len(ids)
+	vb := uint(bits.Len64(uint64(nv - 1))) // bits of a local index
+	wb := 64 - 2*vb                        // bits left for the weight
+	if !integral || 2*vb > 62 || total >= math.Ldexp(1, int(wb)) {
+		return b.buildFallback()
+	}
+	bs := uint(0) // u >> bs is a pair's bucket
+	if vb > bucketBits {
+		bs = vb - bucketBits
+	}
+	nb := (nv-1)>>bs + 1
+
+	// Workers: each scatters a slice of the tuples, then owns a range of buckets.
+	pairs := 0
+	for _, m := range b.valid[:rows] {
+		c := bits.OnesCount64(m)
+		pairs += c * (c - 1) / 2
+	}
+	nw := max(1, min(runtime.GOMAXPROCS(0), pairs/minItemsPerWorker))
+	if cap(b.workers) < nw {
+		b.workers = append(b.workers[:cap(b.workers)], make([]tupleWorker, nw-cap(b.workers))...)
+	}
+	ws := b.workers[:nw]
+	for w := range ws {
+		ws[w].r0, ws[w].r1 = rows*w/nw, rows*(w+1)/nw
+		ws[w].cursor = grow(ws[w].cursor, nb)
+		clear(ws[w].cursor)
+	}
+	run := func(f func(w *tupleWorker)) {
+		if nw == 1 {
+			f(&ws[0])
+			return
+		}
+		var wg sync.WaitGroup
+		for w := range ws {
+			wg.Go(func() { f(&ws[w]) })
+		}
+		wg.Wait()
+	}
+
+	// 1. Count each worker's pairs per bucket.
+	run(func(w *tupleWorker) { b.scatter(w, bs, vb, wb, false) })
+	b.bstart = grow(b.bstart, nb+1)
+	bstart, pos := b.bstart, 0
+	for bkt := range nb {
+		bstart[bkt] = pos
+		for w := range ws {
+			c := ws[w].cursor[bkt]
+			ws[w].cursor[bkt] = pos
+			pos += c
+		}
+	}
+	bstart[nb] = pos
+	// 2. Write them, bucket by bucket.
+	b.items = grow(b.items, pos)
+	run(func(w *tupleWorker) { b.scatter(w, bs, vb, wb, true) })
+
+	// 3. Sort and sum each bucket; degrees. Buckets are split into contiguous ranges of
+	// about equal size, so each worker's u's ascend from the previous worker's.
+	bkt := 0
+	for w := range ws {
+		ws[w].b0 = bkt
+		for want := pos * (w + 1) / nw; bkt < nb && (bstart[bkt] < want || w == nw-1); bkt++ {
+		}
+		ws[w].b1 = bkt
+		ws[w].low = grow(ws[w].low, nv)
+		clear(ws[w].low)
+	}
+	b.upCur = grow(b.upCur, nv)
+	clear(b.upCur)
+	b.bcount = grow(b.bcount, nb)
+	run(func(w *tupleWorker) { b.sortBuckets(w, vb, wb, bs) })
+	edges := 0
+	for _, c := range b.bcount[:nb] {
+		edges += c
+	}
+	if 2*edges > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, edges, math.MaxInt32/2)
+	}
+
+	// 4. Offsets; each worker's cursors into the lower parts, the upper parts' cursors.
+	offsets := make([]int, nv+1)
+	at := int32(0)
+	for r := range nv {
+		offsets[r] = int(at)
+		for w := range ws {
+			c := ws[w].low[r]
+			ws[w].low[r] = at
+			at += c
+		}
+		c := b.upCur[r]
+		b.upCur[r] = at
+		at += c
+	}
+	offsets[nv] = int(at)
+	nbrs := make([]int32, at)
+	weights := make([]float64, at)
+	// 5. Rows: each worker writes the upper parts of its u's and its share of the lower
+	// parts of every v, in ascending (u, v) order, so every row comes out sorted.
+	run(func(w *tupleWorker) { b.layout(w, vb, wb, nbrs, weights) })
+	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
+}
+
+// scatter runs over w's tuples and, for every pair of different ids, counts it in its
+// bucket's cursor (write false) or writes it there (write true). A pair is packed as
+// (u << vb | v) << wb | n, u < v local indices, n the tuple's multiplicity.
+func (b *TupleBuilder) scatter(w *tupleWorker, bs, vb, wb uint, write bool) {
+	k := b.width
+	loc, valid, mult := b.loc, b.valid, b.n
+	cursor, items := w.cursor, b.items
+	var buf [maxTupleWidth]uint64
+	for r := w.r0; r < w.r1; r++ {
+		m := valid[r]
+		if m == 0 {
+			continue
+		}
+		row := loc[r*k : r*k+k]
+		c := 0
+		for x := m; x != 0; x &= x - 1 {
+			buf[c] = uint64(row[bits.TrailingZeros64(x)])
+			c++
+		}
+		ids := buf[:c]
+		if !write {
+			for i, a := range ids {
+				for _, v := range ids[i+1:] {
+					if a != v {
+						cursor[min(a, v)>>bs]++
+					}
+				}
+			}
+			continue
+		}
+		n := uint64(mult[r])
+		for i, a := range ids {
+			for _, v := range ids[i+1:] {
+				if a == v {
+					continue
+				}
+				u := min(a, v)
+				bkt := u >> bs
+				p := cursor[bkt]
+				cursor[bkt] = p + 1
+				items[p] = (u<<vb|max(a, v))<<wb | n
+			}
+		}
+	}
+}
+
+// sortBuckets sorts each of w's buckets by pair, sums the weights of repeated pairs
+// into the first slots of the bucket (b.bcount says how many), and counts degrees: the
+// upper ones in b.upCur (w owns its u's), the lower ones in w.low.
+func (b *TupleBuilder) sortBuckets(w *tupleWorker, vb, wb, bs uint) {
+	wmask := uint64(1)<<wb - 1
+	vmask := uint64(1)<<vb - 1
+	up, low := b.upCur, w.low
+	for bkt := w.b0; bkt < w.b1; bkt++ {
+		s, e := b.bstart[bkt], b.bstart[bkt+1]
+		if s == e {
+			b.bcount[bkt] = 0
+			continue
+		}
+		w.tmp = grow(w.tmp, e-s)
+		var sorted []uint64
+		sorted, w.hist = radixSortBits(b.items[s:e], w.tmp[:e-s], w.hist, wb, wb+vb+bs)
+		// Sum runs of one pair into the bucket's first slots (the write index never
+		// passes the read index, so sorted may be the bucket itself).
+		out := b.items[s:e]
+		o := 0
+		key, sum := sorted[0]>>wb, sorted[0]&wmask
+		for _, it := range sorted[1:] {
+			if it>>wb == key {
+				sum += it & wmask
+				continue
+			}
+			out[o] = key<<wb | sum
+			o++
+			up[key>>vb]++
+			low[key&vmask]++
+			key, sum = it>>wb, it&wmask
+		}
+		out[o] = key<<wb | sum
+		o++
+		up[key>>vb]++
+		low[key&vmask]++
+		b.bcount[bkt] = o
+	}
+}
+
+// layout writes the rows of w's distinct pairs: v into the upper part of u's row, u into
+// w's share of the lower part of v's row.
+func (b *TupleBuilder) layout(w *tupleWorker, vb, wb uint, nbrs []int32, weights []float64) {
+	wmask := uint64(1)<<wb - 1
+	vmask := uint64(1)<<vb - 1
+	up, low := b.upCur, w.low
+	for bkt := w.b0; bkt < w.b1; bkt++ {
+		s := b.bstart[bkt]
+		for _, it := range b.items[s : s+b.bcount[bkt]] {
+			key := it >> wb
+			u, v := int32(key>>vb), int32(key&vmask)
+			wt := float64(it & wmask)
+			p := up[u]
+			up[u] = p + 1
+			nbrs[p], weights[p] = v, wt
+			q := low[v]
+			low[v] = q + 1
+			nbrs[q], weights[q] = u, wt
+		}
+	}
+}
+
+// radixSortBits sorts items by their bits [lo, hi) (all items agree on the bits above
+// hi) with a stable LSD radix sort, tmp as scratch (same length) and hist as the
+// histograms' buffer. It returns the sorted slice (items or tmp) and hist, grown if it
+// had to.
+func radixSortBits(items, tmp []uint64, hist []int, lo, hi uint) ([]uint64, []int) {
+	if len(items) < 2 || hi <= lo {
+		return items, hist
+	}
+	if len(items) <= 64 {
+		// Insertion sort on the whole value: also sorted by [lo, hi), as the bits
+		// above agree. Cheaper than clearing histograms for a few items.
+		for i := 1; i < len(items); i++ {
+			x := items[i]
+			j := i
+			for ; j > 0 && items[j-1] > x; j-- {
+				items[j] = items[j-1]
+			}
+			items[j] = x
+		}
+		return items, hist
+	}
+	width := hi - lo
+	passes := (width + maxDigitBits - 1) / maxDigitBits
+	digit := (width + passes - 1) / passes
+	buckets := 1 << digit
+	mask := uint64(buckets - 1)
+	hist = grow(hist, int(passes)*buckets)
+	clear(hist)
+	for _, it := range items {
+		x := it >> lo
+		for p := range passes {
+			hist[int(p)*buckets+int(x>>(p*digit)&mask)]++
+		}
+	}
+	for p := range passes {
+		h := hist[int(p)*buckets : int(p+1)*buckets]
+		shift := lo + p*digit
+		if h[items[0]>>shift&mask] == len(items) {
+			continue
+		}
+		sum := 0
+		for i, c := range h {
+			h[i], sum = sum, sum+c
+		}
+		for _, it := range items {
+			d := it >> shift & mask
+			j := h[d]
+			tmp[j] = it
+			h[d] = j + 1
+		}
+		items, tmp = tmp, items
+	}
+	return items, hist
+}
+
+// mapIDs fills b.loc with the local index of every valid slot and returns the sorted
+// distinct ids of those slots (a new slice). lo and hi bound them; count is how many
+// slots are valid.
+func (b *TupleBuilder) mapIDs(lo, hi int64, count int) []int64 {
+	rows, k := len(b.n), b.width
+	b.loc = grow(b.loc, rows*k)
+	loc := b.loc
+	span := uint64(hi) - uint64(lo)
+	if span/64 < uint64(4*count)+1<<14 {
+		words := int(span/64) + 1
+		b.rank = grow(b.rank, words)
+		rk := b.rank
+		clear(rk)
+		for r, m := range b.valid[:rows] {
+			row := b.ids[r*k : r*k+k]
+			for x := m; x != 0; x &= x - 1 {
+				off := uint64(row[bits.TrailingZeros64(x)]) - uint64(lo)
+				rk[off>>6].bits |= 1 << (off & 63)
+			}
+		}
+		total := uint64(0)
+		for i := range rk {
+			rk[i].rank = total
+			total += uint64(bits.OnesCount64(rk[i].bits))
+		}
+		ids := make([]int64, 0, total)
+		for i, wd := range rk {
+			for x := wd.bits; x != 0; x &= x - 1 {
+				ids = append(ids, lo+int64(i*64+bits.TrailingZeros64(x)))
+			}
+		}
+		for r, m := range b.valid[:rows] {
+			row, lrow := b.ids[r*k:r*k+k], loc[r*k:r*k+k]
+			for x := m; x != 0; x &= x - 1 {
+				c := bits.TrailingZeros64(x)
+				off := uint64(row[c]) - uint64(lo)
+				wd := rk[off>>6]
+				lrow[c] = int32(wd.rank + uint64(bits.OnesCount64(wd.bits&(1<<(off&63)-1))))
+			}
+		}
+		return ids
+	}
+	// Sparse ids: sort them, then look each up.
+	sorted := b.sorted[:0]
+	for r, m := range b.valid[:rows] {
+		row := b.ids[r*k : r*k+k]
+		for x := m; x != 0; x &= x - 1 {
+			sorted = append(sorted, row[bits.TrailingZeros64(x)])
+		}
+	}
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	b.sorted = sorted
+	for r, m := range b.valid[:rows] {
+		row, lrow := b.ids[r*k:r*k+k], loc[r*k:r*k+k]
+		for x := m; x != 0; x &= x - 1 {
+			c := bits.TrailingZeros64(x)
+			i, _ := slices.BinarySearch(sorted, row[c])
+			lrow[c] = int32(i)
+		}
+	}
+	return slices.Clone(sorted)
+}
+
+// buildFallback expands the tuples into b.builder, for multiplicities that cannot be
+// packed beside a pair (not integers, or too large a total).
+func (b *TupleBuilder) buildFallback() (*Graph, error) {
+	k := b.width
+	for r, m := range b.valid[:len(b.n)] {
+		row := b.ids[r*k : r*k+k]
+		for x := m; x != 0; x &= x - 1 {
+			a := row[bits.TrailingZeros64(x)]
+			for y := x & (x - 1); y != 0; y &= y - 1 {
+				if c := row[bits.TrailingZeros64(y)]; c != a {
+					if err := b.builder.Add(a, c, b.n[r]); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+	}
+	return b.builder.Build()
+}
