@@ -84,8 +84,10 @@ func ingestFile(ctx context.Context, writers []*Session, s Stream, fi int, f inp
 			sb := segBatch{seg: seg}
 			if _, ok := done[seg]; ok {
 				sb.skip = true
+				c.release()
 			} else {
 				pb, err := p.parse(f.Path, c, opts.KeepRejects)
+				c.release()
 				if err != nil {
 					parseErr = err
 					cancel()
