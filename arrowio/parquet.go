@@ -254,23 +254,11 @@ func (w *ParquetWriter) flushGroup() error {
 		ch := pqChunk{offset: w.pos, dictOffset: -1, values: int64(w.rows)}
 		switch c.typ {
 		case arrow.INT64:
-			lo, hi := minMax(c.i64)
-			ch.minValue = binary.LittleEndian.AppendUint64(nil, uint64(lo))
-			ch.maxValue = binary.LittleEndian.AppendUint64(nil, uint64(hi))
-			w.page = appendDefLevels(w.page[:0], w.rows)
-			for _, v := range c.i64 {
-				w.page = binary.LittleEndian.AppendUint64(w.page, uint64(v))
-			}
+			w.page, ch.minValue, ch.maxValue = appendPlain(w.page[:0], c.i64)
 			ch.dataPageOffset = w.pos
 			w.writePage(&ch, pqDataPage, pqPlain, w.rows)
 		case arrow.INT32:
-			lo, hi := minMax(c.i32)
-			ch.minValue = binary.LittleEndian.AppendUint32(nil, uint32(lo))
-			ch.maxValue = binary.LittleEndian.AppendUint32(nil, uint32(hi))
-			w.page = appendDefLevels(w.page[:0], w.rows)
-			for _, v := range c.i32 {
-				w.page = binary.LittleEndian.AppendUint32(w.page, uint32(v))
-			}
+			w.page, ch.minValue, ch.maxValue = appendPlain(w.page[:0], c.i32)
 			ch.dataPageOffset = w.pos
 			w.writePage(&ch, pqDataPage, pqPlain, w.rows)
 		case arrow.STRING:
@@ -362,6 +350,18 @@ func appendBitPacked(b []byte, codes []int32, width int) []byte {
 		b = append(b, byte(acc)) // cannot happen: 8 values of any width fill whole bytes
 	}
 	return b
+}
+
+// appendPlain appends a data page body of integers (definition levels, then the
+// values PLAIN: little-endian) and returns the least and greatest value, encoded the
+// same way for the statistics.
+func appendPlain[T int32 | int64](b []byte, v []T) (page, lo, hi []byte) {
+	b = appendDefLevels(b, len(v))
+	b, _ = binary.Append(b, binary.LittleEndian, v)
+	l, h := minMax(v)
+	lo, _ = binary.Append(nil, binary.LittleEndian, l)
+	hi, _ = binary.Append(nil, binary.LittleEndian, h)
+	return b, lo, hi
 }
 
 func minMax[T int32 | int64](v []T) (lo, hi T) {

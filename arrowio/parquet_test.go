@@ -136,7 +136,7 @@ func BenchmarkParquetWriter(b *testing.B) {
 	for r := range batchRows {
 		rb.Field(0).(*array.Int64Builder).Append(int64(r / 16))
 		for i, c := range cards {
-			rb.Field(i+1).(*array.StringBuilder).Append(fmt.Sprintf("V%d", int(rng.ExpFloat64()*float64(c)/4)%c))
+			rb.Field(i + 1).(*array.StringBuilder).Append(fmt.Sprintf("V%d", int(rng.ExpFloat64()*float64(c)/4)%c))
 		}
 	}
 	rec := rb.NewRecordBatch()
