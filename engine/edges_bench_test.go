@@ -94,10 +94,15 @@ func benchData(b *testing.B, hours int) (dataDir string, rawBytes map[string]int
 	return data, rawBytes
 }
 
-// BenchmarkEdges measures events/s from the stream views to per-interval edge lists,
-// one IntervalEdges query per interval, consumed as Arrow (rows counted: arrow/…) or
-// built into graphkit CSR graphs (csr/…), the way the experiment runner feeds graphkit. The dictionary is built before the timer
-// (BenchmarkArtifactDictionary measures it).
+// BenchmarkEdges measures events/s from the ingest partitions to per-interval graphs,
+// one query per interval. Sinks:
+//
+//	arrow       IntervalEdges' edge list consumed as Arrow (rows counted)
+//	csr-sql     IntervalEdges' edge list built into a graphkit CSR graph
+//	tuples      the tuple query (edges.sql, tuples ending) consumed as Arrow
+//	csr-tuples  IntervalGraph: the tuples expanded into the CSR graph in Go
+//
+// The dictionary is built before the timer (BenchmarkArtifactDictionary measures it).
 //
 //	go test -tags duckdb_arrow -run '^$' -bench 'Edges|Dictionary' -benchtime 1x ./engine/
 //
@@ -106,7 +111,7 @@ func benchData(b *testing.B, hours int) (dataDir string, rawBytes map[string]int
 func BenchmarkEdges(b *testing.B) {
 	hours := benchHours()
 	data, rawBytes := benchData(b, hours)
-	for _, sink := range []string{"arrow", "csr"} {
+	for _, sink := range []string{"arrow", "csr-sql", "tuples", "csr-tuples"} {
 		for _, arch := range []string{ArchNotebook, ArchEntity} {
 			for _, streams := range [][]string{{"auth"}, allStreams} {
 				which := "auth"
@@ -121,8 +126,7 @@ func BenchmarkEdges(b *testing.B) {
 	}
 }
 
-// benchEdges runs every interval of spec through IntervalEdges into sink: "arrow"
-// counts the rows, "csr" builds graphkit's CSR graph of each interval.
+// benchEdges runs every interval of spec into sink (see BenchmarkEdges).
 func benchEdges(b *testing.B, data string, rawBytes map[string]int64, hours int, sink string, spec EdgeSpec) {
 	ctx := context.Background()
 	s, err := Open(ctx, data, Options{Threads: benchThreads()})
@@ -154,11 +158,42 @@ func benchEdges(b *testing.B, data string, rawBytes map[string]int64, hours int,
 			b.Fatal(err)
 		}
 		for _, start := range starts {
+			switch sink {
+			case "csr-tuples":
+				g, err := s.IntervalGraph(ctx, spec, start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				edges += int64(g.NumEdges())
+				continue
+			case "tuples":
+				p, err := s.plan(ctx, spec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				q, err := p.tuplesSQL(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rdr, err := s.QueryArrow(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rdr.Next() {
+					edges += rdr.RecordBatch().NumRows() // tuples, not edges
+				}
+				err = rdr.Err()
+				rdr.Release()
+				if err != nil {
+					b.Fatal(err)
+				}
+				continue
+			}
 			rdr, err := s.IntervalEdges(ctx, spec, start)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if sink == "csr" {
+			if sink == "csr-sql" {
 				err = graphkit.ReadGraphs(rdr, func(_ time.Time, g *graphkit.Graph) error {
 					edges += int64(g.NumEdges())
 					return nil
@@ -178,7 +213,7 @@ func benchEdges(b *testing.B, data string, rawBytes map[string]int64, hours int,
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(events)/sec, "events/s")
 	b.ReportMetric(float64(events)*float64(b.N)/(processCPU()-cpu).Seconds(), "events/cpu-s")
-	b.ReportMetric(float64(edges)/float64(hours), "edges/interval")
+	b.ReportMetric(float64(edges)/float64(hours), "edges/interval") // tuples per interval for the tuples sink
 }
 
 // BenchmarkArtifactDictionary measures building the dictionary over all streams.

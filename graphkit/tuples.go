@@ -64,6 +64,9 @@ type TupleBuilder struct {
 	bstart  []int      // per bucket: its first item (and the end, at nb)
 	bcount  []int      // per bucket: its distinct pairs, after the sort
 	upCur   []int32    // per vertex: upper degree, then the write cursor of its upper part
+	lowCur  []int32    // per vertex: the write cursor of its lower part
+	trans   []uint64   // distinct pairs by v-bucket (v >> bs), then by worker
+	tstart  []int      // per v-bucket: its first pair in trans (and the end, at nb)
 	workers []tupleWorker
 	builder Builder // the fallback
 }
@@ -71,11 +74,14 @@ type TupleBuilder struct {
 // tupleWorker is one goroutine's share of a Build.
 type tupleWorker struct {
 	r0, r1 int     // tuples [r0, r1) in the scatter
-	b0, b1 int     // buckets [b0, b1) in the sort and the layout
-	cursor []int   // per bucket: items of its tuples, then its write cursors
-	low    []int32 // per vertex: its lower neighbours from this worker's buckets, then cursors
+	b0, b1 int     // buckets [b0, b1) in the sort and the upper parts
+	v0, v1 int     // v-buckets [v0, v1) in the lower parts
+	cursor []int   // per bucket: items of its tuples, then write cursors; then the same per v-bucket
+	low    []int32 // per vertex: its lower neighbours from this worker's buckets
 	tmp    []uint64
-	hist   []int // radix sort histograms
+	hist   []int    // radix sort histograms
+	rowOff []int    // per u of a bucket: where its pairs start in tmp
+	acc    []uint64 // per vertex: dense sums of one u's pairs, zero between uses
 }
 
 // tupleColumns locates the columns of one tuple schema.
@@ -424,7 +430,7 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 	b.upCur = grow(b.upCur, nv)
 	clear(b.upCur)
 	b.bcount = grow(b.bcount, nb)
-	run(func(w *tupleWorker) { b.sortBuckets(w, vb, wb, bs) })
+	run(func(w *tupleWorker) { b.sortBuckets(w, nv, vb, wb, bs) })
 	edges := 0
 	for _, c := range b.bcount[:nb] {
 		edges += c
@@ -433,14 +439,21 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, edges, math.MaxInt32/2)
 	}
 
-	// 4. Offsets; each worker's cursors into the lower parts, the upper parts' cursors.
+	// 4. Offsets, and the cursors of the lower and upper parts of every row. The
+	// transpose below moves each worker's pairs to v-buckets (by v >> bs, in worker
+	// order within a bucket): count each worker's pairs per v-bucket.
 	offsets := make([]int, nv+1)
+	b.lowCur = grow(b.lowCur, nv)
+	for w := range ws {
+		clear(ws[w].cursor)
+	}
 	at := int32(0)
 	for r := range nv {
 		offsets[r] = int(at)
+		b.lowCur[r] = at
 		for w := range ws {
 			c := ws[w].low[r]
-			ws[w].low[r] = at
+			ws[w].cursor[r>>bs] += int(c)
 			at += c
 		}
 		c := b.upCur[r]
@@ -448,11 +461,35 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 		at += c
 	}
 	offsets[nv] = int(at)
+	b.tstart = grow(b.tstart, nb+1)
+	tpos := 0
+	for bkt := range nb {
+		b.tstart[bkt] = tpos
+		for w := range ws {
+			c := ws[w].cursor[bkt]
+			ws[w].cursor[bkt] = tpos
+			tpos += c
+		}
+	}
+	b.tstart[nb] = tpos
+	b.trans = grow(b.trans, tpos)
 	nbrs := make([]int32, at)
 	weights := make([]float64, at)
-	// 5. Rows: each worker writes the upper parts of its u's and its share of the lower
-	// parts of every v, in ascending (u, v) order, so every row comes out sorted.
-	run(func(w *tupleWorker) { b.layout(w, vb, wb, nbrs, weights) })
+	// 5. Rows. Each worker writes the upper parts of its u's (ascending v) and moves its
+	// pairs into the v-buckets. Writing the lower parts straight away would scatter
+	// over the whole graph, a cache miss per pair (it took longer than everything else
+	// together); a v-bucket's rows are a few tens of KB.
+	run(func(w *tupleWorker) { b.layoutUpper(w, vb, wb, bs, nbrs, weights) })
+	// 6. Each worker fills the lower parts of a range of v-buckets: within a bucket the
+	// pairs come by worker, then ascending u, so every row comes out sorted.
+	v := 0
+	for w := range ws {
+		ws[w].v0 = v
+		for want := tpos * (w + 1) / nw; v < nb && (b.tstart[v] < want || w == nw-1); v++ {
+		}
+		ws[w].v1 = v
+	}
+	run(func(w *tupleWorker) { b.layoutLower(w, vb, wb, nbrs, weights) })
 	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
 }
 
@@ -502,65 +539,147 @@ func (b *TupleBuilder) scatter(w *tupleWorker, bs, vb, wb uint, write bool) {
 	}
 }
 
-// sortBuckets sorts each of w's buckets by pair, sums the weights of repeated pairs
-// into the first slots of the bucket (b.bcount says how many), and counts degrees: the
-// upper ones in b.upCur (w owns its u's), the lower ones in w.low.
-func (b *TupleBuilder) sortBuckets(w *tupleWorker, vb, wb, bs uint) {
+// sortBuckets sums the weights of repeated pairs in each of w's buckets, writing the
+// distinct pairs sorted by (u, v) into the first slots of the bucket (b.bcount says how
+// many), and counts degrees: the upper ones in b.upCur (w owns its u's), the lower ones
+// in w.low. A bucket is first split by u (a counting sort, into w.tmp); then each u's
+// pairs are sorted by v and summed, or, for a u with many pairs (a hub such as an auth
+// type, paired with nearly every event), summed in a dense accumulator over v and read
+// out in order, which needs no sort: hubs put half of a LANL hour's pairs into a few
+// buckets, too large to sort in cache.
+func (b *TupleBuilder) sortBuckets(w *tupleWorker, nv int, vb, wb, bs uint) {
 	wmask := uint64(1)<<wb - 1
 	vmask := uint64(1)<<vb - 1
 	up, low := b.upCur, w.low
+	rowsPer := 1 << bs
+	dense := max(nv/32, 64) // a u with at least this many pairs is summed densely
 	for bkt := w.b0; bkt < w.b1; bkt++ {
 		s, e := b.bstart[bkt], b.bstart[bkt+1]
-		if s == e {
-			b.bcount[bkt] = 0
-			continue
-		}
-		w.tmp = grow(w.tmp, e-s)
-		var sorted []uint64
-		sorted, w.hist = radixSortBits(b.items[s:e], w.tmp[:e-s], w.hist, wb, wb+vb+bs)
-		// Sum runs of one pair into the bucket's first slots (the write index never
-		// passes the read index, so sorted may be the bucket itself).
 		out := b.items[s:e]
 		o := 0
-		key, sum := sorted[0]>>wb, sorted[0]&wmask
-		for _, it := range sorted[1:] {
-			if it>>wb == key {
-				sum += it & wmask
-				continue
+		// emitRun sums the runs of one pair in sorted (which holds one u, or any u's
+		// in order) into out; out's write index never passes sorted's read index when
+		// sorted aliases out.
+		emitRun := func(sorted []uint64) {
+			key, sum := sorted[0]>>wb, sorted[0]&wmask
+			for _, it := range sorted[1:] {
+				if it>>wb == key {
+					sum += it & wmask
+					continue
+				}
+				out[o] = key<<wb | sum
+				o++
+				up[key>>vb]++
+				low[key&vmask]++
+				key, sum = it>>wb, it&wmask
 			}
 			out[o] = key<<wb | sum
 			o++
 			up[key>>vb]++
 			low[key&vmask]++
-			key, sum = it>>wb, it&wmask
 		}
-		out[o] = key<<wb | sum
-		o++
-		up[key>>vb]++
-		low[key&vmask]++
+		switch n := e - s; {
+		case n == 0:
+		case n <= 64 || rowsPer > 1<<12:
+			// Small (or a bucket of very many u's, which only a huge graph has): sort
+			// the whole bucket.
+			var sorted []uint64
+			w.tmp = grow(w.tmp, n)
+			sorted, w.hist = radixSortBits(out, w.tmp[:n], w.hist, wb, wb+vb+bs)
+			emitRun(sorted)
+		default:
+			// Split by u.
+			w.tmp = grow(w.tmp, n)
+			tmp := w.tmp[:n]
+			w.rowOff = grow(w.rowOff, rowsPer+1)
+			off := w.rowOff
+			clear(off)
+			shift := wb + vb
+			umask := uint64(rowsPer - 1)
+			for _, it := range out {
+				off[it>>shift&umask+1]++
+			}
+			for r := range rowsPer {
+				off[r+1] += off[r]
+			}
+			for _, it := range out {
+				r := it >> shift & umask
+				tmp[off[r]] = it
+				off[r]++
+			}
+			lo := 0
+			for r := range rowsPer {
+				hi := off[r]
+				row := tmp[lo:hi]
+				switch m := hi - lo; {
+				case m == 0:
+				case m >= dense:
+					acc := w.acc
+					if len(acc) < nv {
+						w.acc = make([]uint64, nv)
+						acc = w.acc
+					}
+					for _, it := range row {
+						acc[it>>wb&vmask] += it & wmask
+					}
+					u := row[0] >> shift
+					for v, sum := range acc[:nv] {
+						if sum == 0 {
+							continue
+						}
+						acc[v] = 0
+						out[o] = (u<<vb|uint64(v))<<wb | sum
+						o++
+						up[u]++
+						low[v]++
+					}
+				case m <= 256:
+					slices.Sort(row) // by v (and n): one u
+					emitRun(row)
+				default:
+					var sorted []uint64
+					sorted, w.hist = radixSortBits(row, out[lo:hi], w.hist, wb, wb+vb)
+					emitRun(sorted)
+				}
+				lo = hi
+			}
+		}
 		b.bcount[bkt] = o
 	}
 }
 
-// layout writes the rows of w's distinct pairs: v into the upper part of u's row, u into
-// w's share of the lower part of v's row.
-func (b *TupleBuilder) layout(w *tupleWorker, vb, wb uint, nbrs []int32, weights []float64) {
+// layoutUpper writes v into the upper part of u's row for every distinct pair (u, v) of
+// w's buckets, and copies the pair into its v-bucket of b.trans.
+func (b *TupleBuilder) layoutUpper(w *tupleWorker, vb, wb, bs uint, nbrs []int32, weights []float64) {
 	wmask := uint64(1)<<wb - 1
 	vmask := uint64(1)<<vb - 1
-	up, low := b.upCur, w.low
+	up, cursor, trans := b.upCur, w.cursor, b.trans
 	for bkt := w.b0; bkt < w.b1; bkt++ {
 		s := b.bstart[bkt]
 		for _, it := range b.items[s : s+b.bcount[bkt]] {
 			key := it >> wb
-			u, v := int32(key>>vb), int32(key&vmask)
-			wt := float64(it & wmask)
+			u, v := int32(key>>vb), key&vmask
 			p := up[u]
 			up[u] = p + 1
-			nbrs[p], weights[p] = v, wt
-			q := low[v]
-			low[v] = q + 1
-			nbrs[q], weights[q] = u, wt
+			nbrs[p], weights[p] = int32(v), float64(it&wmask)
+			q := cursor[v>>bs]
+			cursor[v>>bs] = q + 1
+			trans[q] = it
 		}
+	}
+}
+
+// layoutLower writes u into the lower part of v's row for every pair of w's v-buckets.
+func (b *TupleBuilder) layoutLower(w *tupleWorker, vb, wb uint, nbrs []int32, weights []float64) {
+	wmask := uint64(1)<<wb - 1
+	vmask := uint64(1)<<vb - 1
+	low := b.lowCur
+	for _, it := range b.trans[b.tstart[w.v0]:b.tstart[w.v1]] {
+		key := it >> wb
+		u, v := int32(key>>vb), key&vmask
+		q := low[v]
+		low[v] = q + 1
+		nbrs[q], weights[q] = u, float64(it&wmask)
 	}
 }
 
