@@ -59,6 +59,15 @@ type ArtifactHistory struct {
 	MeanVolume, MaxVolume *float64
 }
 
+// noveltyPairs are the artifact kind pairs the run's novelty component counted as
+// contacts, or nil when it had none (a roles run, or novelty left out).
+func (e *Experiment) noveltyPairs() [][2]string {
+	if e == nil || e.Fusion == nil || len(e.Fusion.NoveltyPairs) == 0 {
+		return nil
+	}
+	return e.Fusion.NoveltyPairs
+}
+
 // Contact is one new contact of an entity.
 type Contact struct {
 	Artifact, Kind       string
@@ -173,10 +182,17 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		if err != nil {
 			return nil, err
 		}
+		// The contacts the run's novelty component counted (--novelty all counts
+		// processes and ports too); runs without novelty are shown the default set.
 		typed := map[[2]string]bool{}
-		for _, kp := range graphkit.DefaultNoveltyPairs(kinds) {
-			a, b := kinds.Names[kp.A], kinds.Names[kp.B]
-			typed[[2]string{a, b}], typed[[2]string{b, a}] = true, true
+		pairs := exp.noveltyPairs()
+		if pairs == nil {
+			for _, kp := range graphkit.DefaultNoveltyPairs(kinds) {
+				pairs = append(pairs, [2]string{kinds.Names[kp.A], kinds.Names[kp.B]})
+			}
+		}
+		for _, kp := range pairs {
+			typed[kp], typed[[2]string{kp[1], kp[0]}] = true, true
 		}
 		if rows, err = s.Query(ctx, q); err != nil {
 			return nil, fmt.Errorf("engine: explain %s: new contacts: %w", entity, err)

@@ -296,7 +296,10 @@ func TestScoreEndToEnd(t *testing.T) {
 	}
 
 	t.Run("evaluate", func(t *testing.T) { checkEvaluateWarmup(t, s, out1) })
-	t.Run("explain", func(t *testing.T) { checkExplain(t, s, scores) })
+	t.Run("explain", func(t *testing.T) {
+		checkExplain(t, s, scores)
+		checkExplainTyped(t, s, scores, false)
+	})
 	t.Run("plots", func(t *testing.T) {
 		files, err := s.PlotResults(ctx, out1)
 		if err != nil {
@@ -546,5 +549,76 @@ func checkEvaluateWarmup(t *testing.T, s *Session, outDir string) {
 		rep.RedTeam.IntervalsTotal != full.RedTeam.IntervalsTotal-exp.WarmupIntervals {
 		t.Errorf("warm-up exclusion: with %+v %+v, without %+v %+v (%d warm-up pairs)", rep.RedTeam, rep.Entities.N,
 			full.RedTeam, full.Entities.N, warm)
+	}
+}
+
+// checkExplainTyped explains the five entity-hours with the most new contacts and
+// checks that explain marks as counted (Typed) exactly the contacts between the kind
+// pairs the run's novelty component recorded. With beyondDefault, some counted
+// contact must lie outside graphkit.DefaultNoveltyPairs (a --novelty all run: a
+// computer's first processes or ports).
+func checkExplainTyped(t *testing.T, s *Session, scores string, beyondDefault bool) {
+	ctx := context.Background()
+	exp, err := s.ReadExperiment(ctx, scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := map[[2]string]bool{}
+	for _, p := range exp.noveltyPairs() {
+		counted[p], counted[[2]string{p[1], p[0]}] = true, true
+	}
+	if len(counted) == 0 {
+		t.Fatal("the run recorded no novelty pairs")
+	}
+	kinds, err := s.artifactKinds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := map[[2]string]bool{}
+	for _, p := range graphkit.DefaultNoveltyPairs(kinds) {
+		a, b := kinds.Names[p.A], kinds.Names[p.B]
+		def[[2]string{a, b}], def[[2]string{b, a}] = true, true
+	}
+	rows, err := s.Query(ctx, `SELECT DISTINCT ON (value, interval_start) interval_start, value FROM read_parquet(?)
+		WHERE novelty_new_contacts > 0 ORDER BY novelty_new_contacts DESC, value, interval_start LIMIT 5`, scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hour struct {
+		at     time.Time
+		entity string
+	}
+	var hours []hour
+	for rows.Next() {
+		var h hour
+		if err := rows.Scan(&h.at, &h.entity); err != nil {
+			t.Fatal(err)
+		}
+		hours = append(hours, h)
+	}
+	rows.Close()
+	if len(hours) == 0 {
+		t.Fatal("no entity with new contacts")
+	}
+	var typed, outside int
+	for _, h := range hours {
+		ex, err := s.Explain(ctx, scores, h.entity, h.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ex.Contacts {
+			if want := counted[[2]string{c.Kind, c.ContactKind}]; c.Typed != want {
+				t.Errorf("%s at %s: contact %+v marked %t, the run counted the pair: %t", h.entity, h.at, c, c.Typed, want)
+			}
+			if c.Typed {
+				typed++
+				if !def[[2]string{c.Kind, c.ContactKind}] {
+					outside++
+				}
+			}
+		}
+	}
+	if typed == 0 || beyondDefault != (outside > 0) {
+		t.Errorf("%d counted contacts, %d outside the default pairs (want some: %t)", typed, outside, beyondDefault)
 	}
 }

@@ -162,6 +162,7 @@ func TestTableFuncScores(t *testing.T) {
 	if _, err := s.Score(ctx, spec, out, nil); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("explain", func(t *testing.T) { checkExplainTyped(t, s, filepath.Join(out, ScoresFile), true) })
 	mustExec(t, s, "SET VARIABLE arch = 'notebook'; SET VARIABLE interval_seconds = 3600; SET VARIABLE expect = 'previous'")
 	const args = `getvariable('arch'), getvariable('interval_seconds'), to_ts := 28800, roles := 3,
 		train_to := TIMESTAMP '2015-01-01 04:00:00', expect := getvariable('expect'),
