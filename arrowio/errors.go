@@ -7,4 +7,7 @@ var (
 	ErrSchema = errors.New("arrowio: schema mismatch")
 	// ErrLength reports Go slices of different lengths given as the columns of one batch.
 	ErrLength = errors.New("arrowio: column lengths differ")
+	// ErrParquetFooter reports a Parquet file whose footer SetParquetKeyValues cannot
+	// edit: not Parquet, encrypted, or malformed.
+	ErrParquetFooter = errors.New("arrowio: cannot edit the Parquet footer")
 )

@@ -400,7 +400,7 @@ func (w *ParquetWriter) Close() error {
 	m := &w.meta
 	m.reset()
 	m.i32(1, 1) // version
-	m.list(2, tcStruct, len(w.cols)+1)
+	m.list(2, thriftStruct, len(w.cols)+1)
 	m.open()
 	m.string(4, "duckdb_schema")
 	m.i32(5, int32(len(w.cols)))
@@ -427,10 +427,10 @@ func (w *ParquetWriter) Close() error {
 		m.endStruct()
 	}
 	m.i64(3, w.total)
-	m.list(4, tcStruct, len(w.groups))
+	m.list(4, thriftStruct, len(w.groups))
 	for gi, g := range w.groups {
 		m.open()
-		m.list(1, tcStruct, len(w.cols))
+		m.list(1, thriftStruct, len(w.cols))
 		for _, c := range w.cols {
 			ch := c.chunks[gi]
 			m.open()
@@ -445,16 +445,16 @@ func (w *ParquetWriter) Close() error {
 				m.i32(1, pqByteArray)
 			}
 			if ch.hasDict {
-				m.list(2, tcI32, 3)
+				m.list(2, thriftI32, 3)
 				m.listI32(pqPlain)
 				m.listI32(pqRLE)
 				m.listI32(pqRLEDictionary)
 			} else {
-				m.list(2, tcI32, 2)
+				m.list(2, thriftI32, 2)
 				m.listI32(pqPlain)
 				m.listI32(pqRLE)
 			}
-			m.list(3, tcBinary, 1)
+			m.list(3, thriftBinary, 1)
 			m.listString(c.name)
 			m.i32(4, pqZstd)
 			m.i64(5, ch.values)
@@ -476,12 +476,12 @@ func (w *ParquetWriter) Close() error {
 		m.i64(3, g.rows)
 		m.i64(5, g.offset)
 		m.i64(6, g.compressed)
-		m.field(7, 4) // ordinal, i16
+		m.field(7, thriftI16) // ordinal
 		m.b = binary.AppendVarint(m.b, int64(gi))
 		m.endStruct()
 	}
 	m.string(6, w.opts.CreatedBy)
-	m.list(7, tcStruct, len(w.cols)) // column_orders: TYPE_ORDER for every column
+	m.list(7, thriftStruct, len(w.cols)) // column_orders: TYPE_ORDER for every column
 	for range w.cols {
 		m.open()
 		m.beginStruct(1)

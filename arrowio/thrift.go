@@ -2,18 +2,8 @@ package arrowio
 
 import "encoding/binary"
 
-// Thrift compact protocol type codes (the subset Parquet's metadata uses).
-const (
-	tcTrue   = 1
-	tcFalse  = 2
-	tcI32    = 5
-	tcI64    = 6
-	tcBinary = 8
-	tcList   = 9
-	tcStruct = 12
-)
-
-// thriftWriter encodes Parquet's metadata structs in Thrift's compact protocol. Field
+// thriftWriter encodes Parquet's metadata structs in Thrift's compact protocol (the
+// type codes are in parquetmeta.go, with the reader). Field
 // headers carry the delta from the previous field id of the same struct, so the
 // writer keeps the last id of every open struct.
 type thriftWriter struct {
@@ -35,38 +25,38 @@ func (t *thriftWriter) field(id int16, typ byte) {
 }
 
 func (t *thriftWriter) i32(id int16, v int32) {
-	t.field(id, tcI32)
+	t.field(id, thriftI32)
 	t.b = binary.AppendVarint(t.b, int64(v))
 }
 
 func (t *thriftWriter) i64(id int16, v int64) {
-	t.field(id, tcI64)
+	t.field(id, thriftI64)
 	t.b = binary.AppendVarint(t.b, v)
 }
 
 func (t *thriftWriter) bool(id int16, v bool) {
 	if v {
-		t.field(id, tcTrue)
+		t.field(id, thriftTrue)
 	} else {
-		t.field(id, tcFalse)
+		t.field(id, thriftFalse)
 	}
 }
 
 func (t *thriftWriter) binary(id int16, v []byte) {
-	t.field(id, tcBinary)
+	t.field(id, thriftBinary)
 	t.b = binary.AppendUvarint(t.b, uint64(len(v)))
 	t.b = append(t.b, v...)
 }
 
 func (t *thriftWriter) string(id int16, v string) {
-	t.field(id, tcBinary)
+	t.field(id, thriftBinary)
 	t.b = binary.AppendUvarint(t.b, uint64(len(v)))
 	t.b = append(t.b, v...)
 }
 
 // beginStruct opens a struct-valued field; endStruct closes it.
 func (t *thriftWriter) beginStruct(id int16) {
-	t.field(id, tcStruct)
+	t.field(id, thriftStruct)
 	t.open()
 }
 
@@ -85,7 +75,13 @@ func (t *thriftWriter) endStruct() {
 // list writes a list field's header; the n elements follow (i32 elements with
 // listI32, binary ones with listBinary, structs between open and endStruct).
 func (t *thriftWriter) list(id int16, elem byte, n int) {
-	t.field(id, tcList)
+	t.field(id, thriftList)
+	t.listHeader(elem, n)
+}
+
+// listHeader writes a list's element type and size (a list field's value, or a
+// list on its own).
+func (t *thriftWriter) listHeader(elem byte, n int) {
 	if n < 15 {
 		t.b = append(t.b, byte(n)<<4|elem)
 	} else {
@@ -102,4 +98,4 @@ func (t *thriftWriter) listString(v string) {
 }
 
 // stop ends a top-level struct.
-func (t *thriftWriter) stop() { t.b = append(t.b, 0) }
+func (t *thriftWriter) stop() { t.b = append(t.b, thriftStop) }

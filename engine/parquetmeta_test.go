@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/lanlq/lanlq/arrowio"
 )
 
 // parquetFacts is what a footer edit must not change, as DuckDB reads it: the rows
@@ -67,8 +69,8 @@ func TestSetParquetKeyValues(t *testing.T) {
 		return queryStrings(t, s, "SELECT decode(key) || '=' || decode(value) FROM parquet_kv_metadata(?)", path)
 	}
 
-	if err := setParquetKeyValues(path, parquetKV{Key: "lanlq_run", Value: `{"a":1}`},
-		parquetKV{Key: "theirs", Value: "replaced?", KeepExisting: true}); err != nil {
+	if err := arrowio.SetParquetKeyValues(path, arrowio.ParquetKV{Key: "lanlq_run", Value: `{"a":1}`},
+		arrowio.ParquetKV{Key: "theirs", Value: "replaced?", KeepExisting: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := kvs(), []string{"theirs=kept", `lanlq_run={"a":1}`}; !reflect.DeepEqual(got, want) {
@@ -77,7 +79,7 @@ func TestSetParquetKeyValues(t *testing.T) {
 	// Again: the key is replaced in place, not added twice; a long value (a second
 	// footer size) works.
 	long := strings.Repeat("é", 5000)
-	if err := setParquetKeyValues(path, parquetKV{Key: "lanlq_run", Value: long}, parquetKV{Key: "theirs", Value: "new"}); err != nil {
+	if err := arrowio.SetParquetKeyValues(path, arrowio.ParquetKV{Key: "lanlq_run", Value: long}, arrowio.ParquetKV{Key: "theirs", Value: "new"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := kvs(), []string{"theirs=new", "lanlq_run=" + long}; !reflect.DeepEqual(got, want) {
@@ -115,9 +117,9 @@ func TestSetParquetKeyValuesRefuses(t *testing.T) {
 		if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := setParquetKeyValues(path, parquetKV{Key: "k", Value: "v"})
-		if !errors.Is(err, ErrParquetFooter) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err = %v, want ErrParquetFooter saying %q", c.name, err, c.want)
+		err := arrowio.SetParquetKeyValues(path, arrowio.ParquetKV{Key: "k", Value: "v"})
+		if !errors.Is(err, arrowio.ErrParquetFooter) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want arrowio.ErrParquetFooter saying %q", c.name, err, c.want)
 		}
 		if b, _ := os.ReadFile(path); string(b) != c.content {
 			t.Errorf("%s changed", c.name)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lanlq/lanlq/arrowio"
 )
 
 // An experiment is one SQL file run in batch: its statements run in order in a Session
@@ -243,20 +245,20 @@ func labelResults(stage string, info *ExperimentInfo) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExperiment, err)
 	}
-	kvs := []parquetKV{{Key: ExperimentRunKey, Value: string(run)}}
+	kvs := []arrowio.ParquetKV{{Key: ExperimentRunKey, Value: string(run)}}
 	if len(info.Runs) == 1 {
 		exp, err := json.Marshal(info.Runs[0])
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrExperiment, err)
 		}
 		// A COPY that set ExperimentKey itself (KV_METADATA) knows better.
-		kvs = append(kvs, parquetKV{Key: ExperimentKey, Value: string(exp), KeepExisting: true})
+		kvs = append(kvs, arrowio.ParquetKV{Key: ExperimentKey, Value: string(exp), KeepExisting: true})
 	}
 	err = filepath.WalkDir(stage, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".parquet") {
 			return err
 		}
-		return setParquetKeyValues(path, kvs...)
+		return arrowio.SetParquetKeyValues(path, kvs...)
 	})
 	if err != nil {
 		return fmt.Errorf("%w: label results: %w", ErrExperiment, err)

@@ -1,4 +1,4 @@
-package engine
+package arrowio
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"slices"
 )
 
-// Experiment results are labelled after they are written: the experiment's own COPY
+// lanlq's experiment results are labelled after they are written: the experiment's own COPY
 // statements write them, with the options the user chose (compression, row group size,
 // partitioning), and lanlq then adds its key-value metadata by rewriting only the
 // Parquet footer. Writing the files again through DuckDB (COPY … (KV_METADATA …))
@@ -24,14 +24,10 @@ import (
 // because arrow-go's parquet/metadata, which could decode it, needs modules (xxhash,
 // x/sync) that lanlq's build does not otherwise use.
 
-// ErrParquetFooter reports a Parquet file whose footer lanlq cannot edit: not Parquet,
-// encrypted, or malformed.
-var ErrParquetFooter = errors.New("engine: cannot edit the Parquet footer")
-
-// parquetKV is one key-value pair for setParquetKeyValues. KeepExisting leaves the
+// ParquetKV is one key-value pair for SetParquetKeyValues. KeepExisting leaves the
 // value of a key the file already has as it is (and adds the pair only when the key
 // is missing); otherwise an existing value is replaced in place.
-type parquetKV struct {
+type ParquetKV struct {
 	Key, Value   string
 	KeepExisting bool
 }
@@ -44,10 +40,10 @@ const (
 	fileMetaEncryption = 8 // FileMetaData.encryption_algorithm: set in plaintext-footer encrypted files
 )
 
-// setParquetKeyValues sets key-value metadata of the Parquet file at path by rewriting
+// SetParquetKeyValues sets key-value metadata of the Parquet file at path by rewriting
 // its footer in place (see above). Existing pairs keep their order; keys the file does
 // not have are appended in the order given. The file's data pages are not touched.
-func setParquetKeyValues(path string, kvs ...parquetKV) (err error) {
+func SetParquetKeyValues(path string, kvs ...ParquetKV) (err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrParquetFooter, err)
@@ -408,43 +404,30 @@ func splitKeyValues(b []byte) ([]keyValueEntry, error) {
 
 // encodeKeyValue encodes KeyValue{1: key, 2: value}.
 func encodeKeyValue(key, value string) []byte {
-	var b bytes.Buffer
-	for _, s := range []string{key, value} {
-		b.WriteByte(1<<4 | thriftBinary) // field id delta 1
-		b.Write(binary.AppendUvarint(nil, uint64(len(s))))
-		b.WriteString(s)
-	}
-	b.WriteByte(thriftStop)
-	return b.Bytes()
+	var t thriftWriter
+	t.string(1, key)
+	t.string(2, value)
+	t.stop()
+	return t.b
 }
 
 // encodeStructList encodes list<struct> of the entries.
 func encodeStructList(entries []keyValueEntry) []byte {
-	var b bytes.Buffer
-	if n := len(entries); n < 15 {
-		b.WriteByte(byte(n)<<4 | thriftStruct)
-	} else {
-		b.WriteByte(0xf0 | thriftStruct)
-		b.Write(binary.AppendUvarint(nil, uint64(n)))
-	}
+	var t thriftWriter
+	t.listHeader(thriftStruct, len(entries))
 	for _, e := range entries {
-		b.Write(e.raw)
+		t.b = append(t.b, e.raw...)
 	}
-	return b.Bytes()
+	return t.b
 }
 
 // writeThriftStruct encodes fields (in order) and the closing stop byte.
 func writeThriftStruct(b *bytes.Buffer, fields []thriftField) {
-	var last int16
+	var t thriftWriter
 	for _, f := range fields {
-		if delta := f.id - last; delta > 0 && delta <= 15 {
-			b.WriteByte(byte(delta)<<4 | f.typ)
-		} else {
-			b.WriteByte(f.typ)
-			b.Write(binary.AppendUvarint(nil, uint64(int64(f.id)<<1^int64(f.id)>>63))) // zigzag
-		}
-		b.Write(f.value)
-		last = f.id
+		t.field(f.id, f.typ)
+		t.b = append(t.b, f.value...)
 	}
-	b.WriteByte(thriftStop)
+	t.stop()
+	b.Write(t.b)
 }
