@@ -525,14 +525,11 @@ func (r *scoreRun) step() {
 func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit.Graph, error) {
 	t0 := time.Now()
 	defer func() { r.rep.Timing.Edges += time.Since(t0) }()
-	rdr, err := r.s.IntervalEdges(ctx, spec, r.start(k))
+	// The tuple path: the same graph as graphkit over IntervalEdges' edge list
+	// (TestIntervalGraphExact), for about half the CPU (BENCHMARKS.md, "Artifact graphs").
+	g, err := r.s.IntervalGraph(ctx, spec, r.start(k))
 	if err != nil {
 		return nil, err
-	}
-	defer rdr.Release()
-	g, err := graphkit.GraphFromReader(rdr)
-	if err != nil {
-		return nil, fmt.Errorf("engine: graph of %s: %w", fmtTime(r.start(k)), err)
 	}
 	if g.NumVertices() == 0 {
 		return nil, nil
