@@ -42,12 +42,14 @@ const maxTupleWidth = 64
 // multiplicity, so that sorting moves 8 bytes per pair, not a key and a weight. A
 // counting pass and a writing pass over the tuples scatter the pairs straight into
 // buckets by the high bits of u (each worker owning a slice of the tuples); each
-// worker then owns a contiguous range of buckets, radix-sorts each bucket (small enough
-// for the caches) by (u, v), sums the repeats in place, and writes its rows of the CSR:
-// the upper neighbours of its u's in order and, through its own per-vertex cursors, its
-// share of the lower neighbours of every v. Workers are GOMAXPROCS, fewer for small
-// inputs. When the multiplicities are not integers or their total does not fit beside
-// the packed pair, Build falls back to Builder (same graph, slower).
+// worker then owns a contiguous range of buckets, splits each by u and sums each u's
+// repeated pairs in v order (sorted, or for a hub in a dense accumulator over v), and
+// writes the upper halves of its u's rows in order. The lower halves are filled through
+// a transpose into buckets by v, each v-bucket's rows small enough for the caches (see
+// sortBuckets and layoutUpper for what the direct ways cost). Workers are GOMAXPROCS,
+// fewer for small inputs; the result does not depend on their number. When the
+// multiplicities are not integers or their total does not fit beside the packed pair,
+// Build falls back to Builder (same graph, slower).
 type TupleBuilder struct {
 	width  int      // id columns per tuple; 0 until the first batch
 	ids    []int64  // row-major, width per tuple; null slots hold 0
