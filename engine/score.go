@@ -526,7 +526,8 @@ func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit
 	t0 := time.Now()
 	defer func() { r.rep.Timing.Edges += time.Since(t0) }()
 	// The tuple path: the same graph as graphkit over IntervalEdges' edge list
-	// (TestIntervalGraphExact), for about half the CPU (BENCHMARKS.md, "Artifact graphs").
+	// (TestIntervalGraphExact), for about a third less CPU on the notebook architecture
+	// (BENCHMARKS.md, "Artifact graphs").
 	g, err := r.s.IntervalGraph(ctx, spec, r.start(k))
 	if err != nil {
 		return nil, err
