@@ -330,6 +330,30 @@ type rankWord struct {
 	rank uint64
 }
 
+// rankIDs numbers the ids marked in rk (bit off stands for id lo+off): each word's rank
+// becomes the count of ids before it. It returns the ids in order (a new slice, owned
+// by the caller); rankOf then gives an id's local index.
+func rankIDs(rk []rankWord, lo int64) []int64 {
+	total := uint64(0)
+	for i := range rk {
+		rk[i].rank = total
+		total += uint64(bits.OnesCount64(rk[i].bits))
+	}
+	ids := make([]int64, 0, total)
+	for i, wd := range rk {
+		for x := wd.bits; x != 0; x &= x - 1 {
+			ids = append(ids, lo+int64(i*64+bits.TrailingZeros64(x)))
+		}
+	}
+	return ids
+}
+
+// rankOf is the local index of the id at offset off, whose bit is set in rk.
+func rankOf(rk []rankWord, off uint64) int32 {
+	wd := rk[off>>6]
+	return int32(wd.rank + uint64(bits.OnesCount64(wd.bits&(1<<(off&63)-1))))
+}
+
 // mapIDs fills b.lu and b.lv with the local indices of b.src and b.dst and returns the
 // sorted distinct ids (a new slice, owned by the caller).
 func (b *Builder) mapIDs() []int64 {
@@ -365,28 +389,13 @@ func (b *Builder) mapDense(lo int64, words int) []int64 {
 			rk[off>>6].bits |= 1 << (off & 63)
 		}
 	}
-	total := uint64(0)
-	for i := range rk {
-		rk[i].rank = total
-		total += uint64(bits.OnesCount64(rk[i].bits))
-	}
-	ids := make([]int64, 0, total)
-	for i, wd := range rk {
-		for x := wd.bits; x != 0; x &= x - 1 {
-			ids = append(ids, lo+int64(i*64+bits.TrailingZeros64(x)))
-		}
-	}
-	local := func(x int64) int32 {
-		off := uint64(x) - uint64(lo)
-		wd := rk[off>>6]
-		return int32(wd.rank + uint64(bits.OnesCount64(wd.bits&(1<<(off&63)-1))))
-	}
+	ids := rankIDs(rk, lo)
 	lu, lv := b.lu, b.lv
 	for i, x := range b.src {
-		lu[i] = local(x)
+		lu[i] = rankOf(rk, uint64(x)-uint64(lo))
 	}
 	for i, x := range b.dst {
-		lv[i] = local(x)
+		lv[i] = rankOf(rk, uint64(x)-uint64(lo))
 	}
 	return ids
 }

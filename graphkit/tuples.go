@@ -760,24 +760,12 @@ func (b *TupleBuilder) mapIDs(lo, hi int64, count int) []int64 {
 				rk[off>>6].bits |= 1 << (off & 63)
 			}
 		}
-		total := uint64(0)
-		for i := range rk {
-			rk[i].rank = total
-			total += uint64(bits.OnesCount64(rk[i].bits))
-		}
-		ids := make([]int64, 0, total)
-		for i, wd := range rk {
-			for x := wd.bits; x != 0; x &= x - 1 {
-				ids = append(ids, lo+int64(i*64+bits.TrailingZeros64(x)))
-			}
-		}
+		ids := rankIDs(rk, lo)
 		for r, m := range b.valid[:rows] {
 			row, lrow := b.ids[r*k:r*k+k], loc[r*k:r*k+k]
 			for x := m; x != 0; x &= x - 1 {
 				c := bits.TrailingZeros64(x)
-				off := uint64(row[c]) - uint64(lo)
-				wd := rk[off>>6]
-				lrow[c] = int32(wd.rank + uint64(bits.OnesCount64(wd.bits&(1<<(off&63)-1))))
+				lrow[c] = rankOf(rk, uint64(row[c])-uint64(lo))
 			}
 		}
 		return ids
