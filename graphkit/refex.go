@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,38 +448,43 @@ func chebyshevWithin(a, b []int32, limit int32) bool {
 
 // logBinner computes vertical logarithmic binnings, reusing its buffers.
 type logBinner struct {
-	frac float64
-	perm []int32
+	frac   float64
+	sorted []float64
+	tops   []float64
 }
 
 func newLogBinner(n int, frac float64) *logBinner {
-	return &logBinner{frac: frac, perm: make([]int32, n)}
+	return &logBinner{frac: frac, sorted: make([]float64, n)}
 }
 
 // bin returns the vertical logarithmic binning of x (GraphRole's vertical_log_binning):
-// a new slice of bin numbers.
+// a new slice of bin numbers. A bin takes the smallest frac of the values not yet
+// binned, extended to all copies of its largest value, so a bin is a range of values
+// (the previous bin's largest, this one's largest]: the values are sorted on their own
+// and each is then placed by a binary search over the bins' largest values. (Sorting a
+// permutation of indices by value, as the definition reads, took 12% of a LANL-rate
+// scoring run's CPU: the training window stacks millions of rows.)
 func (lb *logBinner) bin(x []float64) []int32 {
 	n := len(x)
-	perm := lb.perm[:n]
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	sort.Slice(perm, func(a, b int) bool { return x[perm[a]] < x[perm[b]] })
-	out := make([]int32, n)
-	binned := 0
-	for b := int32(0); binned < n; b++ {
+	sorted := append(lb.sorted[:0], x...)
+	slices.Sort(sorted)
+	lb.sorted = sorted
+	tops := lb.tops[:0]
+	for binned := 0; binned < n; {
 		size := max(int(lb.frac*float64(n-binned)), 1)
-		// The bin takes the smallest size values, extended to all copies of its
-		// largest value.
 		end := binned + size
-		top := x[perm[end-1]]
-		for end < n && x[perm[end]] == top {
+		top := sorted[end-1]
+		for end < n && sorted[end] == top {
 			end++
 		}
-		for _, p := range perm[binned:end] {
-			out[p] = b
-		}
+		tops = append(tops, top)
 		binned = end
+	}
+	lb.tops = tops
+	out := make([]int32, n)
+	for i, v := range x {
+		b, _ := slices.BinarySearch(tops, v) // the first bin whose largest value is >= v
+		out[i] = int32(b)
 	}
 	return out
 }

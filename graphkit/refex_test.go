@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -352,6 +353,59 @@ func TestVerticalLogBinning(t *testing.T) {
 		got := newLogBinner(len(tc.in), tc.frac).bin(tc.in)
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// binReference is vertical logarithmic binning as GraphRole defines it: sort the
+// indices by value, give each bin the smallest frac of the rest, extended to all copies
+// of its largest value.
+func binReference(x []float64, frac float64) []int32 {
+	n := len(x)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(a, b int) bool { return x[perm[a]] < x[perm[b]] })
+	out := make([]int32, n)
+	binned := 0
+	for b := int32(0); binned < n; b++ {
+		end := binned + max(int(frac*float64(n-binned)), 1)
+		for end < n && x[perm[end]] == x[perm[end-1]] {
+			end++
+		}
+		for _, p := range perm[binned:end] {
+			out[p] = b
+		}
+		binned = end
+	}
+	return out
+}
+
+// TestLogBinnerReference checks the binner against binReference on random values with
+// many ties, heavy tails and negatives, reusing one binner across sizes.
+func TestLogBinnerReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	lb := newLogBinner(0, 0.5)
+	for trial := range 200 {
+		n := 1 + rng.IntN(3000)
+		x := make([]float64, n)
+		distinct := 1 + rng.IntN(50)
+		for i := range x {
+			switch trial % 3 {
+			case 0:
+				x[i] = float64(rng.IntN(distinct))
+			case 1:
+				x[i] = math.Floor(math.Exp(rng.NormFloat64() * 3))
+			default:
+				x[i] = rng.NormFloat64()
+			}
+		}
+		for _, frac := range []float64{0.5, 0.1, 0.25} {
+			lb.frac = frac
+			if got, want := lb.bin(x), binReference(x, frac); !slices.Equal(got, want) {
+				t.Fatalf("trial %d, n %d, frac %g: binner and reference differ", trial, n, frac)
+			}
 		}
 	}
 }
