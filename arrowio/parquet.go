@@ -99,7 +99,6 @@ type pqChunk struct {
 	compressed, uncompressed int64
 	values                   int64
 	minValue, maxValue       []byte
-	hasDict                  bool
 	dataPageOffset           int64
 }
 
@@ -190,6 +189,18 @@ func (w *ParquetWriter) Write(rec arrow.RecordBatch) error {
 	return nil
 }
 
+// physicalType is the column's Parquet physical type.
+func (c *pqColumn) physicalType() int32 {
+	switch c.typ {
+	case arrow.INT64:
+		return pqInt64
+	case arrow.INT32:
+		return pqInt32
+	default:
+		return pqByteArray
+	}
+}
+
 func (c *pqColumn) resetGroup() {
 	c.i64, c.i32, c.codes = c.i64[:0], c.i32[:0], c.codes[:0]
 	if c.dict != nil {
@@ -262,7 +273,6 @@ func (w *ParquetWriter) flushGroup() error {
 			ch.dataPageOffset = w.pos
 			w.writePage(&ch, pqDataPage, pqPlain, w.rows)
 		case arrow.STRING:
-			ch.hasDict = true
 			ch.minValue, ch.maxValue = c.dictMinMax()
 			ch.dictOffset = w.pos
 			w.page = append(w.page[:0], c.dictBuf...)
@@ -407,14 +417,7 @@ func (w *ParquetWriter) Close() error {
 	m.endStruct()
 	for _, c := range w.cols {
 		m.open()
-		switch c.typ {
-		case arrow.INT64:
-			m.i32(1, pqInt64)
-		case arrow.INT32:
-			m.i32(1, pqInt32)
-		default:
-			m.i32(1, pqByteArray)
-		}
+		m.i32(1, c.physicalType())
 		m.i32(3, pqOptional)
 		m.string(4, c.name)
 		if c.typ == arrow.STRING {
@@ -436,15 +439,8 @@ func (w *ParquetWriter) Close() error {
 			m.open()
 			m.i64(2, ch.offset)
 			m.beginStruct(3)
-			switch c.typ {
-			case arrow.INT64:
-				m.i32(1, pqInt64)
-			case arrow.INT32:
-				m.i32(1, pqInt32)
-			default:
-				m.i32(1, pqByteArray)
-			}
-			if ch.hasDict {
+			m.i32(1, c.physicalType())
+			if ch.dictOffset >= 0 {
 				m.list(2, thriftI32, 3)
 				m.listI32(pqPlain)
 				m.listI32(pqRLE)
@@ -461,7 +457,7 @@ func (w *ParquetWriter) Close() error {
 			m.i64(6, ch.uncompressed)
 			m.i64(7, ch.compressed)
 			m.i64(9, ch.dataPageOffset)
-			if ch.hasDict {
+			if ch.dictOffset >= 0 {
 				m.i64(11, ch.dictOffset)
 			}
 			m.beginStruct(12) // statistics

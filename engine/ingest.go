@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -255,15 +254,6 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		return nil, err
 	}
 	defer sess.Close()
-	writers := []*Session{sess}
-	for len(writers) < min(2, runtime.NumCPU()) {
-		w, err := sess.Fork(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer w.Close()
-		writers = append(writers, w)
-	}
 
 	report := &IngestReport{}
 	commits := 0
@@ -278,7 +268,7 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 			report.Streams = append(report.Streams, old)
 			continue
 		}
-		sr, err := ingestStream(ctx, writers, s, files, fp, opts, &commits)
+		sr, err := ingestStream(ctx, sess, s, files, fp, opts, &commits)
 		if err != nil {
 			return nil, err
 		}
@@ -340,7 +330,11 @@ type segmentStats struct {
 }
 
 // ingestStream loads one stream into a new generation folder and returns its report.
-func ingestStream(ctx context.Context, writers []*Session, s Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
+func ingestStream(ctx context.Context, sess *Session, s Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
+	w, err := newSegmentWriters(sess, s)
+	if err != nil {
+		return StreamReport{}, err
+	}
 	gen := s.Name + "-" + fp
 	work := filepath.Join(opts.Data, internalDir, "work", gen)
 	genDir := filepath.Join(opts.Data, internalDir, "gen", gen)
@@ -384,7 +378,7 @@ func ingestStream(ctx context.Context, writers []*Session, s Stream, files []inp
 	var segs []string
 	for fi, f := range files {
 		read.Store(0)
-		fsegs, err := ingestFile(ctx, writers, s, fi, f, work, opts, &read, commits)
+		fsegs, err := ingestFile(ctx, w, s, fi, f, work, opts, &read, commits)
 		if err != nil {
 			return sr, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"text/template"
@@ -43,7 +44,7 @@ type segBatch struct {
 
 // ingestFile loads file number fi of a stream, segment by segment, into work and
 // returns the folders of all its segments (old and new), in order.
-func ingestFile(ctx context.Context, writers []*Session, s Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
+func ingestFile(ctx context.Context, w *segmentWriters, s Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
 	done, err := existingSegments(work, fi)
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func ingestFile(ctx context.Context, writers []*Session, s Stream, fi int, f inp
 			}
 			continue
 		}
-		dir, err := writeSegment(ctx, writers, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
+		dir, err := writeSegment(ctx, w, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
 		if err != nil {
 			return nil, errors.Join(err, firstErr(parseErr, readErr))
 		}
@@ -340,21 +341,25 @@ func (j runJob) write(pw *arrowio.ParquetWriter) (n int64, err error) {
 	return pw.Rows(), pw.Close()
 }
 
-// parquetWriters keeps one pool of Parquet writers per stream: a writer holds its
-// buffers and zstd encoder from one segment to the next.
-var parquetWriters sync.Map // stream name → *sync.Pool of *arrowio.ParquetWriter
-
-func getParquetWriter(s Stream) (*arrowio.ParquetWriter, error) {
-	p, _ := parquetWriters.LoadOrStore(s.Name, &sync.Pool{})
-	if w, ok := p.(*sync.Pool).Get().(*arrowio.ParquetWriter); ok {
-		return w, nil
-	}
-	return arrowio.NewParquetWriter(arrowSchema(s), arrowio.ParquetOptions{})
+// segmentWriters are what writes a stream's segments: its Parquet writers, one per
+// goroutine cutting runs into files (arrowio's writer is single-threaded; two keep both
+// cores busy), each keeping its buffers and zstd encoder from one file to the next, and
+// the DuckDB session that re-sorts an out-of-order interval and writes rejects.
+type segmentWriters struct {
+	sess    *Session
+	parquet []*arrowio.ParquetWriter
 }
 
-func putParquetWriter(s Stream, w *arrowio.ParquetWriter) {
-	p, _ := parquetWriters.Load(s.Name)
-	p.(*sync.Pool).Put(w)
+func newSegmentWriters(sess *Session, s Stream) (*segmentWriters, error) {
+	w := &segmentWriters{sess: sess}
+	for range min(2, runtime.NumCPU()) {
+		pw, err := arrowio.NewParquetWriter(arrowSchema(s), arrowio.ParquetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		w.parquet = append(w.parquet, pw)
+	}
+	return w, nil
 }
 
 // partitionDir is the hive folder name of the interval starting at second start:
@@ -367,7 +372,7 @@ func partitionDir(start int64) string {
 
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
 // renames it to work/<name>: the rename is the commit point of the segment.
-func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f inputFile, first *segBatch,
+func writeSegment(ctx context.Context, w *segmentWriters, s Stream, fi int, f inputFile, first *segBatch,
 	pull func() (*segBatch, bool), unread func(*segBatch), work string, opts IngestOptions) (string, error) {
 	name := segmentName(fi, first.seg)
 	final := filepath.Join(work, name)
@@ -383,8 +388,7 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 			src.cur.Release()
 		}
 	}()
-	// Runs are cut here, in order, and written by two goroutines (arrowio's Parquet
-	// writer is single-threaded), so that both cores are busy.
+	// Runs are cut here, in order, and written by one goroutine per Parquet writer.
 	schema := arrowSchema(s)
 	jobs := make(chan runJob, 1)
 	var (
@@ -393,14 +397,11 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 		written  int64
 		firstErr error
 	)
-	for range writers {
+	for _, pw := range w.parquet {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pw, err := getParquetWriter(s)
-			if err == nil {
-				defer putParquetWriter(s, pw)
-			}
+			var err error
 			for job := range jobs {
 				var n int64
 				if err == nil {
@@ -467,12 +468,12 @@ func writeSegment(ctx context.Context, writers []*Session, s Stream, fi int, f i
 	for iv := range src.unsorted {
 		// Rare (LANL files are time-ordered): merge the interval's files of this
 		// segment into one file sorted by time.
-		if err := resortPartition(ctx, writers[0], s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
+		if err := resortPartition(ctx, w.sess, s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
 			return "", err
 		}
 	}
 	if len(src.rejects) > 0 {
-		if err := writeRejects(ctx, writers[0], s, f, src.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
+		if err := writeRejects(ctx, w.sess, s, f, src.rejects, filepath.Join(tmp, rejectsDir, name+".parquet")); err != nil {
 			return "", err
 		}
 	}

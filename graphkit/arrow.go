@@ -59,33 +59,42 @@ func GraphFromReader(rdr array.RecordReader) (*Graph, error) {
 // spareBuilder keeps the work buffers of GraphFromReader and IntervalReader between
 // uses, so that building one graph per query (the engine runs one query per interval)
 // does not reallocate and regrow them every time: at LANL rates they are about 90 MB, and
-// regrowing them cost more CPU than building the graph. It holds one Builder, the last
-// one put back, for the life of the process. (A sync.Pool missed nearly every time in
-// the engine: a Put lands in the current P's private slot, which a later Get on another
-// P cannot see, and a goroutine calling DuckDB through cgo changes P often.)
-var spareBuilder struct {
-	sync.Mutex
-	b *Builder
-}
+// regrowing them cost more CPU than building the graph.
+var spareBuilder spare[Builder]
 
-// getBuilder returns the spare Builder, or a new one.
-func getBuilder() *Builder {
-	spareBuilder.Lock()
-	defer spareBuilder.Unlock()
-	b := spareBuilder.b
-	spareBuilder.b = nil
-	if b == nil {
-		b = new(Builder)
-	}
-	return b
-}
+func getBuilder() *Builder { return spareBuilder.get() }
 
 // putBuilder empties b and keeps it as the spare.
 func putBuilder(b *Builder) {
 	b.reset()
-	spareBuilder.Lock()
-	defer spareBuilder.Unlock()
-	spareBuilder.b = b
+	spareBuilder.put(b)
+}
+
+// spare holds one value, the last one put back, for the life of the process. (A
+// sync.Pool missed nearly every time in the engine: a Put lands in the current P's
+// private slot, which a later Get on another P cannot see, and a goroutine calling
+// DuckDB through cgo changes P often.)
+type spare[T any] struct {
+	mu sync.Mutex
+	v  *T
+}
+
+// get returns the spare value, or a new one.
+func (s *spare[T]) get() *T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.v
+	s.v = nil
+	if v == nil {
+		v = new(T)
+	}
+	return v
+}
+
+func (s *spare[T]) put(v *T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.v = v
 }
 
 // AddReader adds every edge of rdr, whose batches must hold at most one interval (see

@@ -285,27 +285,13 @@ func GraphFromTuples(rdr array.RecordReader) (*Graph, error) {
 
 // spareTupleBuilder keeps GraphFromTuples' work buffers between calls, for the reasons
 // given at spareBuilder (about 100 MB per LANL-rate hour of auth).
-var spareTupleBuilder struct {
-	sync.Mutex
-	b *TupleBuilder
-}
+var spareTupleBuilder spare[TupleBuilder]
 
-func getTupleBuilder() *TupleBuilder {
-	spareTupleBuilder.Lock()
-	defer spareTupleBuilder.Unlock()
-	b := spareTupleBuilder.b
-	spareTupleBuilder.b = nil
-	if b == nil {
-		b = new(TupleBuilder)
-	}
-	return b
-}
+func getTupleBuilder() *TupleBuilder { return spareTupleBuilder.get() }
 
 func putTupleBuilder(b *TupleBuilder) {
 	b.reset()
-	spareTupleBuilder.Lock()
-	defer spareTupleBuilder.Unlock()
-	spareTupleBuilder.b = b
+	spareTupleBuilder.put(b)
 }
 
 // minItemsPerWorker keeps small builds on one goroutine: below it, starting and
