@@ -4,7 +4,7 @@ GO      ?= go
 GOFLAGS_TAGS := -tags $(TAGS)
 BIN     := bin/lanlq
 # Pure-Go packages, tested with the race detector.
-PURE    := ./graphkit/... ./arrowio/... ./sql/... ./engine/synth/...
+PURE    := ./graphkit/... ./arrowio/... ./sql/... ./lanl/... ./synth/... ./plots/...
 
 .PHONY: all build test test-short race vet lint fmt-check tidy-check bench demo clean
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -36,7 +37,7 @@ func partitionGlob(streamDir string) string {
 }
 
 type viewStream struct {
-	Stream
+	lanl.Stream
 	Glob string
 }
 
@@ -51,7 +52,7 @@ func viewsSQL(dataDir string) (string, error) {
 		RejectsGlob string
 	}
 	var rejects []string
-	for _, s := range Streams {
+	for _, s := range lanl.Streams {
 		dir := filepath.Join(dataDir, s.Name)
 		vs := viewStream{Stream: s}
 		if m, _ := filepath.Glob(partitionGlob(dir)); len(m) > 0 {

@@ -18,12 +18,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
-
-// Origin is time 0 of the LANL data: a raw time t is Origin + t seconds, and interval
-// starts are Origin + floor(t / width) * width (the notebook's calc_lb_interval).
-var Origin = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // DefaultEdgeInterval is the interval width when EdgeSpec.Interval is zero.
 const DefaultEdgeInterval = time.Hour
@@ -125,7 +122,7 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 	}
 	var data struct{ Streams []edgeStream }
 	for _, c := range cols {
-		if st, ok := StreamByName(c.stream); !ok || st.Name == "redteam" {
+		if st, ok := lanl.StreamByName(c.stream); !ok || st.Name == "redteam" {
 			return fmt.Errorf("%w: %s: stream %q is not one of auth, proc, flows, dns", ErrArch, archName(spec.Arch), c.stream)
 		}
 		if c.kind == "" || strings.TrimSpace(c.expr) == "" {
@@ -259,11 +256,11 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 	}
 	p := &edgePlan{width: int64(width / time.Second)}
 	if !spec.From.IsZero() {
-		lo := ceilSeconds(spec.From.Sub(Origin))
+		lo := ceilSeconds(spec.From.Sub(lanl.Origin))
 		p.lo = &lo
 	}
 	if !spec.To.IsZero() {
-		hi := ceilSeconds(spec.To.Sub(Origin))
+		hi := ceilSeconds(spec.To.Sub(lanl.Origin))
 		p.hi = &hi
 	}
 	if p.lo != nil && p.hi != nil && *p.hi <= *p.lo {
@@ -296,7 +293,7 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 	}
 	names := spec.Streams
 	if len(names) == 0 {
-		for _, st := range Streams {
+		for _, st := range lanl.Streams {
 			if _, ok := byStream[st.Name]; ok {
 				names = append(names, st.Name)
 			}
@@ -387,10 +384,10 @@ func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
 	}
 	out := slices.Clone(p.streams)
 	for i := range out {
-		st, _ := StreamByName(out[i].Name)
+		st, _ := lanl.StreamByName(out[i].Name)
 		var files []string
-		for k := floorDiv(*l, p.partWidth); k*p.partWidth < *h; k++ {
-			dir := filepath.Join(p.dataDir, st.Name, partitionDir(k*p.partWidth))
+		for k := lanl.FloorDiv(*l, p.partWidth); k*p.partWidth < *h; k++ {
+			dir := filepath.Join(p.dataDir, st.Name, lanl.PartitionDir(k*p.partWidth))
 			if _, err := os.Stat(dir); err == nil {
 				files = append(files, "'"+escapeLiteral(filepath.Join(dir, "*.parquet"))+"'")
 			}
@@ -401,7 +398,7 @@ func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
 		}
 		src, err := edgeRender("edges_source.sql", struct {
 			Files   string
-			Columns []Column
+			Columns []lanl.Column
 		}{strings.Join(files, ", "), st.Columns})
 		if err != nil {
 			return nil, err
@@ -421,14 +418,6 @@ func stripComments(sql string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // Intervals returns the starts, ascending, of the intervals of spec that hold at least
@@ -460,7 +449,7 @@ func (s *Session) Intervals(ctx context.Context, spec EdgeSpec) ([]time.Time, er
 		if err := rows.Scan(&k); err != nil {
 			return nil, fmt.Errorf("engine: intervals: %w", err)
 		}
-		starts = append(starts, Origin.Add(time.Duration(k*p.width)*time.Second))
+		starts = append(starts, lanl.Origin.Add(time.Duration(k*p.width)*time.Second))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("engine: intervals: %w", err)
@@ -476,7 +465,7 @@ func (p *edgePlan) edgesSQL(start time.Time) (string, error) { return p.interval
 func (p *edgePlan) tuplesSQL(start time.Time) (string, error) { return p.intervalSQL(start, true) }
 
 func (p *edgePlan) intervalSQL(start time.Time, tuples bool) (string, error) {
-	off := start.Sub(Origin)
+	off := start.Sub(lanl.Origin)
 	if off%time.Second != 0 || int64(off/time.Second)%p.width != 0 {
 		return "", fmt.Errorf("%w: %s is not the start of a %ds interval", ErrEdgeSpec, start.Format(time.DateTime), p.width)
 	}

@@ -20,8 +20,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
+	"github.com/lanlq/lanlq/synth"
 )
 
 // fixtureEvent is one LANL line: its time and its fields after time, as text.
@@ -115,7 +116,7 @@ func fixtureSession(t testing.TB, data map[string][]fixtureEvent) *Session {
 	}
 	t.Cleanup(func() { s.Close() })
 	dir := t.TempDir()
-	for _, st := range Streams {
+	for _, st := range lanl.Streams {
 		evs := data[st.Name]
 		if len(evs) == 0 {
 			cols := []string{"CAST(NULL AS BIGINT) AS time", "CAST(NULL AS TIMESTAMP) AS ts"}
@@ -139,7 +140,7 @@ func fixtureSession(t testing.TB, data map[string][]fixtureEvent) *Session {
 }
 
 // createCSVView creates the view of stream st over a headerless LANL CSV file.
-func createCSVView(t testing.TB, s *Session, st Stream, path string) {
+func createCSVView(t testing.TB, s *Session, st lanl.Stream, path string) {
 	t.Helper()
 	types := []string{"'time': 'BIGINT'"}
 	names := []string{}
@@ -162,7 +163,7 @@ func mustExec(t testing.TB, s *Session, q string) {
 
 // edgeKey is an undirected edge between artifact names, lo < hi.
 type edgeKey struct {
-	interval int64 // seconds since Origin
+	interval int64 // seconds since lanl.Origin
 	lo, hi   string
 }
 
@@ -171,7 +172,7 @@ type edgeSet map[edgeKey]int64
 // bruteArtifacts returns an event's artifacts under arch, as the architectures' comments
 // define them, written out independently of the SQL.
 func bruteArtifacts(arch, stream string, fields []string) []string {
-	st, _ := StreamByName(stream)
+	st, _ := lanl.StreamByName(stream)
 	field := map[string]string{}
 	for i, c := range st.Columns {
 		field[c.Name] = fields[i]
@@ -294,7 +295,7 @@ func sqlEdges(t testing.TB, s *Session, spec EdgeSpec) edgeSet {
 				if a.Value(i) >= b.Value(i) {
 					t.Fatalf("edge %d-%d: a >= b", a.Value(i), b.Value(i))
 				}
-				k := edgeKey{int64(start.Sub(Origin) / time.Second), dict[a.Value(i)], dict[b.Value(i)]}
+				k := edgeKey{int64(start.Sub(lanl.Origin) / time.Second), dict[a.Value(i)], dict[b.Value(i)]}
 				if _, dup := out[k]; dup {
 					t.Fatalf("edge %v twice", k)
 				}
@@ -346,7 +347,7 @@ var allStreams = []string{"auth", "proc", "flows", "dns"}
 func TestEdgesExactFixture(t *testing.T) {
 	data := genFixture(1, 3000)
 	s := fixtureSession(t, data)
-	at := func(sec int64) time.Time { return Origin.Add(time.Duration(sec) * time.Second) }
+	at := func(sec int64) time.Time { return lanl.Origin.Add(time.Duration(sec) * time.Second) }
 	cases := []struct {
 		name     string
 		spec     EdgeSpec
@@ -396,7 +397,7 @@ func TestEdgesExactRealDNS(t *testing.T) {
 		evs = append(evs, fixtureEvent{tm, f[1:]})
 	}
 	s := fixtureSession(t, nil)
-	st, _ := StreamByName("dns")
+	st, _ := lanl.StreamByName("dns")
 	abs, _ := filepath.Abs(path)
 	createCSVView(t, s, st, abs) // read_csv over the excerpt itself
 	data := map[string][]fixtureEvent{"dns": evs}
@@ -415,7 +416,7 @@ func TestEdgesExactRealDNS(t *testing.T) {
 func TestEdgesIntervals(t *testing.T) {
 	data := genFixture(2, 500)
 	s := fixtureSession(t, data)
-	spec := EdgeSpec{Interval: 1000 * time.Second, From: Origin.Add(1500 * time.Second), To: Origin.Add(9000 * time.Second), Streams: []string{"proc"}}
+	spec := EdgeSpec{Interval: 1000 * time.Second, From: lanl.Origin.Add(1500 * time.Second), To: lanl.Origin.Add(9000 * time.Second), Streams: []string{"proc"}}
 	got, err := s.Intervals(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
@@ -428,18 +429,18 @@ func TestEdgesIntervals(t *testing.T) {
 	}
 	var want []time.Time
 	for _, k := range slices.Sorted(maps.Keys(set)) {
-		want = append(want, Origin.Add(time.Duration(k)*time.Second))
+		want = append(want, lanl.Origin.Add(time.Duration(k)*time.Second))
 	}
 	if !slices.EqualFunc(got, want, time.Time.Equal) {
 		t.Fatalf("intervals %v, want %v", got, want)
 	}
-	if _, err := s.IntervalEdges(context.Background(), spec, Origin.Add(1500*time.Second)); !errors.Is(err, ErrEdgeSpec) {
+	if _, err := s.IntervalEdges(context.Background(), spec, lanl.Origin.Add(1500*time.Second)); !errors.Is(err, ErrEdgeSpec) {
 		t.Fatalf("unaligned start: %v, want ErrEdgeSpec", err)
 	}
 	for _, bad := range []EdgeSpec{
 		{Interval: 1500 * time.Millisecond},
 		{Interval: -time.Hour},
-		{From: Origin.Add(time.Hour), To: Origin},
+		{From: lanl.Origin.Add(time.Hour), To: lanl.Origin},
 		{Streams: []string{"redteam"}},
 	} {
 		if _, err := s.Intervals(context.Background(), bad); !errors.Is(err, ErrEdgeSpec) {
@@ -453,7 +454,7 @@ func TestDictStable(t *testing.T) {
 	read := func() map[int64]string {
 		s := fixtureSession(t, data)
 		// A frame and a stream subset must not change the ids.
-		spec := EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}, From: Origin.Add(time.Hour), To: Origin.Add(2 * time.Hour)}
+		spec := EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}, From: lanl.Origin.Add(time.Hour), To: lanl.Origin.Add(2 * time.Hour)}
 		if err := s.PrepareArtifacts(context.Background(), spec); err != nil {
 			t.Fatal(err)
 		}
@@ -593,7 +594,7 @@ func TestEdgesExport(t *testing.T) {
 		if a >= b {
 			t.Fatalf("a %q >= b %q", a, b)
 		}
-		got[edgeKey{sec - Origin.Unix(), a, b}] = w
+		got[edgeKey{sec - lanl.Origin.Unix(), a, b}] = w
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -646,9 +647,9 @@ func TestEdgesIngestEndToEnd(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/%ds/%d-%d", c.arch, c.width, c.from, c.to), func(t *testing.T) {
 			spec := EdgeSpec{Arch: c.arch, Interval: time.Duration(c.width) * time.Second,
-				From: Origin.Add(time.Duration(c.from) * time.Second)}
+				From: lanl.Origin.Add(time.Duration(c.from) * time.Second)}
 			if c.to < 1<<40 {
-				spec.To = Origin.Add(time.Duration(c.to) * time.Second)
+				spec.To = lanl.Origin.Add(time.Duration(c.to) * time.Second)
 			}
 			want := bruteEdges(c.arch, data, allStreams, c.width, c.from, c.to)
 			compareEdges(t, sqlEdges(t, s, spec), want)
@@ -756,7 +757,7 @@ func readLANL(t testing.TB, path string) []fixtureEvent {
 	return evs
 }
 
-// TestEdgesExactSynth checks both architectures on engine/synth data (LANL-shaped
+// TestEdgesExactSynth checks both architectures on synth data (LANL-shaped
 // background plus red-team campaigns) through Ingest, over a frame of a few hours at
 // 30-minute intervals.
 func TestEdgesExactSynth(t *testing.T) {
@@ -784,7 +785,7 @@ func TestEdgesExactSynth(t *testing.T) {
 	for _, arch := range []string{ArchNotebook, ArchEntity} {
 		t.Run(arch, func(t *testing.T) {
 			spec := EdgeSpec{Arch: arch, Interval: 30 * time.Minute,
-				From: Origin.Add(from * time.Second), To: Origin.Add(to * time.Second)}
+				From: lanl.Origin.Add(from * time.Second), To: lanl.Origin.Add(to * time.Second)}
 			want := bruteEdges(arch, data, allStreams, 1800, from, to)
 			compareEdges(t, sqlEdges(t, s, spec), want)
 			compareEdges(t, checkIntervalGraphs(t, s, spec), want)
@@ -816,7 +817,7 @@ func TestEdgesStaleDictionary(t *testing.T) {
 	mustExec(t, s, `CREATE OR REPLACE VIEW dns AS SELECT * FROM (VALUES
 		(10::BIGINT, TIMESTAMP '2015-01-01 00:00:10', 'C1', 'C2'),
 		(11::BIGINT, TIMESTAMP '2015-01-01 00:00:11', 'C1', 'C3')) AS t(time, ts, computer_source, computer_destination)`)
-	rdr, err := s.IntervalEdges(ctx, spec, Origin)
+	rdr, err := s.IntervalEdges(ctx, spec, lanl.Origin)
 	if err == nil {
 		for rdr.Next() {
 		}
@@ -866,7 +867,7 @@ func checkIntervalGraphs(t testing.TB, s *Session, spec EdgeSpec) edgeSet {
 			t.Fatalf("interval %s: IntervalGraph (%d vertices, %d edges) differs from the SQL edge list's graph (%d vertices, %d edges)",
 				start.Format(time.DateTime), got.NumVertices(), got.NumEdges(), want.NumVertices(), want.NumEdges())
 		}
-		sec := int64(start.Sub(Origin) / time.Second)
+		sec := int64(start.Sub(lanl.Origin) / time.Second)
 		for v := range got.NumVertices() {
 			nbrs, wts := got.Neighbors(v)
 			for i, u := range nbrs {
@@ -884,7 +885,7 @@ func checkIntervalGraphs(t testing.TB, s *Session, spec EdgeSpec) edgeSet {
 func TestIntervalGraphExact(t *testing.T) {
 	data := genFixture(9, 3000)
 	s := fixtureSession(t, data)
-	at := func(sec int64) time.Time { return Origin.Add(time.Duration(sec) * time.Second) }
+	at := func(sec int64) time.Time { return lanl.Origin.Add(time.Duration(sec) * time.Second) }
 	cases := []struct {
 		name     string
 		spec     EdgeSpec
@@ -911,7 +912,7 @@ func TestIntervalGraphExact(t *testing.T) {
 	}
 	// An interval whose events make no edge gives an empty graph.
 	empty := fixtureSession(t, map[string][]fixtureEvent{"dns": {{10, []string{"C1", "C1"}}}})
-	g, err := empty.IntervalGraph(context.Background(), EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}}, Origin)
+	g, err := empty.IntervalGraph(context.Background(), EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}}, lanl.Origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -927,7 +928,7 @@ func TestIntervalGraphRealDNS(t *testing.T) {
 		t.Skipf("real excerpt: %v", err)
 	}
 	s := fixtureSession(t, nil)
-	st, _ := StreamByName("dns")
+	st, _ := lanl.StreamByName("dns")
 	abs, _ := filepath.Abs(path)
 	createCSVView(t, s, st, abs)
 	data := map[string][]fixtureEvent{"dns": readLANL(t, abs)}

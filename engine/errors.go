@@ -24,6 +24,10 @@ var (
 	// ErrExperiment reports an experiment that cannot run or failed; a failing
 	// statement is reported as a *StatementError wrapping DuckDB's message.
 	ErrExperiment = errors.New("engine: experiment")
+	// ErrScoreSpec reports a ScoreSpec that cannot be run.
+	ErrScoreSpec = errors.New("engine: bad score spec")
+	// ErrNoScores reports a scores file (or its folder) that cannot be evaluated.
+	ErrNoScores = errors.New("engine: no scores")
 )
 
 // LineError is a positional failure in a raw input file: which file, which line

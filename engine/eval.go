@@ -12,8 +12,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/lanlq/lanlq/engine/plots"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
+	"github.com/lanlq/lanlq/plots"
 )
 
 // EvalKs are the k of precision@k and recall@k in an evaluation.
@@ -183,13 +184,13 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("engine: experiment of %s: %w", scoresPath, err)
 		}
-		sc.lo = int64(first.Sub(Origin) / time.Second)
-		sc.hi = int64(last.Sub(Origin)/time.Second) + sc.width
+		sc.lo = int64(first.Sub(lanl.Origin) / time.Second)
+		sc.hi = int64(last.Sub(lanl.Origin)/time.Second) + sc.width
 		if t, err := time.Parse(time.DateTime, exp.FrameFrom); err == nil {
-			sc.lo = max(sc.lo, ceilSeconds(t.Sub(Origin)))
+			sc.lo = max(sc.lo, ceilSeconds(t.Sub(lanl.Origin)))
 		}
 		if t, err := time.Parse(time.DateTime, exp.FrameTo); err == nil {
-			sc.hi = min(sc.hi, ceilSeconds(t.Sub(Origin)))
+			sc.hi = min(sc.hi, ceilSeconds(t.Sub(lanl.Origin)))
 		}
 		return sc, nil
 	}
@@ -201,7 +202,7 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 	if lo == nil {
 		return nil, fmt.Errorf("%w: %s has no rows", ErrNoScores, scoresPath)
 	}
-	o := Origin.Unix()
+	o := lanl.Origin.Unix()
 	sc.lo, sc.hi = *lo-o, *hi-o+sc.width
 	return sc, nil
 }
@@ -230,8 +231,8 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 		return nil, err
 	}
 	rep := &EvalReport{Scores: sc.scores, IntervalSeconds: sc.width,
-		FrameFrom: fmtTime(Origin.Add(time.Duration(sc.lo) * time.Second)),
-		FrameTo:   fmtTime(Origin.Add(time.Duration(sc.hi) * time.Second))}
+		FrameFrom: fmtTime(lanl.Origin.Add(time.Duration(sc.lo) * time.Second)),
+		FrameTo:   fmtTime(lanl.Origin.Add(time.Duration(sc.hi) * time.Second))}
 	if err := s.redTeamCounts(ctx, sc, &rep.RedTeam); err != nil {
 		return nil, err
 	}
@@ -628,7 +629,7 @@ func (s *Session) redTeamCountsPer(ctx context.Context, width time.Duration) ([]
 		if err := rows.Scan(&t, &n); err != nil {
 			return nil, fmt.Errorf("engine: redteam: %w", err)
 		}
-		out = append(out, plots.IntervalCount{Start: Origin.Add(time.Duration(t) * time.Second), Count: n})
+		out = append(out, plots.IntervalCount{Start: lanl.Origin.Add(time.Duration(t) * time.Second), Count: n})
 	}
 	return out, rows.Err()
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // bruteKey is an (interval, entity) pair.
@@ -44,7 +46,7 @@ func bruteForceEval(t *testing.T, s *Session, scoresPath string, width, lo, hi i
 		if tm < lo || tm >= hi {
 			continue
 		}
-		start := Origin.Unix() + tm/width*width
+		start := lanl.Origin.Unix() + tm/width*width
 		for _, e := range []string{u, cs, cd} {
 			positives[bruteKey{start, e}] = true
 		}
@@ -153,7 +155,7 @@ func checkEvaluate(t *testing.T, s *Session, outDir string) {
 	first, _ := time.Parse(time.DateTime, exp.FirstInterval)
 	last, _ := time.Parse(time.DateTime, exp.LastInterval)
 	w := exp.IntervalSeconds
-	lo, hi := int64(first.Sub(Origin)/time.Second), int64(last.Sub(Origin)/time.Second)+w
+	lo, hi := int64(first.Sub(lanl.Origin)/time.Second), int64(last.Sub(lanl.Origin)/time.Second)+w
 
 	// A copy without the rows of three red-team destinations.
 	cut := t.TempDir()
@@ -240,7 +242,7 @@ func checkEvaluate(t *testing.T, s *Session, outDir string) {
 			var tm int64
 			rows.Scan(&tm)
 			if tm >= lo && tm < hi {
-				redIntervals[Origin.Unix()+tm/w*w] = true
+				redIntervals[lanl.Origin.Unix()+tm/w*w] = true
 			}
 		}
 		rows.Close()

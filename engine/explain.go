@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // ExplainEventLimit is the number of raw events per stream an Explanation lists.
@@ -99,9 +100,9 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 	if err != nil {
 		return nil, err
 	}
-	lo := floorDiv(int64(at.Sub(Origin)/time.Second), sc.width) * sc.width
+	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
 	hi := lo + sc.width
-	start := Origin.Add(time.Duration(lo) * time.Second)
+	start := lanl.Origin.Add(time.Duration(lo) * time.Second)
 	ex := &Explanation{Entity: entity, IntervalStart: start, Experiment: exp}
 	render := func(name string, data any) (string, error) { return edgeRender(name, data) }
 	scoresData := struct{ Scores string }{escapeLiteral(sc.scores)}
@@ -213,7 +214,7 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 	}
 
 	// Raw events of every stream but redteam (its lines are the labels, not evidence).
-	for _, st := range Streams {
+	for _, st := range lanl.Streams {
 		if st.Name == "redteam" {
 			continue
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // IngestOptions configures Ingest.
@@ -152,7 +154,7 @@ func discoverInputs(raw string) (map[string][]inputFile, error) {
 		return nil, fmt.Errorf("engine: raw folder %s is not a folder", raw)
 	}
 	out := map[string][]inputFile{}
-	for _, s := range Streams {
+	for _, s := range lanl.Streams {
 		var forms []string
 		var files []inputFile
 		for _, name := range []string{s.Name + ".txt.gz", s.Name + ".txt", s.Name + ".csv.gz", s.Name + ".csv"} {
@@ -257,7 +259,7 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 
 	report := &IngestReport{}
 	commits := 0
-	for _, s := range Streams {
+	for _, s := range lanl.Streams {
 		files, ok := inputs[s.Name]
 		if !ok {
 			continue
@@ -330,7 +332,7 @@ type segmentStats struct {
 }
 
 // ingestStream loads one stream into a new generation folder and returns its report.
-func ingestStream(ctx context.Context, sess *Session, s Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
+func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
 	w, err := newSegmentWriters(sess, s)
 	if err != nil {
 		return StreamReport{}, err

@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/lanlq/lanlq/arrowio"
+	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -44,7 +45,7 @@ type segBatch struct {
 
 // ingestFile loads file number fi of a stream, segment by segment, into work and
 // returns the folders of all its segments (old and new), in order.
-func ingestFile(ctx context.Context, w *segmentWriters, s Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
+func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
 	done, err := existingSegments(work, fi)
 	if err != nil {
 		return nil, err
@@ -350,7 +351,7 @@ type segmentWriters struct {
 	parquet []*arrowio.ParquetWriter
 }
 
-func newSegmentWriters(sess *Session, s Stream) (*segmentWriters, error) {
+func newSegmentWriters(sess *Session, s lanl.Stream) (*segmentWriters, error) {
 	w := &segmentWriters{sess: sess}
 	for range min(2, runtime.NumCPU()) {
 		pw, err := arrowio.NewParquetWriter(arrowSchema(s), arrowio.ParquetOptions{})
@@ -362,17 +363,9 @@ func newSegmentWriters(sess *Session, s Stream) (*segmentWriters, error) {
 	return w, nil
 }
 
-// partitionDir is the hive folder name of the interval starting at second start:
-// interval_start=2015-01-01 00:00:00. Unescaped (unlike DuckDB's PARTITION_BY, which
-// writes %20 and %3A), so that DuckDB's hive_partitioning reads the key back as a
-// TIMESTAMP, like lanlq's edge exports; pyarrow reads it as well.
-func partitionDir(start int64) string {
-	return "interval_start=" + Origin.Add(time.Duration(start)*time.Second).Format(time.DateTime)
-}
-
 // writeSegment writes one segment into work/<name>.tmp, records its stats and
 // renames it to work/<name>: the rename is the commit point of the segment.
-func writeSegment(ctx context.Context, w *segmentWriters, s Stream, fi int, f inputFile, first *segBatch,
+func writeSegment(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f inputFile, first *segBatch,
 	pull func() (*segBatch, bool), unread func(*segBatch), work string, opts IngestOptions) (string, error) {
 	name := segmentName(fi, first.seg)
 	final := filepath.Join(work, name)
@@ -430,7 +423,7 @@ func writeSegment(ctx context.Context, w *segmentWriters, s Stream, fi int, f in
 		if k > 0 && !continued {
 			src.unsorted[iv] = true // the interval comes back: merge its files below
 		}
-		dir := filepath.Join(tmp, partitionDir(iv*width))
+		dir := filepath.Join(tmp, lanl.PartitionDir(iv*width))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			close(jobs)
 			wg.Wait()
@@ -468,7 +461,7 @@ func writeSegment(ctx context.Context, w *segmentWriters, s Stream, fi int, f in
 	for iv := range src.unsorted {
 		// Rare (LANL files are time-ordered): merge the interval's files of this
 		// segment into one file sorted by time.
-		if err := resortPartition(ctx, w.sess, s, filepath.Join(tmp, partitionDir(iv*width)), name); err != nil {
+		if err := resortPartition(ctx, w.sess, s, filepath.Join(tmp, lanl.PartitionDir(iv*width)), name); err != nil {
 			return "", err
 		}
 	}
@@ -492,7 +485,7 @@ func writeSegment(ctx context.Context, w *segmentWriters, s Stream, fi int, f in
 
 // resortPartition replaces the segment's files in one partition folder by a single
 // file sorted by time.
-func resortPartition(ctx context.Context, sess *Session, s Stream, dir, name string) error {
+func resortPartition(ctx context.Context, sess *Session, s lanl.Stream, dir, name string) error {
 	files, err := filepath.Glob(filepath.Join(dir, name+"-*.parquet"))
 	if err != nil || len(files) == 0 {
 		return err
@@ -512,7 +505,7 @@ func resortPartition(ctx context.Context, sess *Session, s Stream, dir, name str
 }
 
 // writeRejects stores rejected lines as Parquet via an Arrow stream.
-func writeRejects(ctx context.Context, sess *Session, s Stream, f inputFile, rejects []reject, path string) error {
+func writeRejects(ctx context.Context, sess *Session, s lanl.Stream, f inputFile, rejects []reject, path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

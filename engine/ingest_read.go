@@ -8,17 +8,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/gzip"
 	"github.com/zeebo/xxh3"
+
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // maxLineBytes bounds one raw line; a longer one is rejected whole (LANL lines are
@@ -233,7 +233,7 @@ type parsedBatch struct {
 // slices (offsets and bytes for strings) and wraps them as Arrow buffers at the end
 // of a chunk: measured twice as fast as array builders on this path.
 type lineParser struct {
-	stream Stream
+	stream lanl.Stream
 	schema *arrow.Schema
 	fields [][]byte
 	ints   [][]int64 // per column: time and BIGINT columns
@@ -249,14 +249,14 @@ type stringColumn struct {
 }
 
 // arrowSchema is the Arrow schema of a stream's rows as ingest hands them to DuckDB.
-func arrowSchema(s Stream) *arrow.Schema {
+func arrowSchema(s lanl.Stream) *arrow.Schema {
 	fs := []arrow.Field{{Name: "time", Type: arrow.PrimitiveTypes.Int64}}
 	for _, c := range s.Columns {
 		var t arrow.DataType
 		switch c.Type {
-		case "BIGINT":
+		case lanl.Bigint:
 			t = arrow.PrimitiveTypes.Int64
-		case "INTEGER":
+		case lanl.Integer:
 			t = arrow.PrimitiveTypes.Int32
 		default:
 			t = arrow.BinaryTypes.String
@@ -266,7 +266,7 @@ func arrowSchema(s Stream) *arrow.Schema {
 	return arrow.NewSchema(fs, nil)
 }
 
-func newLineParser(s Stream, _ memory.Allocator) *lineParser {
+func newLineParser(s lanl.Stream, _ memory.Allocator) *lineParser {
 	n := s.NumFields()
 	return &lineParser{stream: s, schema: arrowSchema(s), fields: make([][]byte, 0, n+1),
 		ints: make([][]int64, n), int32s: make([][]int32, n), strs: make([]stringColumn, n)}
@@ -279,9 +279,9 @@ func (p *lineParser) reset(rows, bytes int) {
 	p.ints[0] = make([]int64, 0, rows)
 	for i, c := range p.stream.Columns {
 		switch c.Type {
-		case "BIGINT":
+		case lanl.Bigint:
 			p.ints[i+1] = make([]int64, 0, rows)
-		case "INTEGER":
+		case lanl.Integer:
 			p.int32s[i+1] = make([]int32, 0, rows)
 		default:
 			// The column's bytes in the last chunk, scaled to this one, are a better
@@ -302,9 +302,9 @@ func (p *lineParser) batch() arrow.RecordBatch {
 	cols = append(cols, int64Array(p.ints[0]))
 	for i, c := range p.stream.Columns {
 		switch c.Type {
-		case "BIGINT":
+		case lanl.Bigint:
 			cols = append(cols, int64Array(p.ints[i+1]))
-		case "INTEGER":
+		case lanl.Integer:
 			v := p.int32s[i+1]
 			d := array.NewData(arrow.PrimitiveTypes.Int32, len(v),
 				[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(v))}, nil, 0, 0)
@@ -333,59 +333,18 @@ func int64Array(v []int64) arrow.Array {
 	return array.MakeFromData(d)
 }
 
-// check validates one line (without its newline) and returns "" or the reason it is
-// rejected. It fills p.fields.
-func (p *lineParser) check(line []byte) string {
-	if len(line) == 0 {
-		return "empty line"
-	}
-	// One pass splits the fields and checks for non-ASCII bytes; only lines with
-	// some (rare in LANL) pay for a full UTF-8 validation.
-	want := p.stream.NumFields()
-	p.fields = p.fields[:0]
-	var high byte
-	start := 0
-	for i, c := range line {
-		high |= c
-		if c == ',' {
-			p.fields = append(p.fields, line[start:i])
-			start = i + 1
-		}
-	}
-	p.fields = append(p.fields, line[start:])
-	if high >= 0x80 && !utf8.Valid(line) {
-		return "invalid UTF-8"
-	}
-	if len(p.fields) != want {
-		return fmt.Sprintf("expected %d fields, got %d", want, len(p.fields))
-	}
-	if t, ok := parseInt(p.fields[0]); !ok || t < 0 {
-		return fmt.Sprintf("time: not a non-negative integer: %q", p.fields[0])
-	}
-	for i, c := range p.stream.Columns {
-		if c.Type == "VARCHAR" {
-			continue
-		}
-		v, ok := parseInt(p.fields[i+1])
-		if !ok || (c.Type == "INTEGER" && (v < -1<<31 || v >= 1<<31)) {
-			return fmt.Sprintf("%s: not an integer: %q", c.Name, p.fields[i+1])
-		}
-	}
-	return ""
-}
-
-// append adds the fields of a line that passed check.
+// append adds the fields of a line that passed Split.
 func (p *lineParser) append() {
-	t, _ := parseInt(p.fields[0])
+	t, _ := lanl.ParseInt(p.fields[0])
 	p.ints[0] = append(p.ints[0], t)
 	for i, c := range p.stream.Columns {
 		f := p.fields[i+1]
 		switch c.Type {
-		case "BIGINT":
-			v, _ := parseInt(f)
+		case lanl.Bigint:
+			v, _ := lanl.ParseInt(f)
 			p.ints[i+1] = append(p.ints[i+1], v)
-		case "INTEGER":
-			v, _ := parseInt(f)
+		case lanl.Integer:
+			v, _ := lanl.ParseInt(f)
 			p.int32s[i+1] = append(p.int32s[i+1], int32(v))
 		default:
 			sc := &p.strs[i+1]
@@ -393,36 +352,6 @@ func (p *lineParser) append() {
 			sc.offsets = append(sc.offsets, int32(len(sc.data)))
 		}
 	}
-}
-
-// parseInt parses a decimal integer without allocating.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 19 {
-		if len(b) > 19 {
-			v, err := strconv.ParseInt(string(b), 10, 64)
-			return v, err == nil
-		}
-		return 0, false
-	}
-	neg := false
-	if b[0] == '-' || b[0] == '+' {
-		neg = b[0] == '-'
-		b = b[1:]
-		if len(b) == 0 {
-			return 0, false
-		}
-	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
 }
 
 // parse converts a chunk into a batch. With keepRejects false the first bad line is
@@ -462,12 +391,13 @@ func (p *lineParser) parse(file string, c rawChunk, keepRejects bool) (parsedBat
 		if n := len(l); n > 0 && l[n-1] == '\r' {
 			l = l[:n-1]
 		}
-		if reason := p.check(l); reason != "" {
+		var reason string
+		if p.fields, reason = p.stream.Split(p.fields, l); reason != "" {
 			if err := reject1(line, l, reason); err != nil {
 				return pb, err
 			}
 		} else {
-			t, _ := parseInt(p.fields[0])
+			t, _ := lanl.ParseInt(p.fields[0])
 			if t < prev {
 				pb.sorted = false
 			}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // fixtureLines makes n LANL-like lines of a stream, in time order from t0, with
@@ -66,7 +68,7 @@ func joinLines(lines []string) []byte { return []byte(strings.Join(lines, "\n") 
 // writeFixture writes all five streams, gzip, and returns the line counts.
 func writeFixture(t testing.TB, raw string, n int) map[string]int {
 	counts := map[string]int{}
-	for i, s := range Streams {
+	for i, s := range lanl.Streams {
 		m := n >> i
 		if s.Name == "redteam" {
 			m = 20
@@ -100,7 +102,7 @@ func checksums(t testing.TB, data string) map[string]string {
 	t.Helper()
 	s := openData(t, data)
 	out := map[string]string{}
-	for _, st := range append(Streams, Stream{Name: "rejects"}) {
+	for _, st := range append(lanl.Streams, lanl.Stream{Name: "rejects"}) {
 		n, sum, err := s.Checksum(context.Background(), st.Name)
 		if err != nil {
 			t.Fatal(err)
@@ -443,7 +445,7 @@ func TestIngestKill9(t *testing.T) {
 	for _, after := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, 700 * time.Millisecond, 1500 * time.Millisecond} {
 		data := t.TempDir()
 		runChild(t, raw, data, after)
-		if m, err := readManifest(data); err != nil || len(m.Streams) < len(Streams) {
+		if m, err := readManifest(data); err != nil || len(m.Streams) < len(lanl.Streams) {
 			interrupted++ // the kill landed before the last stream was published
 		}
 		runChild(t, raw, data, 0)

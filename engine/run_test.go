@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/synth"
 )
 
 func TestSplitStatements(t *testing.T) {

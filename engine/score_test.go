@@ -15,8 +15,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
+	"github.com/lanlq/lanlq/synth"
 )
 
 // scoreTestData generates and ingests two days of small synthetic data (about 115,000
@@ -325,10 +326,10 @@ func TestScoreAutoRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	day2 := Origin.Add(24 * time.Hour)
+	day2 := lanl.Origin.Add(24 * time.Hour)
 	spec := ScoreSpec{
 		Edges:     EdgeSpec{From: day2, To: day2.Add(26 * time.Hour)},
-		TrainFrom: Origin.Add(9 * time.Hour), TrainTo: Origin.Add(12 * time.Hour),
+		TrainFrom: lanl.Origin.Add(9 * time.Hour), TrainTo: lanl.Origin.Add(12 * time.Hour),
 		Expect: graphkit.ExpectPrevious, Generations: -1, Seed: 2, Method: MethodRoles,
 	}
 	out := t.TempDir()

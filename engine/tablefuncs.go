@@ -19,6 +19,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -378,7 +379,7 @@ func parseFrameBound(text string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if sec, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return Origin.Add(time.Duration(sec) * time.Second), nil
+		return lanl.Origin.Add(time.Duration(sec) * time.Second), nil
 	}
 	for _, layout := range []string{time.DateTime, "2006-01-02 15:04:05.999999", time.RFC3339Nano, "2006-01-02T15:04:05", time.DateOnly} {
 		if t, err := time.Parse(layout, text); err == nil {

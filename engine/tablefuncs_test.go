@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
+	"github.com/lanlq/lanlq/synth"
 )
 
 // tfEdges runs query (which must select epoch seconds, a, b, weight) and collects its
@@ -34,7 +35,7 @@ func tfEdges(t *testing.T, s *Session, query string) edgeSet {
 		if a >= b {
 			t.Fatalf("a %q >= b %q", a, b)
 		}
-		k := edgeKey{sec - Origin.Unix(), a, b}
+		k := edgeKey{sec - lanl.Origin.Unix(), a, b}
 		if _, dup := got[k]; dup {
 			t.Fatalf("edge %v twice", k)
 		}
@@ -156,8 +157,8 @@ func TestTableFuncScores(t *testing.T) {
 	defer s.Close()
 
 	out := t.TempDir()
-	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: Origin.Add(8 * time.Hour)},
-		Roles: 3, Expect: graphkit.ExpectPrevious, TrainTo: Origin.Add(4 * time.Hour), Seed: 1,
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: lanl.Origin.Add(8 * time.Hour)},
+		Roles: 3, Expect: graphkit.ExpectPrevious, TrainTo: lanl.Origin.Add(4 * time.Hour), Seed: 1,
 		Components: AllComponents, Novelty: NoveltyAll}
 	if _, err := s.Score(ctx, spec, out, nil); err != nil {
 		t.Fatal(err)

@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/engine/synth"
 	"github.com/lanlq/lanlq/experiments"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/synth"
 )
 
 // demoQueries are what the demo shows of the ingested data: what a threat hunter

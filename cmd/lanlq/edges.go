@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -122,7 +123,7 @@ func parseLANLTime(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return engine.Origin.Add(time.Duration(sec) * time.Second), nil
+		return lanl.Origin.Add(time.Duration(sec) * time.Second), nil
 	}
 	for _, layout := range []string{time.RFC3339, time.DateTime, "2006-01-02T15:04:05", time.DateOnly} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lanlq/lanlq/engine/synth"
+	"github.com/lanlq/lanlq/synth"
 )
 
 func init() {

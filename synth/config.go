@@ -3,6 +3,8 @@ package synth
 import (
 	"fmt"
 	"math"
+
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // Config sets the size and randomness of a generated data set.
@@ -42,7 +44,7 @@ func (c Config) validate() error {
 }
 
 // StreamNames are the files Generate writes, as outDir/NAME.txt.gz, in LANL's order.
-var StreamNames = []string{"auth", "proc", "flows", "dns", "redteam"}
+var StreamNames = lanl.Names()
 
 // Summary describes what Generate wrote.
 type Summary struct {

@@ -1,6 +1,10 @@
 package synth
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+
+	"github.com/lanlq/lanlq/lanl"
+)
 
 // PCG stream selectors: every generator draws from its own PCG(seed, seq) source, so
 // streams generated in parallel goroutines stay deterministic.
@@ -21,9 +25,10 @@ const (
 	eventsPerDay = 600_000
 	// weekendFactor scales human activity on Saturdays and Sundays.
 	weekendFactor = 0.22
-	// firstWeekday is the weekday of day 0: LANL's origin, 2015-01-01, was a Thursday.
-	firstWeekday = 4
 )
+
+// firstWeekday is the weekday of day 0, the LANL origin's.
+var firstWeekday = int(lanl.Origin.Weekday())
 
 // diurnal is the share of the working population active in each hour of the day.
 var diurnal = [hoursPerDay]float64{

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// write sorts the rows and writes every result file into the temporary folder, then
+// renames them into the output folder.
+func (r *scoreRun) write(ctx context.Context) error {
+	t0 := time.Now()
+	defer func() { r.rep.Timing.Write += time.Since(t0) }()
+	exp := &r.rep.Experiment
+	compact, err := json.Marshal(exp)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	pretty, err := json.MarshalIndent(exp, "", "  ")
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(r.tmpDir, ExperimentFile), append(pretty, '\n'), 0o644); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := r.stageIntervalScores(ctx); err != nil {
+		return err
+	}
+	if err := r.stageBasis(ctx); err != nil {
+		return err
+	}
+	// One thread: DuckDB's parallel Parquet writer may cut row groups differently from
+	// run to run; one thread makes the bytes depend on the data alone.
+	var threads int
+	if err := r.s.QueryRow(ctx, "SELECT current_setting('threads')").Scan(&threads); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := r.s.Exec(ctx, "SET threads = 1"); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer r.s.Exec(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", threads))
+	for _, name := range []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(r.tmpDir), escapeLiteral(string(compact))})
+		if err != nil {
+			return err
+		}
+		if err := r.s.Exec(ctx, q); err != nil {
+			return fmt.Errorf("engine: %s: %w", name, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Every file is complete: move them in. The experiment goes last, so a folder
+	// whose experiment.json is new holds new results only.
+	for _, name := range []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile} {
+		dst := filepath.Join(r.outDir, name)
+		if err := os.Rename(filepath.Join(r.tmpDir, name), dst); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		r.rep.Files = append(r.rep.Files, dst)
+	}
+	return nil
+}
+
+// stageIntervalScores loads the tracker's interval summaries into the temporary table
+// lanlq_interval_rows.
+func (r *scoreRun) stageIntervalScores(ctx context.Context) error {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "interval_start", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "score_known", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "artifacts", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "new_artifacts", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "warmup", Type: arrow.FixedWidthTypes.Boolean},
+	}, nil)
+	b := array.NewRecordBuilder(r.mem, schema)
+	defer b.Release()
+	nullable := func(fb *array.Float64Builder, v float64) {
+		if math.IsNaN(v) {
+			fb.AppendNull()
+		} else {
+			fb.Append(v)
+		}
+	}
+	for i, is := range r.tracker.Intervals() {
+		if r.fused != nil {
+			// The fused method's interval score is the mean of its artifact scores, as
+			// Δ(t) is of δ.
+			is.Delta, is.DeltaKnown = r.summaries[i].mean(), r.summaries[i].meanKnown()
+		}
+		k := int64(is.Interval)
+		b.Field(0).(*array.TimestampBuilder).Append(arrow.Timestamp(r.start(k).UnixMicro()))
+		nullable(b.Field(1).(*array.Float64Builder), is.Delta)
+		nullable(b.Field(2).(*array.Float64Builder), is.DeltaKnown)
+		b.Field(3).(*array.Int64Builder).Append(int64(is.Artifacts))
+		b.Field(4).(*array.Int64Builder).Append(int64(is.New))
+		b.Field(5).(*array.BooleanBuilder).Append(k < r.warmupEnd)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return r.s.insertRecord(ctx, rec, "lanlq_interval_batch", "CREATE OR REPLACE TEMP TABLE lanlq_interval_rows AS SELECT * FROM lanlq_interval_batch")
+}
+
+// stageBasis loads the role basis, one row per (role, feature), into lanlq_basis_rows.
+func (r *scoreRun) stageBasis(ctx context.Context) error {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "role", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "feature_index", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "feature", Type: arrow.BinaryTypes.String},
+		{Name: "generation", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(r.mem, schema)
+	defer b.Release()
+	names, gens := r.features.Names(), r.features.Generations()
+	for a := range r.model.Roles() {
+		for j, name := range names {
+			b.Field(0).(*array.Int32Builder).Append(int32(a))
+			b.Field(1).(*array.Int32Builder).Append(int32(j))
+			b.Field(2).(*array.StringBuilder).Append(name)
+			b.Field(3).(*array.Int32Builder).Append(int32(gens[j]))
+			b.Field(4).(*array.Float64Builder).Append(r.model.Basis.At(a, j))
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return r.s.insertRecord(ctx, rec, "lanlq_basis_batch", "CREATE OR REPLACE TEMP TABLE lanlq_basis_rows AS SELECT * FROM lanlq_basis_batch")
+}
+
+// dataFingerprint identifies the content of an ingested data folder: a hash of each
+// stream's row count and order-free line checksum, and the partition width. It is ""
+// for a session without a data folder.
+func dataFingerprint(dataDir string) (string, error) {
+	if dataDir == "" {
+		return "", nil
+	}
+	m, err := readManifest(dataDir)
+	if err != nil {
+		return "", err
+	}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for k := range m.Streams {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "interval=%d\n", m.IntervalSeconds)
+	for _, n := range names {
+		st := m.Streams[n]
+		fmt.Fprintf(&b, "%s rows=%d rejects=%d checksum=%s\n", n, st.Rows, st.Rejects, st.Checksum)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16]), nil
+}
