@@ -50,13 +50,15 @@ func (s Stream) Split(dst [][]byte, line []byte) ([][]byte, string) {
 	return dst, ""
 }
 
-// ParseInt parses a decimal integer with an optional sign without allocating.
+// ParseInt parses a decimal integer with an optional sign without allocating. It
+// accepts exactly what strconv.ParseInt(string(b), 10, 64) accepts.
 func ParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 19 {
-		if len(b) > 19 {
-			v, err := strconv.ParseInt(string(b), 10, 64)
-			return v, err == nil
-		}
+	// Up to 18 digits never overflow an int64; longer input takes the slow path.
+	if len(b) > 18 {
+		v, err := strconv.ParseInt(string(b), 10, 64)
+		return v, err == nil
+	}
+	if len(b) == 0 {
 		return 0, false
 	}
 	neg := false

@@ -72,7 +72,7 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 			defer sess.Close()
 			for _, q := range demoQueries {
 				step("sql: %s", q.title)
-				if err := sess.RunSQL(ctx, w, q.sql, "table"); err != nil {
+				if err := runSQL(ctx, sess, w, q.sql, "table"); err != nil {
 					return fmt.Errorf("%s: %w", q.title, err)
 				}
 			}

@@ -31,15 +31,15 @@ statement's result is printed; with neither, an interactive prompt starts.`,
 			out := cmd.OutOrStdout()
 			switch {
 			case command != "":
-				return sess.RunSQL(cmd.Context(), out, command, format)
+				return runSQL(cmd.Context(), sess, out, command, format)
 			case len(args) == 1:
 				b, err := os.ReadFile(args[0])
 				if err != nil {
 					return err
 				}
-				return sess.RunSQL(cmd.Context(), out, string(b), format)
+				return runSQL(cmd.Context(), sess, out, string(b), format)
 			default:
-				return sess.Prompt(cmd.Context(), cmd.InOrStdin(), out, cmd.ErrOrStderr(), format)
+				return prompt(cmd.Context(), sess, cmd.InOrStdin(), out, cmd.ErrOrStderr(), format)
 			}
 		},
 	}

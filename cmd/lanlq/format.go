@@ -1,4 +1,4 @@
-package engine
+package main
 
 import (
 	"database/sql"
@@ -12,15 +12,15 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/duckdb/duckdb-go/v2"
+	"github.com/lanlq/lanlq/engine"
 )
 
-// Formats are the output formats of WriteRows.
-var Formats = []string{"table", "csv", "json"}
+// formats are the output formats of writeRows.
+var formats = []string{"table", "csv", "json"}
 
-// WriteRows prints a query result as an aligned text table, CSV (header line, RFC
+// writeRows prints a query result as an aligned text table, CSV (header line, RFC
 // 4180) or JSON (an array of objects). It returns the number of rows written.
-func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
+func writeRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return 0, err
@@ -30,15 +30,17 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	// DATE values arrive as time.Time: print them as dates.
-	isDate := make([]bool, len(cols))
+	// DATE values arrive as time.Time: print them as dates. DuckDB's own value types
+	// (DECIMAL, UUID, INTERVAL, MAP) become plain ones (engine.PlainValue).
+	dbTypes := make([]string, len(cols))
 	if types, err := rows.ColumnTypes(); err == nil {
 		for i, ct := range types {
-			isDate[i] = ct.DatabaseTypeName() == "DATE"
+			dbTypes[i] = ct.DatabaseTypeName()
 		}
 	}
-	asDate := func(i int) {
-		if t, ok := vals[i].(time.Time); ok && isDate[i] {
+	plain := func(i int) {
+		vals[i] = engine.PlainValue(vals[i], dbTypes[i])
+		if t, ok := vals[i].(time.Time); ok && dbTypes[i] == "DATE" {
 			vals[i] = t.UTC().Format("2006-01-02")
 		}
 	}
@@ -55,7 +57,7 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 				return n, err
 			}
 			for i := range vals {
-				asDate(i)
+				plain(i)
 				rec[i] = formatValue(vals[i], "")
 			}
 			if err := cw.Write(rec); err != nil {
@@ -87,7 +89,7 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 				k, _ := json.Marshal(c)
 				b.Write(k)
 				b.WriteString(": ")
-				asDate(i)
+				plain(i)
 				b.Write(jsonValue(vals[i]))
 			}
 			b.WriteString("}")
@@ -107,7 +109,7 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 			}
 			rec := make([]string, len(cols))
 			for i := range vals {
-				asDate(i)
+				plain(i)
 				rec[i] = formatValue(vals[i], "NULL")
 			}
 			table = append(table, rec)
@@ -119,7 +121,7 @@ func WriteRows(w io.Writer, rows *sql.Rows, format string) (int64, error) {
 		writeTable(w, cols, table)
 		return n, nil
 	default:
-		return 0, fmt.Errorf("engine: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+		return 0, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(formats, ", "))
 	}
 	return n, rows.Err()
 }
@@ -139,10 +141,6 @@ func formatValue(v any, null string) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
 		return strconv.FormatFloat(float64(x), 'g', -1, 32)
-	case duckdb.Decimal:
-		return x.String()
-	case *duckdb.UUID:
-		return x.String()
 	default:
 		return fmt.Sprint(x)
 	}
@@ -163,11 +161,8 @@ func jsonValue(v any) []byte {
 			b, _ := json.Marshal(formatValue(x, ""))
 			return b
 		}
-	case duckdb.Decimal:
-		return []byte(x.String()) // a JSON number, exactly as DuckDB prints it
-	case *duckdb.UUID, duckdb.Map, duckdb.Interval:
-		b, _ := json.Marshal(formatValue(x, ""))
-		return b
+	case json.Number: // a DECIMAL, exactly as DuckDB prints it
+		return []byte(x)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -1,17 +1,30 @@
-package engine
+package main
 
 import (
 	"bytes"
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/lanlq/lanlq/engine"
 )
 
+// openEmpty opens a session over an empty data folder: every view exists, with no rows.
+func openEmpty(t *testing.T) *engine.Session {
+	t.Helper()
+	s, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestPrompt(t *testing.T) {
-	s := openData(t, t.TempDir())
+	s := openEmpty(t)
 	in := strings.NewReader("SELECT 40 +\n  2 AS answer;\nSELECT * FROM nowhere;\nSELECT count(*) AS n FROM auth;\n.quit\nSELECT 'not run';\n")
 	var out, errOut bytes.Buffer
-	if err := s.Prompt(context.Background(), in, &out, &errOut, "csv"); err != nil {
+	if err := prompt(context.Background(), s, in, &out, &errOut, "csv"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "answer\n42\n") {
@@ -29,7 +42,7 @@ func TestPrompt(t *testing.T) {
 }
 
 func TestWriteRowsFormats(t *testing.T) {
-	s := openData(t, t.TempDir())
+	s := openEmpty(t)
 	ctx := context.Background()
 	q := `SELECT 1 AS i, 'a,b' AS s, NULL AS n, DATE '2015-01-02' AS d, TIMESTAMP '2015-01-01 01:02:03' AS ts, 0.5 AS f`
 	cases := map[string]string{
@@ -39,14 +52,36 @@ func TestWriteRowsFormats(t *testing.T) {
 	}
 	for format, want := range cases {
 		var b bytes.Buffer
-		if err := s.RunSQL(ctx, &b, q, format); err != nil {
+		if err := runSQL(ctx, s, &b, q, format); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != want {
 			t.Errorf("%s:\n got %q\nwant %q", format, b.String(), want)
 		}
 	}
-	if err := s.RunSQL(ctx, &bytes.Buffer{}, q, "xml"); err == nil {
+	if err := runSQL(ctx, s, &bytes.Buffer{}, q, "xml"); err == nil {
 		t.Errorf("unknown format accepted")
+	}
+}
+
+// TestWriteRowsDuckDBTypes checks DuckDB's own value types, which reach the CLI
+// through engine.PlainValue: a DECIMAL is a JSON number as DuckDB prints it (trailing zeros of its scale included); a UUID, a
+// MAP and an INTERVAL are text.
+func TestWriteRowsDuckDBTypes(t *testing.T) {
+	s := openEmpty(t)
+	ctx := context.Background()
+	q := `SELECT 12.50::DECIMAL(6,2) AS d, -0.001::DECIMAL(9,3) AS neg, '00000000-0000-0000-0000-000000000001'::UUID AS u, INTERVAL 90 MINUTE AS iv`
+	cases := map[string]string{
+		"csv":  "d,neg,u,iv\n12.50,-0.001,00000000-0000-0000-0000-000000000001,01:30:00\n",
+		"json": "[\n  {\"d\": 12.50, \"neg\": -0.001, \"u\": \"00000000-0000-0000-0000-000000000001\", \"iv\": \"01:30:00\"}\n]\n",
+	}
+	for format, want := range cases {
+		var b bytes.Buffer
+		if err := runSQL(ctx, s, &b, q, format); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("%s:\n got %q\nwant %q", format, b.String(), want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package engine
+package main
 
 import (
 	"bufio"
@@ -6,35 +6,37 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/lanlq/lanlq/engine"
 )
 
-// RunSQL executes query (one or more statements) and prints the last statement's
+// runSQL executes query (one or more statements) and prints the last statement's
 // result to w in format. A SQL error is returned as DuckDB reported it.
-func (s *Session) RunSQL(ctx context.Context, w io.Writer, query, format string) error {
+func runSQL(ctx context.Context, s *engine.Session, w io.Writer, query, format string) error {
 	rows, err := s.Query(ctx, query)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	_, err = WriteRows(w, rows, format)
+	_, err = writeRows(w, rows, format)
 	return err
 }
 
-// Prompt runs an interactive read-eval-print loop: statements end with ';', errors
+// prompt runs an interactive read-eval-print loop: statements end with ';', errors
 // are printed and the loop goes on; .quit or end of input stops it.
-func (s *Session) Prompt(ctx context.Context, in io.Reader, out, errOut io.Writer, format string) error {
+func prompt(ctx context.Context, s *engine.Session, in io.Reader, out, errOut io.Writer, format string) error {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	var stmt strings.Builder
-	prompt := func() {
+	showPrompt := func() {
 		if stmt.Len() == 0 {
 			fmt.Fprint(out, "lanlq> ")
 		} else {
 			fmt.Fprint(out, "   ...> ")
 		}
 	}
-	fmt.Fprintln(out, "lanlq SQL over", s.dataDir, "- views: auth, proc, flows, dns, redteam, rejects. End statements with ';', .quit to leave.")
-	prompt()
+	fmt.Fprintln(out, "lanlq SQL over", s.DataDir(), "- views: auth, proc, flows, dns, redteam, rejects. End statements with ';', .quit to leave.")
+	showPrompt()
 	for sc.Scan() {
 		line := sc.Text()
 		trimmed := strings.TrimSpace(line)
@@ -44,7 +46,7 @@ func (s *Session) Prompt(ctx context.Context, in io.Reader, out, errOut io.Write
 		stmt.WriteString(line)
 		stmt.WriteString("\n")
 		if strings.HasSuffix(trimmed, ";") {
-			if err := s.RunSQL(ctx, out, stmt.String(), format); err != nil {
+			if err := runSQL(ctx, s, out, stmt.String(), format); err != nil {
 				fmt.Fprintln(errOut, "Error:", err)
 			}
 			stmt.Reset()
@@ -52,11 +54,11 @@ func (s *Session) Prompt(ctx context.Context, in io.Reader, out, errOut io.Write
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		prompt()
+		showPrompt()
 	}
 	fmt.Fprintln(out)
 	if q := strings.TrimSpace(stmt.String()); q != "" {
-		return s.RunSQL(ctx, out, q, format)
+		return runSQL(ctx, s, out, q, format)
 	}
 	return sc.Err()
 }
