@@ -5,21 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/lanlq/lanlq/graphkit"
-	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
 
@@ -212,25 +207,14 @@ func edgeArgs(fn string, args []any) (EdgeSpec, error) {
 	if !ok || width <= 0 {
 		return EdgeSpec{}, fmt.Errorf("%w: %s: interval_seconds must be a positive number, got %v", ErrEdgeSpec, fn, args[1])
 	}
-	spec := EdgeSpec{Arch: arch, Interval: time.Duration(width) * time.Second}
 	// A NULL bound (or streams) leaves that side open (all streams).
-	var err error
-	for i, bound := range []*time.Time{&spec.From, &spec.To} {
-		text, _ := argAt[string](args, 2+i)
-		if *bound, err = parseFrameBound(text); err != nil {
-			return EdgeSpec{}, fmt.Errorf("%w: %s: %w", ErrEdgeSpec, fn, err)
-		}
-	}
-	if list, ok := argAt[string](args, 4); ok {
-		for name := range strings.SplitSeq(list, ",") {
-			if name = strings.TrimSpace(name); name != "" {
-				spec.Streams = append(spec.Streams, name)
-			}
-		}
-	}
-	if !spec.From.IsZero() && !spec.To.IsZero() && !spec.To.After(spec.From) {
-		return EdgeSpec{}, fmt.Errorf("%w: %s: empty time frame [%s, %s)", ErrEdgeSpec, fn,
-			spec.From.Format(time.DateTime), spec.To.Format(time.DateTime))
+	a := EdgeArgs{Arch: arch, Interval: time.Duration(width) * time.Second}
+	a.From, _ = argAt[string](args, 2)
+	a.To, _ = argAt[string](args, 3)
+	a.Streams, _ = argAt[string](args, 4)
+	spec, err := a.Spec()
+	if err != nil {
+		return EdgeSpec{}, fmt.Errorf("%w: %s: %w", ErrEdgeSpec, fn, err)
 	}
 	if _, _, err := archText(spec.Arch); err != nil {
 		return EdgeSpec{}, err
@@ -371,24 +355,6 @@ func argAt[T any](args []any, i int) (T, bool) {
 	return v, ok
 }
 
-// parseFrameBound reads a frame bound given as LANL seconds or as a UTC timestamp (the
-// text of a TIMESTAMP, an ISO date-time or a date); "" is the zero time (open).
-func parseFrameBound(text string) (time.Time, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return time.Time{}, nil
-	}
-	if sec, err := strconv.ParseInt(text, 10, 64); err == nil {
-		return lanl.Origin.Add(time.Duration(sec) * time.Second), nil
-	}
-	for _, layout := range []string{time.DateTime, "2006-01-02 15:04:05.999999", time.RFC3339Nano, "2006-01-02T15:04:05", time.DateOnly} {
-		if t, err := time.Parse(layout, text); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00", text)
-}
-
 // Names of the scoring table functions (SQL macros in sql/tf_scores.sql):
 //
 //	lanl_scores(arch VARCHAR, interval_seconds BIGINT
@@ -429,69 +395,33 @@ var resultTables = []*resultTable{
 
 // scoreArgs reads the arguments of a scoring table function into a ScoreSpec.
 func scoreArgs(fn string, args []any) (ScoreSpec, error) {
-	edges, err := edgeArgs(fn, args)
-	if err != nil {
+	if _, err := edgeArgs(fn, args); err != nil {
 		return ScoreSpec{}, err
-	}
-	spec := ScoreSpec{Edges: edges}
-	bad := func(format string, a ...any) (ScoreSpec, error) {
-		return ScoreSpec{}, fmt.Errorf("%w: %s: "+format, append([]any{ErrScoreSpec, fn}, a...)...)
-	}
-	switch roles, _ := argAt[string](args, 5); strings.TrimSpace(strings.ToLower(roles)) {
-	case "", "auto":
-	default:
-		if spec.Roles, err = strconv.Atoi(strings.TrimSpace(roles)); err != nil || spec.Roles < 1 {
-			return bad("roles: %q is neither a positive number nor auto", roles)
-		}
-	}
-	for i, bound := range []*time.Time{&spec.TrainFrom, &spec.TrainTo} {
-		text, _ := argAt[string](args, 6+i)
-		if *bound, err = parseFrameBound(text); err != nil {
-			return bad("%s: %w", []string{"train_from", "train_to"}[i], err)
-		}
-	}
-	if !spec.TrainFrom.IsZero() && !spec.TrainTo.IsZero() && !spec.TrainTo.After(spec.TrainFrom) {
-		return bad("empty training window [%s, %s)", fmtTime(spec.TrainFrom), fmtTime(spec.TrainTo))
-	}
-	switch expect, _ := argAt[string](args, 8); strings.TrimSpace(strings.ToLower(expect)) {
-	case "", "ewma":
-		spec.Expect = graphkit.ExpectEWMA
-	case "previous":
-		spec.Expect = graphkit.ExpectPrevious
-	default:
-		return bad("expect: %q is neither ewma nor previous", expect)
-	}
-	spec.HalfLife, _ = argAt[float64](args, 9)
-	if spec.HalfLife < 0 || math.IsNaN(spec.HalfLife) || math.IsInf(spec.HalfLife, 0) {
-		return bad("half_life must be a positive number of intervals, got %v", spec.HalfLife)
 	}
 	seed, _ := argAt[int64](args, 10)
 	if seed < 0 {
-		return bad("seed must not be negative, got %d", seed)
+		return ScoreSpec{}, fmt.Errorf("%w: %s: seed must not be negative, got %d", ErrScoreSpec, fn, seed)
 	}
-	spec.Seed = uint64(seed)
+	a := ScoreArgs{Seed: uint64(seed)}
+	a.Edges.Arch, _ = args[0].(string)
+	a.Edges.Interval = time.Duration(args[1].(int64)) * time.Second
+	a.Edges.From, _ = argAt[string](args, 2)
+	a.Edges.To, _ = argAt[string](args, 3)
+	a.Edges.Streams, _ = argAt[string](args, 4)
+	a.Roles, _ = argAt[string](args, 5)
+	a.TrainFrom, _ = argAt[string](args, 6)
+	a.TrainTo, _ = argAt[string](args, 7)
+	a.Expect, _ = argAt[string](args, 8)
+	a.HalfLife, _ = argAt[float64](args, 9)
 	gen, _ := argAt[int64](args, 11)
-	if gen < -1 || gen > 64 {
-		return bad("generations must be -1 (base features only), 0 (the default) or a positive number, got %d", gen)
+	a.Generations = int(gen)
+	a.Method, _ = argAt[string](args, 12)
+	a.Components, _ = argAt[string](args, 13)
+	a.Novelty, _ = argAt[string](args, 14)
+	spec, err := a.Spec()
+	if err != nil {
+		return ScoreSpec{}, fmt.Errorf("%w: %s: %w", ErrScoreSpec, fn, err)
 	}
-	spec.Generations = int(gen)
-	switch method, _ := argAt[string](args, 12); strings.TrimSpace(strings.ToLower(method)) {
-	case "", MethodFused:
-		spec.Method = MethodFused
-	case MethodRoles:
-		spec.Method = MethodRoles
-	default:
-		return bad("method: %q is neither %s nor %s", method, MethodFused, MethodRoles)
-	}
-	// Components and novelty are checked by Score, as for lanlq score.
-	comps, _ := argAt[string](args, 13)
-	for _, c := range strings.Split(comps, ",") {
-		if c = strings.TrimSpace(strings.ToLower(c)); c != "" {
-			spec.Components = append(spec.Components, c)
-		}
-	}
-	novelty, _ := argAt[string](args, 14)
-	spec.Novelty = strings.TrimSpace(strings.ToLower(novelty))
 	return spec, nil
 }
 

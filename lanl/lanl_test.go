@@ -235,3 +235,42 @@ func ExampleStream_Split() {
 	// "1" "C1250" ""
 	// expected 9 fields, got 2
 }
+
+func TestParseTime(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.DateTime, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	cases := []struct {
+		in   string
+		want time.Time
+	}{
+		{"", time.Time{}},
+		{"   ", time.Time{}},
+		{"0", at("2015-01-01 00:00:00")},
+		{"86400", at("2015-01-02 00:00:00")},
+		{" 150885 ", at("2015-01-02 17:54:45")},
+		{"-3600", at("2014-12-31 23:00:00")},
+		{"2015-01-02 08:00:00", at("2015-01-02 08:00:00")},
+		{"2015-01-02 08:00:00.5", at("2015-01-02 08:00:00").Add(500 * time.Millisecond)},
+		{"2015-01-02T08:00:00Z", at("2015-01-02 08:00:00")},
+		{"2015-01-02T09:30:00+01:30", at("2015-01-02 08:00:00")},
+		{"2015-01-02T08:00:00", at("2015-01-02 08:00:00")},
+		{"2015-01-02", at("2015-01-02 00:00:00")},
+	}
+	for _, c := range cases {
+		got, err := lanl.ParseTime(c.in)
+		if err != nil || !got.Equal(c.want) || got.Location() != time.UTC {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "2015-13-01", "2015-01-02 25:00:00", "1e5", "86400s",
+		"9223372036854775807", "-9223372036854775808", "99999999999999999999"} {
+		if got, err := lanl.ParseTime(bad); err == nil {
+			t.Errorf("ParseTime(%q) = %v, want an error", bad, got)
+		}
+	}
+}

@@ -1,6 +1,12 @@
 package lanl
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Origin is time 0 of the LANL data: a raw time t is Origin + t seconds (the
 // notebook's origin; LANL's own is unknown). 2015-01-01 was a Thursday.
@@ -31,3 +37,35 @@ func IntervalStart(t, width int64) int64 { return FloorDiv(t, width) * width }
 func PartitionDir(start int64) string {
 	return "interval_start=" + Time(start).Format(time.DateTime)
 }
+
+// timeLayouts are the UTC timestamp forms ParseTime accepts: the text of a DuckDB
+// TIMESTAMP (with or without fractions), RFC 3339, an ISO date-time without zone and
+// a date.
+var timeLayouts = []string{time.DateTime, "2006-01-02 15:04:05.999999999", time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999", time.DateOnly}
+
+// ParseTime reads a time a user typed: LANL seconds (86400) or a UTC timestamp
+// (2015-01-02 08:00:00, 2015-01-02T08:00:00Z, 2015-01-02). Surrounding spaces are
+// ignored; "" is the zero time, which callers take as an open end.
+func ParseTime(text string) (time.Time, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return time.Time{}, nil
+	}
+	if sec, err := strconv.ParseInt(text, 10, 64); err == nil {
+		// Beyond ±292 years time.Duration overflows; no log is that long.
+		if sec > maxSeconds || sec < -maxSeconds {
+			return time.Time{}, fmt.Errorf("%d LANL seconds is out of range (at most %d)", sec, int64(maxSeconds))
+		}
+		return Time(sec), nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00", text)
+}
+
+// maxSeconds bounds the LANL seconds ParseTime accepts: about 290 years.
+const maxSeconds = int64(math.MaxInt64 / int64(time.Second))

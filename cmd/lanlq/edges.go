@@ -1,15 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -37,22 +36,13 @@ notebook one, whose header states what such a file must define.
 when the export completes; a folder holding anything else is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var spec engine.EdgeSpec
-			var err error
-			spec.Arch = arch
-			if spec.Interval, err = time.ParseDuration(interval); err != nil {
+			width, err := time.ParseDuration(interval)
+			if err != nil {
 				return fmt.Errorf("--interval: %w", err)
 			}
-			if spec.From, err = parseLANLTime(from); err != nil {
-				return fmt.Errorf("--from: %w", err)
-			}
-			if spec.To, err = parseLANLTime(to); err != nil {
-				return fmt.Errorf("--to: %w", err)
-			}
-			for _, s := range strings.Split(streams, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					spec.Streams = append(spec.Streams, s)
-				}
+			spec, err := engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams}.Spec()
+			if err != nil {
+				return flagError(err)
 			}
 			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads})
 			if err != nil {
@@ -116,19 +106,19 @@ when the export completes; a folder holding anything else is refused.`,
 	rootCmd.AddCommand(cmd)
 }
 
-// parseLANLTime reads a time given as LANL seconds or as a UTC timestamp; "" is the
-// zero time (an open end).
-func parseLANLTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+// flagError shows a setting error of engine's shared parser under the flag's name:
+// train_from: … becomes --train-from: …; it still wraps engine's sentinel.
+func flagError(err error) error {
+	if se, ok := errors.AsType[*engine.SettingError](err); ok {
+		return &settingFlagError{flag: "--" + strings.ReplaceAll(se.Setting, "_", "-"), err: se}
 	}
-	if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return lanl.Origin.Add(time.Duration(sec) * time.Second), nil
-	}
-	for _, layout := range []string{time.RFC3339, time.DateTime, "2006-01-02T15:04:05", time.DateOnly} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00", s)
+	return err
 }
+
+type settingFlagError struct {
+	flag string
+	err  *engine.SettingError
+}
+
+func (e *settingFlagError) Error() string { return e.flag + ": " + e.err.Reason }
+func (e *settingFlagError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -24,7 +25,7 @@ contacts (pairs with artifacts it never co-occurred with in any earlier event, f
 stream views), and the raw events of the interval involving it (up to 50 per stream).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			at, err := parseLANLTime(args[1])
+			at, err := lanl.ParseTime(args[1])
 			if err != nil {
 				return fmt.Errorf("INTERVAL: %w", err)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -56,52 +55,23 @@ The same data and flags give byte-identical files; files are replaced only when 
 are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var spec engine.ScoreSpec
-			var err error
-			spec.Method = method
-			if method == engine.MethodFused || cmd.Flags().Changed("novelty") {
-				spec.Novelty = novelty
-			}
-			for _, c := range strings.Split(components, ",") {
-				if c = strings.TrimSpace(c); c != "" {
-					spec.Components = append(spec.Components, c)
-				}
-			}
-			spec.Edges.Arch = arch
-			if spec.Edges.Interval, err = time.ParseDuration(interval); err != nil {
+			width, err := time.ParseDuration(interval)
+			if err != nil {
 				return fmt.Errorf("--interval: %w", err)
 			}
-			if spec.Edges.From, err = parseLANLTime(from); err != nil {
-				return fmt.Errorf("--from: %w", err)
+			a := engine.ScoreArgs{
+				Edges:  engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams},
+				Method: method, Components: components, Roles: roles, TrainFrom: trainFrom, TrainTo: trainTo,
+				Expect: expect, HalfLife: halfLife, Seed: seed, Generations: generations,
 			}
-			if spec.Edges.To, err = parseLANLTime(to); err != nil {
-				return fmt.Errorf("--to: %w", err)
+			// --novelty's default belongs to the fused method alone.
+			if method == engine.MethodFused || cmd.Flags().Changed("novelty") {
+				a.Novelty = novelty
 			}
-			for _, s := range strings.Split(streams, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					spec.Edges.Streams = append(spec.Edges.Streams, s)
-				}
+			spec, err := a.Spec()
+			if err != nil {
+				return flagError(err)
 			}
-			if spec.TrainFrom, err = parseLANLTime(trainFrom); err != nil {
-				return fmt.Errorf("--train-from: %w", err)
-			}
-			if spec.TrainTo, err = parseLANLTime(trainTo); err != nil {
-				return fmt.Errorf("--train-to: %w", err)
-			}
-			if roles != "auto" {
-				if spec.Roles, err = strconv.Atoi(roles); err != nil || spec.Roles < 1 {
-					return fmt.Errorf("--roles: %q is neither a positive number nor auto", roles)
-				}
-			}
-			switch expect {
-			case "ewma":
-				spec.Expect = graphkit.ExpectEWMA
-			case "previous":
-				spec.Expect = graphkit.ExpectPrevious
-			default:
-				return fmt.Errorf("--expect: %q is neither ewma nor previous", expect)
-			}
-			spec.HalfLife, spec.Seed, spec.Generations = halfLife, seed, generations
 
 			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads})
 			if err != nil {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lanlq/lanlq/engine"
 )
 
 // TestScoreEvalPlot runs lanlq score, eval and plot in-process on small generated data.
@@ -98,6 +101,29 @@ func TestScoreBadFlags(t *testing.T) {
 		rootCmd.SetArgs(args)
 		if err := rootCmd.Execute(); err == nil {
 			t.Errorf("lanlq %s: no error", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestSettingFlagErrors checks that the shared settings parser's errors name the flag
+// the user typed, and still wrap engine's sentinel.
+func TestSettingFlagErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+		kind error
+	}{
+		{[]string{"score", "--train-from", "7200", "--train-to", "3600"}, "--train-to: empty training window [2015-01-01 02:00:00, 2015-01-01 01:00:00)", engine.ErrScoreSpec},
+		{[]string{"score", "--roles", "many"}, `--roles: "many" is neither a positive number nor auto`, engine.ErrScoreSpec},
+		{[]string{"score", "--half-life", "-1"}, "--half-life: must be a positive number of intervals, got -1", engine.ErrScoreSpec},
+		{[]string{"edges", "--from", "yesterday"}, `--from: "yesterday" is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00`, engine.ErrEdgeSpec},
+	}
+	for _, c := range cases {
+		resetFlags()
+		rootCmd.SetArgs(append(c.args, "--data", t.TempDir(), "--out", t.TempDir()))
+		err := rootCmd.Execute()
+		if err == nil || err.Error() != c.want || !errors.Is(err, c.kind) {
+			t.Errorf("lanlq %s: %v, want %q wrapping %v", strings.Join(c.args, " "), err, c.want, c.kind)
 		}
 	}
 }
