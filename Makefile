@@ -5,6 +5,10 @@ GOFLAGS_TAGS := -tags $(TAGS)
 BIN     := bin/lanlq
 # Pure-Go packages, tested with the race detector.
 PURE    := ./graphkit/... ./arrowio/... ./sql/... ./lanl/... ./synth/... ./plots/...
+# The engine's tests run with the race detector too (its Go side: ingest's reader,
+# parser and writer goroutines, scoring, the table functions DuckDB calls back into);
+# -short leaves out the subprocess and the largest fixtures so the run fits CI's time.
+ENGINE_RACE := '^(TestIngest|TestScore|TestTableFunc|TestRunExperiment|TestEdgesIngestEndToEnd|TestIntervalGraph)'
 
 .PHONY: all build test test-short race vet lint fmt-check tidy-check bench demo clean
 
@@ -17,6 +21,7 @@ build:
 test: build
 	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m ./...
 	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -timeout 10m $(PURE)
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -short -timeout 15m -run $(ENGINE_RACE) ./engine/
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short -count=1 ./...

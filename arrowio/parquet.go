@@ -31,7 +31,9 @@ import (
 //     column order), so DuckDB prunes row groups on time.
 //
 // A writer is reused for many files (Reset), keeping its buffers and zstd encoder; it is
-// not safe for concurrent use.
+// not safe for concurrent use. Its life per file is Reset, Write…, Close: Close may be
+// called again (it returns the first Close's result and writes nothing), and Write or
+// Close without an open file, or Write after Close, return ErrWriterState.
 type ParquetWriter struct {
 	schema *arrow.Schema
 	opts   ParquetOptions
@@ -46,7 +48,17 @@ type ParquetWriter struct {
 	comp   []byte // compressed page body
 	meta   thriftWriter
 	err    error
+	state  pqState
 }
+
+// pqState is where a ParquetWriter is in the life of a file.
+type pqState uint8
+
+const (
+	pqNoFile pqState = iota // new: Reset not called yet
+	pqOpen                  // Reset called: Write and Close accepted
+	pqClosed                // Close called: Reset starts the next file
+)
 
 // ParquetOptions are a ParquetWriter's settings; zero values take the defaults.
 type ParquetOptions struct {
@@ -109,6 +121,9 @@ type pqRowGroup struct {
 
 // NewParquetWriter returns a writer for batches of schema; call Reset before each file.
 func NewParquetWriter(schema *arrow.Schema, opts ParquetOptions) (*ParquetWriter, error) {
+	if schema == nil {
+		return nil, fmt.Errorf("%w: Parquet writer: nil schema", ErrSchema)
+	}
 	if opts.RowGroupRows <= 0 {
 		opts.RowGroupRows = 122880
 	}
@@ -141,8 +156,14 @@ func NewParquetWriter(schema *arrow.Schema, opts ParquetOptions) (*ParquetWriter
 }
 
 // Reset starts a new file written to dst (buffered; Close flushes it but does not
-// close dst).
+// close dst). A file left open by an earlier Reset is abandoned unfinished. A nil dst
+// makes the following Write and Close return ErrWriterState.
 func (w *ParquetWriter) Reset(dst io.Writer) {
+	if dst == nil {
+		w.state, w.err = pqNoFile, fmt.Errorf("%w: Reset with a nil destination", ErrWriterState)
+		return
+	}
+	w.state = pqOpen
 	if w.out == nil {
 		w.out = bufio.NewWriterSize(dst, 1<<20)
 	} else {
@@ -161,8 +182,11 @@ func (w *ParquetWriter) Rows() int64 { return w.total + int64(w.rows) }
 
 // Write appends the rows of rec, whose schema must equal the writer's.
 func (w *ParquetWriter) Write(rec arrow.RecordBatch) error {
-	if w.err != nil {
-		return w.err
+	if err := w.usable("Write"); err != nil {
+		return err
+	}
+	if rec == nil {
+		return fmt.Errorf("%w: Parquet writer: nil record batch", ErrSchema)
 	}
 	if !rec.Schema().Equal(w.schema) {
 		return fmt.Errorf("%w: Parquet writer: batch schema %s, want %s", ErrSchema, rec.Schema(), w.schema)
@@ -185,6 +209,20 @@ func (w *ParquetWriter) Write(rec arrow.RecordBatch) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// usable returns the error that stops op: a writer with no open file, or the first
+// error of the file being written.
+func (w *ParquetWriter) usable(op string) error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.state == pqNoFile:
+		return fmt.Errorf("%w: %s before Reset", ErrWriterState, op)
+	case w.state == pqClosed:
+		return fmt.Errorf("%w: %s after Close", ErrWriterState, op)
 	}
 	return nil
 }
@@ -297,6 +335,13 @@ func (w *ParquetWriter) flushGroup() error {
 
 // writePage compresses w.page and writes it with its header, adding its sizes to ch.
 func (w *ParquetWriter) writePage(ch *pqChunk, kind, encoding int32, values int) {
+	if len(w.page) > math.MaxInt32 && w.err == nil {
+		// Page sizes are int32 in the format: a page past 2 GiB cannot be described.
+		w.err = fmt.Errorf("%w: Parquet writer: a page of %d bytes (at most %d; use smaller row groups)", ErrSchema, len(w.page), math.MaxInt32)
+	}
+	if w.err != nil {
+		return
+	}
 	w.comp = w.enc.EncodeAll(w.page, w.comp[:0])
 	h := &w.meta
 	h.reset()
@@ -402,8 +447,19 @@ func (c *pqColumn) dictMinMax() (lo, hi []byte) {
 }
 
 // Close writes the last row group and the footer and flushes the file. The writer
-// can then be Reset for another file.
+// can then be Reset for another file. Closing again returns the first Close's error
+// and writes nothing.
 func (w *ParquetWriter) Close() error {
+	switch w.state {
+	case pqClosed:
+		return w.err
+	case pqNoFile:
+		if w.err != nil {
+			return w.err
+		}
+		return fmt.Errorf("%w: Close before Reset", ErrWriterState)
+	}
+	w.state = pqClosed
 	if err := w.flushGroup(); err != nil {
 		return err
 	}
@@ -486,7 +542,8 @@ func (w *ParquetWriter) Close() error {
 	}
 	m.stop()
 	if len(m.b) > math.MaxUint32 {
-		return fmt.Errorf("arrowio: Parquet footer of %d bytes", len(m.b))
+		w.err = fmt.Errorf("%w: Parquet footer of %d bytes", ErrSchema, len(m.b))
+		return w.err
 	}
 	w.write(m.b)
 	w.write(binary.LittleEndian.AppendUint32(nil, uint32(len(m.b))))

@@ -38,9 +38,20 @@ type IngestOptions struct {
 	// segmentBytes and chunkBytes size the resumable units (tests make them tiny).
 	segmentBytes int
 	chunkBytes   int
-	// crashAfter, if > 0, makes ingest stop with errCrash after that many segment
-	// commits: tests use it to interrupt at exact points.
-	crashAfter int
+	// step, if set, is called after each durable step: a segment committed
+	// ("commit dns f0000-s000003"), a generation assembled ("assemble dns"), a stream
+	// published ("publish dns", "manifest dns") and the catalog written ("catalog").
+	// A non-nil error stops the ingest there, as a crash would: tests use it to
+	// interrupt (or kill) at exact points, driven by events rather than timers.
+	step func(event string) error
+}
+
+// stepDone reports a durable step to the test hook, if any.
+func (o *IngestOptions) stepDone(event string) error {
+	if o.step == nil {
+		return nil
+	}
+	return o.step(event)
 }
 
 const (
@@ -49,8 +60,6 @@ const (
 	// formatVersion changes when the layout of DATA changes, forcing a re-ingest.
 	formatVersion = 2
 )
-
-var errCrash = errors.New("engine: simulated crash")
 
 // IngestReport is what Ingest did, per stream.
 type IngestReport struct {
@@ -258,7 +267,6 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	defer sess.Close()
 
 	report := &IngestReport{}
-	commits := 0
 	for _, s := range lanl.Streams {
 		files, ok := inputs[s.Name]
 		if !ok {
@@ -270,8 +278,11 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 			report.Streams = append(report.Streams, old)
 			continue
 		}
-		sr, err := ingestStream(ctx, sess, s, files, fp, opts, &commits)
+		sr, err := ingestStream(ctx, sess, s, files, fp, opts)
 		if err != nil {
+			return nil, err
+		}
+		if err := opts.stepDone("assemble " + s.Name); err != nil {
 			return nil, err
 		}
 		// Publish: swap the stream's symlink, then record it in the manifest. A crash
@@ -281,9 +292,15 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		if err := swapSymlink(filepath.Join(data, s.Name), filepath.Join(internalDir, "gen", sr.Generation)); err != nil {
 			return nil, fmt.Errorf("engine: publish %s: %w", s.Name, err)
 		}
+		if err := opts.stepDone("publish " + s.Name); err != nil {
+			return nil, err
+		}
 		m.Streams[s.Name] = sr
 		if err := writeManifest(data, m); err != nil {
 			return nil, fmt.Errorf("engine: manifest: %w", err)
+		}
+		if err := opts.stepDone("manifest " + s.Name); err != nil {
+			return nil, err
 		}
 		if oldGen != "" && oldGen != sr.Generation {
 			os.RemoveAll(filepath.Join(data, internalDir, "gen", oldGen))
@@ -296,6 +313,9 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	}
 	if !report.Unchanged() {
 		if err := writeCatalog(ctx, data); err != nil {
+			return nil, err
+		}
+		if err := opts.stepDone("catalog"); err != nil {
 			return nil, err
 		}
 	}
@@ -332,7 +352,7 @@ type segmentStats struct {
 }
 
 // ingestStream loads one stream into a new generation folder and returns its report.
-func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inputFile, fp string, opts IngestOptions, commits *int) (StreamReport, error) {
+func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inputFile, fp string, opts IngestOptions) (StreamReport, error) {
 	w, err := newSegmentWriters(sess, s)
 	if err != nil {
 		return StreamReport{}, err
@@ -380,7 +400,7 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 	var segs []string
 	for fi, f := range files {
 		read.Store(0)
-		fsegs, err := ingestFile(ctx, w, s, fi, f, work, opts, &read, commits)
+		fsegs, err := ingestFile(ctx, w, s, fi, f, work, opts, &read)
 		if err != nil {
 			return sr, err
 		}

@@ -45,7 +45,7 @@ type segBatch struct {
 
 // ingestFile loads file number fi of a stream, segment by segment, into work and
 // returns the folders of all its segments (old and new), in order.
-func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64, commits *int) ([]string, error) {
+func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64) ([]string, error) {
 	done, err := existingSegments(work, fi)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,9 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 			}
 		}
 	}()
-	defer func() {
+	// stop ends both goroutines and waits for them: only after it may readErr and
+	// parseErr be read.
+	stop := sync.OnceFunc(func() {
 		cancel()
 		for b := range batches {
 			if b.rec != nil {
@@ -115,7 +117,8 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 			}
 		}
 		wg.Wait()
-	}()
+	})
+	defer stop()
 
 	var segs []string
 	var next *segBatch
@@ -141,15 +144,15 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 		}
 		dir, err := writeSegment(ctx, w, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
 		if err != nil {
+			stop()
 			return nil, errors.Join(err, firstErr(parseErr, readErr))
 		}
 		segs = append(segs, dir)
-		*commits++
-		if opts.crashAfter > 0 && *commits >= opts.crashAfter {
-			return nil, errCrash
+		if err := opts.stepDone("commit " + s.Name + " " + filepath.Base(dir)); err != nil {
+			return nil, err
 		}
 	}
-	wg.Wait()
+	wg.Wait() // batches is closed: both goroutines are ending
 	if err := firstErr(parseErr, readErr); err != nil {
 		return nil, err
 	}

@@ -1,14 +1,19 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -395,8 +400,99 @@ func TestIngestRunCap(t *testing.T) {
 	}
 }
 
-// TestIngestCrashResume interrupts ingest after each possible segment commit and
-// checks that a rerun ends with the same content as an uninterrupted ingest.
+var errCrash = errors.New("engine: simulated crash")
+
+// ingestSteps runs a clean ingest and returns the durable steps it reported, in order.
+func ingestSteps(t *testing.T, opts IngestOptions) []string {
+	t.Helper()
+	var steps []string
+	opts.step = func(ev string) error { steps = append(steps, ev); return nil }
+	if _, err := Ingest(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	return steps
+}
+
+// stopPoints picks the steps to interrupt at: the first and last of each kind
+// (segment commit, assemble, publish, manifest, catalog) and a commit in the middle.
+func stopPoints(steps []string) []int {
+	first, last := map[string]int{}, map[string]int{}
+	var commits []int
+	for i, ev := range steps {
+		kind, _, _ := strings.Cut(ev, " ")
+		if _, ok := first[kind]; !ok {
+			first[kind] = i
+		}
+		last[kind] = i
+		if kind == "commit" {
+			commits = append(commits, i)
+		}
+	}
+	set := map[int]bool{}
+	for _, i := range first {
+		set[i] = true
+	}
+	for _, i := range last {
+		set[i] = true
+	}
+	if len(commits) > 0 {
+		set[commits[len(commits)/2]] = true
+	}
+	out := slices.Sorted(maps.Keys(set))
+	return out
+}
+
+// published returns the streams whose manifest step comes at or before step i.
+func published(steps []string, i int) []string {
+	var out []string
+	for _, ev := range steps[:i+1] {
+		if name, ok := strings.CutPrefix(ev, "manifest "); ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkInterrupted checks a data folder after an ingest stopped right after step i:
+// the manifest names exactly the streams published by then, and every view is either
+// empty or complete.
+func checkInterrupted(t *testing.T, data string, steps []string, i int, want map[string]string) {
+	t.Helper()
+	m, err := readManifest(data)
+	if err != nil {
+		t.Fatalf("stop after %q: %v", steps[i], err)
+	}
+	got := slices.Sorted(maps.Keys(m.Streams))
+	if !slices.Equal(got, published(steps, i)) {
+		t.Errorf("stop after %q: manifest names %v, want %v", steps[i], got, published(steps, i))
+	}
+	for name, sum := range checksums(t, data) {
+		if !strings.HasPrefix(sum, "0/") && sum != want[name] {
+			t.Errorf("stop after %q: %s visible half-written: %s, want 0 or %s", steps[i], name, sum, want[name])
+		}
+	}
+}
+
+// leftovers lists the temporary files and folders (*.tmp, *.new) under data outside
+// the work folder, which keeps committed segments for a resume on purpose.
+func leftovers(t *testing.T, data string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".tmp") || strings.HasSuffix(p, ".new") || strings.HasSuffix(p, ".wal") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestIngestCrashResume interrupts ingest after durable steps of every kind and checks
+// that a rerun ends with the same content as an uninterrupted ingest.
 func TestIngestCrashResume(t *testing.T) {
 	raw := t.TempDir()
 	writeFixture(t, raw, 20000)
@@ -405,33 +501,44 @@ func TestIngestCrashResume(t *testing.T) {
 		return IngestOptions{Raw: raw, Data: data, KeepRejects: true, chunkBytes: 32 << 10, segmentBytes: 64 << 10}
 	}
 	clean := t.TempDir()
-	if _, err := Ingest(ctx, small(clean)); err != nil {
-		t.Fatal(err)
-	}
+	steps := ingestSteps(t, small(clean))
 	want := checksums(t, clean)
-	for _, at := range []int{1, 2, 5, 9, 14} {
+	points := stopPoints(steps)
+	if len(points) < 8 {
+		t.Fatalf("only %d stop points in %v", len(points), steps)
+	}
+	t.Logf("%d steps, stopped after %d of them", len(steps), len(points))
+	for _, at := range points {
 		data := t.TempDir()
 		o := small(data)
-		o.crashAfter = at
-		if _, err := Ingest(ctx, o); !errors.Is(err, errCrash) {
-			t.Fatalf("crash at %d: err = %v", at, err)
-		}
-		// Nothing half-written is visible: every view is either empty or complete.
-		for name, sum := range checksums(t, data) {
-			if !strings.HasPrefix(sum, "0/") && sum != want[name] {
-				t.Errorf("crash at %d: %s visible half-written: %s, want 0 or %s", at, name, sum, want[name])
+		n := 0
+		o.step = func(string) error {
+			if n == at {
+				return errCrash
 			}
+			n++
+			return nil
 		}
+		if _, err := Ingest(ctx, o); !errors.Is(err, errCrash) {
+			t.Fatalf("crash after %q: err = %v", steps[at], err)
+		}
+		checkInterrupted(t, data, steps, at, want)
 		if _, err := Ingest(ctx, small(data)); err != nil {
-			t.Fatalf("rerun after crash at %d: %v", at, err)
+			t.Fatalf("rerun after crash after %q: %v", steps[at], err)
 		}
 		if got := checksums(t, data); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("crash at %d then rerun: %v, want %v", at, got, want)
+			t.Errorf("crash after %q then rerun: %v, want %v", steps[at], got, want)
+		}
+		if l := leftovers(t, data); len(l) > 0 {
+			t.Errorf("crash after %q then rerun: temporary files left: %v", steps[at], l)
 		}
 	}
 }
 
-// TestIngestKill9 kills a real ingest process at several moments and reruns it.
+// TestIngestKill9 kills a real ingest process with SIGKILL right after durable steps
+// of every kind and reruns it. The child reports each step on its standard output
+// and waits for the parent's go-ahead on its standard input, so the kill lands
+// exactly after the chosen step whatever the machine's speed or load.
 func TestIngestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
@@ -439,52 +546,82 @@ func TestIngestKill9(t *testing.T) {
 	raw := t.TempDir()
 	writeFixture(t, raw, 150000)
 	clean := t.TempDir()
-	runChild(t, raw, clean, 0)
+	steps := runChild(t, raw, clean, -1)
 	want := checksums(t, clean)
-	interrupted := 0
-	for _, after := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, 700 * time.Millisecond, 1500 * time.Millisecond} {
-		data := t.TempDir()
-		runChild(t, raw, data, after)
-		if m, err := readManifest(data); err != nil || len(m.Streams) < len(lanl.Streams) {
-			interrupted++ // the kill landed before the last stream was published
-		}
-		runChild(t, raw, data, 0)
-		if got := checksums(t, data); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("kill -9 after %s then rerun: %v, want %v", after, got, want)
-		}
+	points := stopPoints(steps)
+	if len(points) < 8 {
+		t.Fatalf("only %d kill points in %v", len(points), steps)
 	}
-	if interrupted < 2 {
-		t.Errorf("only %d of 4 kills interrupted the ingest: the test no longer exercises recovery", interrupted)
+	t.Logf("%d steps, killed after %d of them", len(steps), len(points))
+	for _, at := range points {
+		data := t.TempDir()
+		if got := runChild(t, raw, data, at); len(got) != at+1 || got[at] != steps[at] {
+			t.Fatalf("kill after step %d: the child reported %v, want the steps up to %q", at, got, steps[at])
+		}
+		checkInterrupted(t, data, steps, at, want)
+		runChild(t, raw, data, -1)
+		if got := checksums(t, data); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("kill -9 after %q then rerun: %v, want %v", steps[at], got, want)
+		}
+		if l := leftovers(t, data); len(l) > 0 {
+			t.Errorf("kill -9 after %q then rerun: temporary files left: %v", steps[at], l)
+		}
 	}
 }
 
 // runChild runs ingest in a child process (this test binary, see TestMain) and
-// kills it with SIGKILL after killAfter (0: let it finish).
-func runChild(t *testing.T, raw, data string, killAfter time.Duration) {
+// returns the steps it reported. With killAt >= 0 it kills the child with SIGKILL
+// while the child waits after step killAt; otherwise the child must finish cleanly.
+func runChild(t *testing.T, raw, data string, killAt int) []string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "LANLQ_INGEST_CHILD="+raw+"|"+data)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if killAfter > 0 {
-		timer := time.AfterFunc(killAfter, func() { cmd.Process.Kill() })
-		defer timer.Stop()
-		cmd.Wait()
-		return
+	var steps []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		steps = append(steps, sc.Text())
+		if len(steps)-1 == killAt {
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, stdout)
+			cmd.Wait()
+			return steps
+		}
+		if _, err := io.WriteString(stdin, "go\n"); err != nil {
+			t.Fatalf("child ingest: %v\n%s", err, errOut.String())
+		}
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("child ingest: %v\n%s", err, out.String())
+		t.Fatalf("child ingest: %v\n%s", err, errOut.String())
 	}
+	return steps
 }
 
 func TestMain(m *testing.M) {
 	if spec := os.Getenv("LANLQ_INGEST_CHILD"); spec != "" {
 		raw, data, _ := strings.Cut(spec, "|")
+		in := bufio.NewReader(os.Stdin)
+		step := func(ev string) error {
+			fmt.Println(ev)
+			_, err := in.ReadString('\n') // the parent's go-ahead, or a kill
+			return err
+		}
 		_, err := Ingest(context.Background(), IngestOptions{Raw: raw, Data: data, KeepRejects: true,
-			chunkBytes: 64 << 10, segmentBytes: 256 << 10})
+			chunkBytes: 64 << 10, segmentBytes: 256 << 10, step: step})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

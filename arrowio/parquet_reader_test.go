@@ -1,0 +1,305 @@
+package arrowio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// pqRows are the columns of a test file: int64, int32 and strings of a few
+// cardinalities, with empty strings and multi-byte UTF-8.
+type pqRows struct {
+	times []int64
+	ports []int32
+	small []string // a handful of values
+	big   []string // mostly distinct
+	odd   []string // empty, '?', non-ASCII
+}
+
+var pqRowsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "time", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "port", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "small", Type: arrow.BinaryTypes.String},
+	{Name: "big", Type: arrow.BinaryTypes.String},
+	{Name: "odd", Type: arrow.BinaryTypes.String},
+}, nil)
+
+func makePQRows(n int, rng *rand.Rand) pqRows {
+	var r pqRows
+	odd := []string{"", "?", "Ä", "日本", "a,b", "\x00"}
+	t := rng.Int64N(1 << 40)
+	for range n {
+		t += rng.Int64N(3) - 1 // not sorted: statistics must be true minima, not ends
+		r.times = append(r.times, t)
+		r.ports = append(r.ports, rng.Int32N(1<<20)-1<<19)
+		r.small = append(r.small, fmt.Sprintf("S%d", rng.IntN(5)))
+		r.big = append(r.big, fmt.Sprintf("B%d", rng.IntN(1<<30)))
+		r.odd = append(r.odd, odd[rng.IntN(len(odd))])
+	}
+	return r
+}
+
+func (r pqRows) batch(mem memory.Allocator) arrow.RecordBatch {
+	b := array.NewRecordBuilder(mem, pqRowsSchema)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).AppendValues(r.times, nil)
+	b.Field(1).(*array.Int32Builder).AppendValues(r.ports, nil)
+	b.Field(2).(*array.StringBuilder).AppendValues(r.small, nil)
+	b.Field(3).(*array.StringBuilder).AppendValues(r.big, nil)
+	b.Field(4).(*array.StringBuilder).AppendValues(r.odd, nil)
+	return b.NewRecordBatch()
+}
+
+// writePQ writes r with w, in batches of batchRows sliced out of one batch (arrays
+// with offsets), and returns the file's bytes.
+func writePQ(t *testing.T, mem memory.Allocator, w *ParquetWriter, r pqRows, batchRows int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w.Reset(&out)
+	whole := r.batch(mem)
+	defer whole.Release()
+	n := len(r.times)
+	for lo := 0; lo < n; lo += batchRows {
+		s := whole.NewSlice(int64(lo), int64(min(n, lo+batchRows)))
+		err := w.Write(s)
+		s.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestParquetWriterArrowGoReader reads the writer's files with arrow-go's Parquet
+// reader (parquet/file and parquet/pqarrow: an implementation independent of both
+// the writer and DuckDB): every value in order, the schema, the row groups, and each
+// column chunk's statistics against the true minimum and maximum.
+func TestParquetWriterArrowGoReader(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	const groupRows = 1000
+	w, err := NewParquetWriter(pqRowsSchema, ParquetOptions{RowGroupRows: groupRows, CreatedBy: "lanlq test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ rows, batch int }{{0, 1}, {1, 1}, {9, 4}, {999, 1000}, {1000, 333}, {4321, 512}} {
+		r := makePQRows(tc.rows, rng)
+		b := writePQ(t, mem, w, r, tc.batch) // one writer, reused across files
+		name := fmt.Sprintf("%d rows", tc.rows)
+		rdr, err := file.NewParquetReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: arrow-go cannot open the file: %v", name, err)
+		}
+		md := rdr.MetaData()
+		if md.NumRows != int64(tc.rows) || md.GetCreatedBy() != "lanlq test" {
+			t.Errorf("%s: footer says %d rows by %q", name, md.NumRows, md.GetCreatedBy())
+		}
+		if want := (tc.rows + groupRows - 1) / groupRows; rdr.NumRowGroups() != want {
+			t.Errorf("%s: %d row groups, want %d", name, rdr.NumRowGroups(), want)
+		}
+		for g := range rdr.NumRowGroups() {
+			checkPQStats(t, name, md.RowGroup(g), r, g*groupRows)
+		}
+		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 700}, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := fr.ReadTable(context.Background())
+		if err != nil {
+			t.Fatalf("%s: arrow-go cannot read the file: %v", name, err)
+		}
+		checkPQTable(t, name, tbl, r)
+		tbl.Release()
+		if err := rdr.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqRows) {
+	t.Helper()
+	if !tbl.Schema().Equal(pqRowsSchema) {
+		// arrow-go reads OPTIONAL columns as nullable: compare names and types.
+		for i, f := range tbl.Schema().Fields() {
+			if want := pqRowsSchema.Field(i); f.Name != want.Name || !arrow.TypeEqual(f.Type, want.Type) {
+				t.Fatalf("%s: column %d read as %s %s, want %s %s", name, i, f.Name, f.Type, want.Name, want.Type)
+			}
+		}
+	}
+	if tbl.NumRows() != int64(len(r.times)) {
+		t.Fatalf("%s: read %d rows, wrote %d", name, tbl.NumRows(), len(r.times))
+	}
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	i := 0
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		for k := range int(rec.NumRows()) {
+			for c := range rec.NumCols() {
+				if rec.Column(int(c)).IsNull(k) {
+					t.Fatalf("%s: row %d column %d read as null", name, i, c)
+				}
+			}
+			got := fmt.Sprint(rec.Column(0).(*array.Int64).Value(k), rec.Column(1).(*array.Int32).Value(k),
+				rec.Column(2).(*array.String).Value(k), rec.Column(3).(*array.String).Value(k), rec.Column(4).(*array.String).Value(k))
+			want := fmt.Sprint(r.times[i], r.ports[i], r.small[i], r.big[i], r.odd[i])
+			if got != want {
+				t.Fatalf("%s: row %d read %q, wrote %q", name, i, got, want)
+			}
+			i++
+		}
+	}
+	if err := tr.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkPQStats compares a row group's statistics with the rows it holds, which start
+// at row lo.
+func checkPQStats(t *testing.T, name string, rg *metadata.RowGroupMetaData, r pqRows, lo int) {
+	t.Helper()
+	hi := lo + int(rg.NumRows())
+	for c := range rg.NumColumns() {
+		cc, err := rg.ColumnChunk(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := cc.Statistics()
+		if err != nil || st == nil || !st.HasMinMax() {
+			t.Fatalf("%s: column %d has no min/max statistics (%v)", name, c, err)
+		}
+		if st.NullCount() != 0 || cc.NumValues() != int64(hi-lo) {
+			t.Errorf("%s: column %d: %d nulls, %d values; want 0 and %d", name, c, st.NullCount(), cc.NumValues(), hi-lo)
+		}
+		var got, want string
+		switch s := st.(type) {
+		case *metadata.Int64Statistics:
+			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.times[lo:hi]), slices.Max(r.times[lo:hi]))
+		case *metadata.Int32Statistics:
+			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.ports[lo:hi]), slices.Max(r.ports[lo:hi]))
+		case *metadata.ByteArrayStatistics:
+			col := [][]string{r.small, r.big, r.odd}[c-2][lo:hi]
+			got, want = fmt.Sprintf("%q %q", s.Min(), s.Max()), fmt.Sprintf("%q %q", slices.Min(col), slices.Max(col))
+		default:
+			t.Fatalf("%s: column %d has statistics of type %T", name, c, st)
+		}
+		if got != want {
+			t.Errorf("%s: row group at %d, column %d: min/max %s, want %s", name, lo, c, got, want)
+		}
+	}
+}
+
+// failAfter is an io.Writer that accepts n bytes, then fails every write, as a full
+// disk does.
+type failAfter struct{ n int }
+
+var errDiskFull = errors.New("test: no space left on device")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errDiskFull
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestParquetWriterMisuse: calls out of order return ErrWriterState, not a panic;
+// Close twice writes nothing more and returns the first result; a failing
+// destination's error is returned by Write or Close and again by later calls.
+func TestParquetWriterMisuse(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rows := makePQRows(3000, rand.New(rand.NewPCG(1, 9)))
+	rec := rows.batch(mem)
+	defer rec.Release()
+	w, err := NewParquetWriter(pqRowsSchema, ParquetOptions{RowGroupRows: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); !errors.Is(err, ErrWriterState) {
+		t.Errorf("Write before Reset: %v, want ErrWriterState", err)
+	}
+	if err := w.Close(); !errors.Is(err, ErrWriterState) {
+		t.Errorf("Close before Reset: %v, want ErrWriterState", err)
+	}
+	w.Reset(nil)
+	if err := w.Write(rec); !errors.Is(err, ErrWriterState) {
+		t.Errorf("Write after Reset(nil): %v, want ErrWriterState", err)
+	}
+	if err := w.Close(); !errors.Is(err, ErrWriterState) {
+		t.Errorf("Close after Reset(nil): %v, want ErrWriterState", err)
+	}
+	if _, err := NewParquetWriter(nil, ParquetOptions{}); !errors.Is(err, ErrSchema) {
+		t.Errorf("nil schema: %v, want ErrSchema", err)
+	}
+
+	var out bytes.Buffer
+	w.Reset(&out)
+	if err := w.Write(nil); !errors.Is(err, ErrSchema) {
+		t.Errorf("Write(nil): %v, want ErrSchema", err)
+	}
+	other := arrow.NewSchema(pqRowsSchema.Fields()[:2], nil)
+	ob := array.NewRecordBuilder(mem, other)
+	ob.Field(0).(*array.Int64Builder).Append(1)
+	ob.Field(1).(*array.Int32Builder).Append(1)
+	orec := ob.NewRecordBatch()
+	ob.Release()
+	err = w.Write(orec)
+	orec.Release()
+	if !errors.Is(err, ErrSchema) {
+		t.Errorf("Write of another schema: %v, want ErrSchema", err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	size := out.Len()
+	if err := w.Close(); err != nil || out.Len() != size {
+		t.Errorf("second Close: %v, file %d bytes after, %d before", err, out.Len(), size)
+	}
+	if err := w.Write(rec); !errors.Is(err, ErrWriterState) || out.Len() != size {
+		t.Errorf("Write after Close: %v, file %d bytes after, %d before", err, out.Len(), size)
+	}
+	if _, err := file.NewParquetReader(bytes.NewReader(out.Bytes())); err != nil {
+		t.Errorf("the file closed twice does not open: %v", err)
+	}
+
+	// A destination that fills up part way, at every point of the file.
+	for _, limit := range []int{0, 3, 100, size / 2, size - 9, size - 1} {
+		w.Reset(&failAfter{n: limit})
+		err := w.Write(rec)
+		if err == nil {
+			err = w.Close()
+		}
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("destination full after %d of %d bytes: %v, want its error", limit, size, err)
+		}
+		if err2 := w.Close(); !errors.Is(err2, errDiskFull) {
+			t.Errorf("destination full after %d bytes: Close after the failure: %v", limit, err2)
+		}
+	}
+	// The writer recovers for the next file.
+	b := writePQ(t, mem, w, rows, 256)
+	if !bytes.Equal(b, out.Bytes()) {
+		t.Errorf("after failed files, the same rows give a different file (%d vs %d bytes)", len(b), size)
+	}
+}
