@@ -521,8 +521,10 @@ func (s *Session) IntervalEdges(ctx context.Context, spec EdgeSpec, start time.T
 // stops at the interval's distinct event tuples of artifact ids with their
 // multiplicities (edges.sql, tuples ending; a few times fewer rows than edges), and
 // graphkit.GraphFromTuples expands each tuple into its clique and sums the weights
-// straight into the CSR. An interval without edges gives an empty graph.
-func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.Time) (*graphkit.Graph, error) {
+// straight into the CSR. An interval without edges gives an empty graph. b holds the
+// work buffers, reused when the caller builds many graphs with the same b (a scoring
+// run keeps one); nil builds with buffers for this call alone.
+func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder) (*graphkit.Graph, error) {
 	p, err := s.plan(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -539,7 +541,13 @@ func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 		return nil, fmt.Errorf("engine: tuples of %s: %w", start.Format(time.DateTime), err)
 	}
 	defer rdr.Release()
-	g, err := graphkit.GraphFromTuples(rdr)
+	if b == nil {
+		b = new(graphkit.TupleBuilder)
+	}
+	if err := b.AddReader(rdr); err != nil {
+		return nil, fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
+	}
+	g, err := b.Build()
 	if err != nil {
 		return nil, fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
 	}

@@ -858,7 +858,7 @@ func checkIntervalGraphs(t testing.TB, s *Session, spec EdgeSpec) edgeSet {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.IntervalGraph(ctx, spec, start)
+		got, err := s.IntervalGraph(ctx, spec, start, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -912,7 +912,7 @@ func TestIntervalGraphExact(t *testing.T) {
 	}
 	// An interval whose events make no edge gives an empty graph.
 	empty := fixtureSession(t, map[string][]fixtureEvent{"dns": {{10, []string{"C1", "C1"}}}})
-	g, err := empty.IntervalGraph(context.Background(), EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}}, lanl.Origin)
+	g, err := empty.IntervalGraph(context.Background(), EdgeSpec{Arch: ArchEntity, Streams: []string{"dns"}}, lanl.Origin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,9 @@ type scoreRun struct {
 
 	trainSpec EdgeSpec
 	held      map[int64]*graphkit.Graph // training graphs reusable for the frame
+	// tuples holds the work buffers of every interval graph the run builds (about
+	// 100 MB at LANL rates): reused from one interval to the next, freed with the run.
+	tuples    graphkit.TupleBuilder
 	features  *graphkit.FeatureSet
 	model     *graphkit.RoleModel
 	tracker   *graphkit.Tracker
@@ -316,7 +319,7 @@ func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit
 	// The tuple path: the same graph as graphkit over IntervalEdges' edge list
 	// (TestIntervalGraphExact), for about a third less CPU on the notebook architecture
 	// (BENCHMARKS.md, "Artifact graphs").
-	g, err := r.s.IntervalGraph(ctx, spec, r.start(k))
+	g, err := r.s.IntervalGraph(ctx, spec, r.start(k), &r.tuples)
 	if err != nil {
 		return nil, err
 	}

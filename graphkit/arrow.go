@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -45,56 +44,16 @@ func ReadGraphs(rdr array.RecordReader, fn func(intervalStart time.Time, g *Grap
 // GraphFromReader returns the graph of a reader holding the edges of one interval. The
 // interval_start column is optional; when present it must hold a single value, else the
 // error wraps ErrMultipleIntervals. A reader without rows gives an empty graph.
-// GraphFromReader does not Release rdr. To reuse work buffers over many readers, call
-// Builder.AddReader and Builder.Build instead.
+// GraphFromReader does not Release rdr. It allocates its work buffers for this call
+// alone: to reuse them over many readers (at LANL rates they are about 90 MB, and
+// regrowing them costs more CPU than building the graph), keep a Builder and call
+// Builder.AddReader and Builder.Build.
 func GraphFromReader(rdr array.RecordReader) (*Graph, error) {
-	b := getBuilder()
-	defer putBuilder(b)
+	var b Builder
 	if err := b.AddReader(rdr); err != nil {
 		return nil, err
 	}
 	return b.Build()
-}
-
-// spareBuilder keeps the work buffers of GraphFromReader and IntervalReader between
-// uses, so that building one graph per query (the engine runs one query per interval)
-// does not reallocate and regrow them every time: at LANL rates they are about 90 MB, and
-// regrowing them cost more CPU than building the graph.
-var spareBuilder spare[Builder]
-
-func getBuilder() *Builder { return spareBuilder.get() }
-
-// putBuilder empties b and keeps it as the spare.
-func putBuilder(b *Builder) {
-	b.reset()
-	spareBuilder.put(b)
-}
-
-// spare holds one value, the last one put back, for the life of the process. (A
-// sync.Pool missed nearly every time in the engine: a Put lands in the current P's
-// private slot, which a later Get on another P cannot see, and a goroutine calling
-// DuckDB through cgo changes P often.)
-type spare[T any] struct {
-	mu sync.Mutex
-	v  *T
-}
-
-// get returns the spare value, or a new one.
-func (s *spare[T]) get() *T {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := s.v
-	s.v = nil
-	if v == nil {
-		v = new(T)
-	}
-	return v
-}
-
-func (s *spare[T]) put(v *T) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.v = v
 }
 
 // AddReader adds every edge of rdr, whose batches must hold at most one interval (see
@@ -150,7 +109,7 @@ func NewIntervalReader(rdr array.RecordReader) (*IntervalReader, error) {
 	}
 	rdr.Retain()
 	ir := &IntervalReader{}
-	ir.b = getBuilder()
+	ir.b = new(Builder)
 	ir.rdr = rdr
 	return ir, nil
 }
@@ -193,10 +152,7 @@ func (ir *IntervalReader) Release() {
 		ir.rdr.Release()
 		ir.rdr = nil
 	}
-	if ir.b != nil {
-		putBuilder(ir.b)
-		ir.b = nil
-	}
+	ir.b = nil
 }
 
 // intervalReader moves the edges of one interval at a time from a record reader into a

@@ -272,26 +272,16 @@ func extend[T any](s []T, n int) []T {
 }
 
 // GraphFromTuples returns the graph of the tuples of rdr (see TupleBuilder). A reader
-// without rows gives an empty graph. GraphFromTuples does not Release rdr; it reuses
-// one process-wide set of work buffers between calls.
+// without rows gives an empty graph. GraphFromTuples does not Release rdr. It
+// allocates its work buffers for this call alone: to reuse them over many readers
+// (about 100 MB per LANL-rate hour of auth), keep a TupleBuilder and call
+// TupleBuilder.AddReader and TupleBuilder.Build.
 func GraphFromTuples(rdr array.RecordReader) (*Graph, error) {
-	b := getTupleBuilder()
-	defer putTupleBuilder(b)
+	var b TupleBuilder
 	if err := b.AddReader(rdr); err != nil {
 		return nil, err
 	}
 	return b.Build()
-}
-
-// spareTupleBuilder keeps GraphFromTuples' work buffers between calls, for the reasons
-// given at spareBuilder (about 100 MB per LANL-rate hour of auth).
-var spareTupleBuilder spare[TupleBuilder]
-
-func getTupleBuilder() *TupleBuilder { return spareTupleBuilder.get() }
-
-func putTupleBuilder(b *TupleBuilder) {
-	b.reset()
-	spareTupleBuilder.put(b)
 }
 
 // minItemsPerWorker keeps small builds on one goroutine: below it, starting and
