@@ -4,7 +4,7 @@ GO      ?= go
 GOFLAGS_TAGS := -tags $(TAGS)
 BIN     := bin/lanlq
 # Pure-Go packages, tested with the race detector.
-PURE    := ./graphkit/... ./arrowio/... ./sql/... ./lanl/... ./synth/... ./plots/...
+PURE    := ./graphkit/... ./arrowio/... ./sql/... ./lanl/... ./synth/... ./plots/... ./internal/...
 # The engine's tests run with the race detector too (its Go side: ingest's reader,
 # parser and writer goroutines, scoring, the table functions DuckDB calls back into);
 # -short leaves out the subprocess and the largest fixtures so the run fits CI's time.

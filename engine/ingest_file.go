@@ -172,9 +172,9 @@ func firstErr(errs ...error) error {
 }
 
 // segmentSource hands out the rows of one segment as runs of rows of one interval,
-// in input order: one Arrow stream per run, each written by a plain (order-keeping)
-// COPY. DuckDB's PARTITION_BY writer does not keep row order, which is why lanlq
-// partitions in Go.
+// in input order: one Arrow stream per run, each written to one Parquet file by an
+// arrowio.ParquetWriter. lanlq partitions in Go because DuckDB's PARTITION_BY writer
+// does not keep row order.
 type segmentSource struct {
 	seg      int
 	interval int64 // seconds

@@ -1,7 +1,7 @@
 // Command pqarrow compares two ways of writing ingest's partition files from the same
-// Arrow record batches of auth rows: DuckDB's Arrow import and COPY … TO parquet (what
-// lanlq ingest did until it got its own writer, arrowio.ParquetWriter) and arrow-go's
-// pqarrow writer, in CPU time per row and bytes. The folder's pqcheck command reads
+// Arrow record batches of auth rows: DuckDB's Arrow import and COPY … TO parquet, and
+// arrow-go's pqarrow writer, in CPU time per row and bytes (the comparison behind
+// lanlq's own writer, arrowio.ParquetWriter; BENCHMARKS.md). The folder's pqcheck command reads
 // files with arrow-go's reader to check lanlq's writer against DuckDB's.
 //
 //	cd bench/pqarrow && go run -tags duckdb_arrow . -raw /tmp/bench20/auth.txt.gz
