@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -101,119 +103,148 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		return nil, err
 	}
 	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
-	hi := lo + sc.width
-	start := lanl.Origin.Add(time.Duration(lo) * time.Second)
-	ex := &Explanation{Entity: entity, IntervalStart: start, Experiment: exp}
-	render := func(name string, data any) (string, error) { return edgeRender(name, data) }
-	scoresData := struct{ Scores string }{escapeLiteral(sc.scores)}
-
-	// The entity's artifacts in the interval.
-	q, err := render("explain_artifacts.sql", scoresData)
-	if err != nil {
+	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: escapeLiteral(sc.scores),
+		lo: lo, hi: lo + sc.width, start: lanl.Time(lo)}
+	ex := &Explanation{Entity: entity, IntervalStart: q.start, Experiment: exp}
+	if ex.Artifacts, err = q.artifacts(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.Query(ctx, q, start, entity)
+	if ex.History, err = q.history(ctx); err != nil {
+		return nil, err
+	}
+	if ex.Contacts, err = q.contacts(ctx, exp, sc.width); err != nil {
+		return nil, err
+	}
+	if ex.Events, err = q.events(ctx); err != nil {
+		return nil, err
+	}
+	return ex, nil
+}
+
+// explainQuery runs the queries of one Explain: an entity in the interval [lo, hi)
+// (raw seconds) of a scores file.
+type explainQuery struct {
+	s      *Session
+	entity string
+	lit    string // entity as a SQL literal
+	scores string // the scores file, escaped for a SQL literal
+	lo, hi int64
+	start  time.Time
+}
+
+// each runs the rendered template name with data and args and calls scan on every
+// row; what names the query in errors.
+func (q *explainQuery) each(ctx context.Context, what, name string, data any, args []any, scan func(*sql.Rows) error) error {
+	text, err := edgeRender(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
+		return err
+	}
+	fail := func(err error) error { return fmt.Errorf("engine: explain %s: %s: %w", q.entity, what, err) }
+	rows, err := q.s.Query(ctx, text, args...)
+	if err != nil {
+		return fail(err)
 	}
 	for rows.Next() {
-		var a ExplainedArtifact
-		var before *int32
-		var after int32
-		var mb, ma []any
-		if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
-			&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
-			&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.FusedSurprise, &a.Dominant, &a.Explanation); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
+		if err := scan(rows); err != nil {
+			return errors.Join(fail(err), rows.Close())
 		}
-		if before != nil {
-			b := int(*before)
-			a.RoleBefore = &b
-		}
-		a.RoleAfter = int(after)
-		a.MembershipBefore, a.MembershipAfter = floats(mb), floats(ma)
-		ex.Artifacts = append(ex.Artifacts, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
+		return errors.Join(fail(err), rows.Close())
 	}
-	rows.Close()
+	return rows.Close()
+}
 
-	// Their history.
-	if q, err = render("explain_history.sql", scoresData); err != nil {
+// artifacts returns the scores and components of the entity's artifacts.
+func (q *explainQuery) artifacts(ctx context.Context) ([]ExplainedArtifact, error) {
+	var out []ExplainedArtifact
+	err := q.each(ctx, "artifacts", "explain_artifacts.sql", struct{ Scores string }{q.scores}, []any{q.start, q.entity},
+		func(rows *sql.Rows) error {
+			var a ExplainedArtifact
+			var before *int32
+			var after int32
+			var mb, ma []any
+			if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
+				&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
+				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.FusedSurprise, &a.Dominant, &a.Explanation); err != nil {
+				return err
+			}
+			if before != nil {
+				b := int(*before)
+				a.RoleBefore = &b
+			}
+			a.RoleAfter = int(after)
+			a.MembershipBefore, a.MembershipAfter = floats(mb), floats(ma)
+			out = append(out, a)
+			return nil
+		})
+	return out, err
+}
+
+// history returns the record of the entity's artifacts in the earlier intervals.
+func (q *explainQuery) history(ctx context.Context) ([]ArtifactHistory, error) {
+	var out []ArtifactHistory
+	err := q.each(ctx, "history", "explain_history.sql", struct{ Scores string }{q.scores}, []any{q.start, q.entity},
+		func(rows *sql.Rows) error {
+			var h ArtifactHistory
+			var role *int32
+			if err := rows.Scan(&h.Artifact, &h.Intervals, &h.LastSeen, &role, &h.MeanVolume, &h.MaxVolume); err != nil {
+				return err
+			}
+			if role != nil {
+				h.UsualRole = int(*role)
+			}
+			out = append(out, h)
+			return nil
+		})
+	return out, err
+}
+
+// contacts returns the entity's new contacts in the interval, over the streams of
+// the run's architecture, each marked Typed when the run's novelty component counts
+// its pair of kinds (runs without novelty are shown the default set).
+func (q *explainQuery) contacts(ctx context.Context, exp *Experiment, width int64) ([]Contact, error) {
+	p, err := q.s.plan(ctx, EdgeSpec{Arch: exp.Arch, Interval: time.Duration(width) * time.Second})
+	if err != nil || len(p.streams) == 0 {
 		return nil, err
 	}
-	if rows, err = s.Query(ctx, q, start, entity); err != nil {
-		return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-	}
-	for rows.Next() {
-		var h ArtifactHistory
-		var role *int32
-		if err := rows.Scan(&h.Artifact, &h.Intervals, &h.LastSeen, &role, &h.MeanVolume, &h.MaxVolume); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-		}
-		if role != nil {
-			h.UsualRole = int(*role)
-		}
-		ex.History = append(ex.History, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-	}
-	rows.Close()
-
-	// New contacts, over the architecture's streams.
-	p, err := s.plan(ctx, EdgeSpec{Arch: exp.Arch, Interval: time.Duration(sc.width) * time.Second})
+	kinds, err := q.s.artifactKinds(ctx)
 	if err != nil {
 		return nil, err
 	}
-	lit := "'" + escapeLiteral(entity) + "'"
-	if len(p.streams) > 0 {
-		q, err = render("explain_contacts.sql", struct {
-			Streams []edgeStream
-			Entity  string
-			Lo, Hi  int64
-		}{p.streams, lit, lo, hi})
-		if err != nil {
-			return nil, err
+	typed := map[[2]string]bool{}
+	pairs := exp.noveltyPairs()
+	if pairs == nil {
+		for _, kp := range graphkit.DefaultNoveltyPairs(kinds) {
+			pairs = append(pairs, [2]string{kinds.Names[kp.A], kinds.Names[kp.B]})
 		}
-		kinds, err := s.artifactKinds(ctx)
-		if err != nil {
-			return nil, err
-		}
-		// The contacts the run's novelty component counted (--novelty all counts
-		// processes and ports too); runs without novelty are shown the default set.
-		typed := map[[2]string]bool{}
-		pairs := exp.noveltyPairs()
-		if pairs == nil {
-			for _, kp := range graphkit.DefaultNoveltyPairs(kinds) {
-				pairs = append(pairs, [2]string{kinds.Names[kp.A], kinds.Names[kp.B]})
-			}
-		}
-		for _, kp := range pairs {
-			typed[kp], typed[[2]string{kp[1], kp[0]}] = true, true
-		}
-		if rows, err = s.Query(ctx, q); err != nil {
-			return nil, fmt.Errorf("engine: explain %s: new contacts: %w", entity, err)
-		}
-		for rows.Next() {
-			var c Contact
-			if err := rows.Scan(&c.Artifact, &c.Kind, &c.Contact, &c.ContactKind, &c.Events); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-			}
-			c.Typed = typed[[2]string{c.Kind, c.ContactKind}]
-			ex.Contacts = append(ex.Contacts, c)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-		}
-		rows.Close()
 	}
+	for _, kp := range pairs {
+		typed[kp], typed[[2]string{kp[1], kp[0]}] = true, true
+	}
+	var out []Contact
+	data := struct {
+		Streams []edgeStream
+		Entity  string
+		Lo, Hi  int64
+	}{p.streams, q.lit, q.lo, q.hi}
+	err = q.each(ctx, "new contacts", "explain_contacts.sql", data, nil, func(rows *sql.Rows) error {
+		var c Contact
+		if err := rows.Scan(&c.Artifact, &c.Kind, &c.Contact, &c.ContactKind, &c.Events); err != nil {
+			return err
+		}
+		c.Typed = typed[[2]string{c.Kind, c.ContactKind}]
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
 
-	// Raw events of every stream but redteam (its lines are the labels, not evidence).
+// events returns the raw events of the interval involving the entity, up to
+// ExplainEventLimit per stream, of every stream but redteam (its lines are the
+// labels, not evidence).
+func (q *explainQuery) events(ctx context.Context) ([]StreamEvents, error) {
+	var out []StreamEvents
 	for _, st := range lanl.Streams {
 		if st.Name == "redteam" {
 			continue
@@ -221,40 +252,32 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		var fields, cols []string
 		for _, c := range st.Columns {
 			fields = append(fields, c.Name)
-			if c.Type == "VARCHAR" {
+			if c.Type == lanl.Varchar {
 				cols = append(cols, c.Name)
 			}
 		}
-		q, err := render("explain_events.sql", struct {
+		data := struct {
 			Stream        string
 			Fields, Cols  []string
 			Entity        string
 			Lo, Hi, Limit int64
-		}{st.Name, fields, cols, lit, lo, hi, ExplainEventLimit})
-		if err != nil {
-			return nil, err
-		}
-		rows, err := s.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("engine: explain %s: %s events: %w", entity, st.Name, err)
-		}
+		}{st.Name, fields, cols, q.lit, q.lo, q.hi, ExplainEventLimit}
 		se := StreamEvents{Stream: st.Name}
-		for rows.Next() {
+		err := q.each(ctx, st.Name+" events", "explain_events.sql", data, nil, func(rows *sql.Rows) error {
 			var t int64
 			var line string
 			if err := rows.Scan(&t, &line, &se.Total); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
+				return err
 			}
 			se.Lines = append(se.Lines, line)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("engine: explain %s: %w", entity, err)
-		}
-		rows.Close()
-		ex.Events = append(ex.Events, se)
+		out = append(out, se)
 	}
-	return ex, nil
+	return out, nil
 }
 
 // floats converts a scanned DuckDB DOUBLE[] to []float64.
