@@ -294,14 +294,70 @@ const minItemsPerWorker = 1 << 16
 const bucketBits = 11
 
 // Build returns the graph of the tuples added so far and resets the builder.
+//
+// The pairs of every tuple are packed into uint64 items and counted, then written,
+// into buckets by their lower end u (1, 2); each bucket is sorted and its copies of a
+// pair summed (3); the rows' offsets follow from the degrees (4); the upper parts of
+// the rows (neighbours above u) are written bucket by bucket while the pairs move to
+// buckets by their upper end v (5), from which the lower parts are written (6). The
+// work is split over up to GOMAXPROCS workers; weights that do not pack into an item
+// (not integers, or too large) take the general Builder instead.
 func (b *TupleBuilder) Build() (*Graph, error) {
 	defer b.reset()
-	rows, k := len(b.n), b.width
+	lo, hi, count, total, integral := b.survey()
+	if count == 0 {
+		return &Graph{IDs: []int64{}, Offsets: make([]int, 1), Nbrs: []int32{}, Weights: []float64{}}, nil
+	}
+	ids := b.mapIDs(lo, hi, count)
+	nv := len(ids)
+	vb := uint(bits.Len64(uint64(nv - 1))) // bits of a local index
+	wb := 64 - 2*vb                        // bits left for the weight
+	if !integral || 2*vb > 62 || total >= math.Ldexp(1, int(wb)) {
+		return b.buildFallback()
+	}
+	bs := uint(0) // u >> bs is a pair's bucket
+	if vb > bucketBits {
+		bs = vb - bucketBits
+	}
+	nb := (nv-1)>>bs + 1
+	ws := b.startWorkers(nb)
 
-	// Tuples without two different ids add no edge and name no vertex: clear their
-	// masks. Also the id range, the id count, and whether the weights can be packed.
-	var lo, hi int64
-	count, total, integral := 0, 0.0, true
+	// 1, 2. Count each worker's pairs per bucket, then write them.
+	pos := b.bucketPairs(ws, nb, bs, vb, wb)
+	// 3. Sort and sum each bucket; degrees.
+	edges := b.sortAll(ws, nb, nv, pos, bs, vb, wb)
+	if 2*edges > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, edges, math.MaxInt32/2)
+	}
+	// 4. Offsets and the cursors of every row.
+	offsets, tpos := b.rowCursors(ws, nb, nv, bs)
+	nbrs := make([]int32, offsets[nv])
+	weights := make([]float64, offsets[nv])
+	// 5. Rows. Each worker writes the upper parts of its u's (ascending v) and moves its
+	// pairs into the v-buckets. Writing the lower parts straight away would scatter
+	// over the whole graph, a cache miss per pair (it took longer than everything else
+	// together); a v-bucket's rows are a few tens of KB.
+	runWorkers(ws, func(w *tupleWorker) { b.layoutUpper(w, vb, wb, bs, nbrs, weights) })
+	// 6. Each worker fills the lower parts of a range of v-buckets: within a bucket the
+	// pairs come by worker, then ascending u, so every row comes out sorted.
+	v := 0
+	for w := range ws {
+		ws[w].v0 = v
+		for want := tpos * (w + 1) / len(ws); v < nb && (b.tstart[v] < want || w == len(ws)-1); v++ {
+		}
+		ws[w].v1 = v
+	}
+	runWorkers(ws, func(w *tupleWorker) { b.layoutLower(w, vb, wb, nbrs, weights) })
+	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
+}
+
+// survey clears the masks of the tuples without two different ids (they add no edge
+// and name no vertex) and returns the range and count of the remaining ids, the sum
+// of their multiplicities and whether all are integers (so that weights can be
+// packed into items).
+func (b *TupleBuilder) survey() (lo, hi int64, count int, total float64, integral bool) {
+	rows, k := len(b.n), b.width
+	integral = true
 	for r, m := range b.valid[:rows] {
 		if m&(m-1) == 0 { // fewer than two ids
 			b.valid[r] = 0
@@ -332,24 +388,13 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 		total += n
 		integral = integral && n == math.Trunc(n)
 	}
-	if count == 0 {
-		return &Graph{IDs: []int64{}, Offsets: make([]int, 1), Nbrs: []int32{}, Weights: []float64{}}, nil
-	}
+	return lo, hi, count, total, integral
+}
 
-	ids := b.mapIDs(lo, hi, count)
-	nv := len(ids)
-	vb := uint(bits.Len64(uint64(nv - 1))) // bits of a local index
-	wb := 64 - 2*vb                        // bits left for the weight
-	if !integral || 2*vb > 62 || total >= math.Ldexp(1, int(wb)) {
-		return b.buildFallback()
-	}
-	bs := uint(0) // u >> bs is a pair's bucket
-	if vb > bucketBits {
-		bs = vb - bucketBits
-	}
-	nb := (nv-1)>>bs + 1
-
-	// Workers: each scatters a slice of the tuples, then owns a range of buckets.
+// startWorkers returns the workers of a build, one per minItemsPerWorker pairs up to
+// GOMAXPROCS, each given an equal share of the tuples and empty bucket cursors.
+func (b *TupleBuilder) startWorkers(nb int) []tupleWorker {
+	rows := len(b.n)
 	pairs := 0
 	for _, m := range b.valid[:rows] {
 		c := bits.OnesCount64(m)
@@ -365,20 +410,27 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 		ws[w].cursor = grow(ws[w].cursor, nb)
 		clear(ws[w].cursor)
 	}
-	run := func(f func(w *tupleWorker)) {
-		if nw == 1 {
-			f(&ws[0])
-			return
-		}
-		var wg sync.WaitGroup
-		for w := range ws {
-			wg.Go(func() { f(&ws[w]) })
-		}
-		wg.Wait()
-	}
+	return ws
+}
 
-	// 1. Count each worker's pairs per bucket.
-	run(func(w *tupleWorker) { b.scatter(w, bs, vb, wb, false) })
+// runWorkers calls f for every worker, on its own goroutine when there are several.
+func runWorkers(ws []tupleWorker, f func(w *tupleWorker)) {
+	if len(ws) == 1 {
+		f(&ws[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range ws {
+		wg.Go(func() { f(&ws[w]) })
+	}
+	wg.Wait()
+}
+
+// bucketPairs counts each worker's pairs per bucket, lays the buckets out in b.items
+// (within a bucket, by worker) and writes the pairs there. It returns the number of
+// items.
+func (b *TupleBuilder) bucketPairs(ws []tupleWorker, nb int, bs, vb, wb uint) int {
+	runWorkers(ws, func(w *tupleWorker) { b.scatter(w, bs, vb, wb, false) })
 	b.bstart = grow(b.bstart, nb+1)
 	bstart, pos := b.bstart, 0
 	for bkt := range nb {
@@ -390,16 +442,19 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 		}
 	}
 	bstart[nb] = pos
-	// 2. Write them, bucket by bucket.
 	b.items = grow(b.items, pos)
-	run(func(w *tupleWorker) { b.scatter(w, bs, vb, wb, true) })
+	runWorkers(ws, func(w *tupleWorker) { b.scatter(w, bs, vb, wb, true) })
+	return pos
+}
 
-	// 3. Sort and sum each bucket; degrees. Buckets are split into contiguous ranges of
-	// about equal size, so each worker's u's ascend from the previous worker's.
+// sortAll sorts and sums every bucket and counts the degrees; it returns the number
+// of distinct edges. Buckets are split into contiguous ranges of about equal size, so
+// each worker's u's ascend from the previous worker's.
+func (b *TupleBuilder) sortAll(ws []tupleWorker, nb, nv, items int, bs, vb, wb uint) int {
 	bkt := 0
 	for w := range ws {
 		ws[w].b0 = bkt
-		for want := pos * (w + 1) / nw; bkt < nb && (bstart[bkt] < want || w == nw-1); bkt++ {
+		for want := items * (w + 1) / len(ws); bkt < nb && (b.bstart[bkt] < want || w == len(ws)-1); bkt++ {
 		}
 		ws[w].b1 = bkt
 		ws[w].low = grow(ws[w].low, nv)
@@ -408,18 +463,20 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 	b.upCur = grow(b.upCur, nv)
 	clear(b.upCur)
 	b.bcount = grow(b.bcount, nb)
-	run(func(w *tupleWorker) { b.sortBuckets(w, nv, vb, wb, bs) })
+	runWorkers(ws, func(w *tupleWorker) { b.sortBuckets(w, nv, vb, wb, bs) })
 	edges := 0
 	for _, c := range b.bcount[:nb] {
 		edges += c
 	}
-	if 2*edges > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: %d edges in one graph, at most %d supported", ErrInvalidEdge, edges, math.MaxInt32/2)
-	}
+	return edges
+}
 
-	// 4. Offsets, and the cursors of the lower and upper parts of every row. The
-	// transpose below moves each worker's pairs to v-buckets (by v >> bs, in worker
-	// order within a bucket): count each worker's pairs per v-bucket.
+// rowCursors returns the rows' offsets and sets the write cursors of the lower and
+// upper parts of every row. The transpose of step 5 moves each worker's pairs to
+// v-buckets (by v >> bs, in worker order within a bucket): it also counts each
+// worker's pairs per v-bucket, lays the v-buckets out in b.trans and returns their
+// total.
+func (b *TupleBuilder) rowCursors(ws []tupleWorker, nb, nv int, bs uint) ([]int, int) {
 	offsets := make([]int, nv+1)
 	b.lowCur = grow(b.lowCur, nv)
 	for w := range ws {
@@ -451,24 +508,7 @@ func (b *TupleBuilder) Build() (*Graph, error) {
 	}
 	b.tstart[nb] = tpos
 	b.trans = grow(b.trans, tpos)
-	nbrs := make([]int32, at)
-	weights := make([]float64, at)
-	// 5. Rows. Each worker writes the upper parts of its u's (ascending v) and moves its
-	// pairs into the v-buckets. Writing the lower parts straight away would scatter
-	// over the whole graph, a cache miss per pair (it took longer than everything else
-	// together); a v-bucket's rows are a few tens of KB.
-	run(func(w *tupleWorker) { b.layoutUpper(w, vb, wb, bs, nbrs, weights) })
-	// 6. Each worker fills the lower parts of a range of v-buckets: within a bucket the
-	// pairs come by worker, then ascending u, so every row comes out sorted.
-	v := 0
-	for w := range ws {
-		ws[w].v0 = v
-		for want := tpos * (w + 1) / nw; v < nb && (b.tstart[v] < want || w == nw-1); v++ {
-		}
-		ws[w].v1 = v
-	}
-	run(func(w *tupleWorker) { b.layoutLower(w, vb, wb, nbrs, weights) })
-	return &Graph{IDs: ids, Offsets: offsets, Nbrs: nbrs, Weights: weights}, nil
+	return offsets, tpos
 }
 
 // scatter runs over w's tuples and, for every pair of different ids, counts it in its
