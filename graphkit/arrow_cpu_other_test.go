@@ -1,8 +1,8 @@
 //go:build !unix
 
-package graphkit_test
+package graphkit
 
 import "time"
 
-// processCPU is unknown here: benchmarks then report wall time only.
-func processCPU() time.Duration { return 0 }
+// ProcessCPU is unknown here: benchmarks then report wall time only.
+func ProcessCPU() time.Duration { return 0 }

@@ -1,15 +1,15 @@
 //go:build unix
 
-package graphkit_test
+package graphkit
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time this process has used (user and system). On a machine
+// ProcessCPU is the CPU time this process has used (user and system). On a machine
 // shared with other work it is steadier than wall time.
-func processCPU() time.Duration {
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -420,7 +420,7 @@ func BenchmarkReadGraphs(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.SetBytes(int64(nEdges) * 32) // interval_start, a, b, weight: 8 bytes each
-				cpu := processCPU()
+				cpu := graphkit.ProcessCPU()
 				for b.Loop() {
 					r, err := arrowio.NewSliceReader(nil, batches...)
 					if err != nil {
@@ -437,7 +437,7 @@ func BenchmarkReadGraphs(b *testing.B) {
 				b.ReportMetric(float64(nEdges)/sec, "edges/s")
 				b.ReportMetric(sec*1e9/float64(nEdges), "ns/edge")
 				if cpu > 0 {
-					b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(b.N)/float64(nEdges), "cpu-ns/edge")
+					b.ReportMetric(float64((graphkit.ProcessCPU()-cpu).Nanoseconds())/float64(b.N)/float64(nEdges), "cpu-ns/edge")
 				}
 			})
 		}

@@ -594,3 +594,102 @@ func TestComputeNormalized(t *testing.T) {
 		t.Error("no graphs: no error")
 	}
 }
+
+// cliqueGraph returns a seeded union of cliques shaped like lanlq's event graphs: each
+// of `events` tuples picks up to 6 vertices of n, the first few from a handful of hub
+// values that nearly every tuple holds, the rest skewed towards low ids, and adds its
+// weight (an integer, or a float when floatW) to every pair. It returns the graph and
+// its dense adjacency over the graph's vertices, summed from the tuples directly.
+func cliqueGraph(t *testing.T, rng *rand.Rand, n, events int, floatW bool) (*Graph, [][]float64) {
+	t.Helper()
+	pairs := map[[2]int]float64{}
+	for range events {
+		var tup []int
+		for c := range 6 {
+			var v int
+			switch {
+			case c < 3 && rng.Float64() < 0.9: // hubs: 3 per column
+				v = 3*c + rng.IntN(3)
+			case rng.Float64() < 0.2:
+				continue
+			default:
+				v = 9 + int(float64(n-9)*math.Pow(rng.Float64(), 3))
+			}
+			if !slices.Contains(tup, v) {
+				tup = append(tup, v)
+			}
+		}
+		w := float64(1 + rng.IntN(3))
+		if floatW {
+			w = 0.25 + 3*rng.Float64()
+		}
+		for i, a := range tup {
+			for _, b := range tup[i+1:] {
+				pairs[[2]int{min(a, b), max(a, b)}] += w
+			}
+		}
+	}
+	var b Builder
+	present := make([]int, n)
+	for p, w := range pairs {
+		if err := b.Add(int64(p[0]), int64(p[1]), w); err != nil {
+			t.Fatal(err)
+		}
+		present[p[0]], present[p[1]] = 1, 1
+	}
+	g, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for i, p := range present {
+		if p == 1 {
+			present[i] = k
+			k++
+		} else {
+			present[i] = -1
+		}
+	}
+	adj := make([][]float64, k)
+	for i := range adj {
+		adj[i] = make([]float64, k)
+	}
+	for p, w := range pairs {
+		a, c := present[p[0]], present[p[1]]
+		adj[a][c], adj[c][a] = w, w
+	}
+	return g, adj
+}
+
+// TestRefexCliquesBruteForce checks the base features against the brute force on
+// unions of cliques with hubs, shaped like lanlq's event graphs (most triangles through
+// a few hubs), with one and several workers: equal within rounding for float weights,
+// and bit for bit across worker counts for integer weights.
+func TestRefexCliquesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for trial := range 6 {
+		floatW := trial%2 == 1
+		n := 60 + rng.IntN(240)
+		g, adj := cliqueGraph(t, rng, n, 40+rng.IntN(400), floatW)
+		want := bruteFeatures(adj, 0)
+		var ref []float64
+		for _, workers := range []int{1, 3} {
+			x := make([]float64, g.NumVertices()*numBase)
+			computeBase(g, x, numBase, [numBase]int{0, 1, 2, 3, 4}, workers)
+			for v := range want {
+				for j := range numBase {
+					got, exp := x[v*numBase+j], want[v][j]
+					if math.Abs(got-exp) > 1e-9*max(1, math.Abs(exp)) {
+						t.Fatalf("trial %d (%d vertices), workers %d: %s[%d] = %v, want %v",
+							trial, g.NumVertices(), workers, baseNames[j], v, got, exp)
+					}
+				}
+			}
+			if ref == nil {
+				ref = x
+			} else if !floatW && !slices.Equal(x, ref) {
+				t.Errorf("trial %d: integer weights, workers %d: features differ from 1 worker", trial, workers)
+			}
+		}
+	}
+}
