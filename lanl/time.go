@@ -69,3 +69,16 @@ func ParseTime(text string) (time.Time, error) {
 
 // maxSeconds bounds the LANL seconds ParseTime accepts: about 290 years.
 const maxSeconds = int64(math.MaxInt64 / int64(time.Second))
+
+// ParseInterval reads an interval width a user typed: a Go duration (1h, 15m, 900s,
+// 1h30m) that is a whole number of seconds and at least one second.
+func ParseInterval(text string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(text))
+	if err != nil {
+		return 0, err
+	}
+	if d < time.Second || d%time.Second != 0 {
+		return 0, fmt.Errorf("interval %s is not a positive whole number of seconds", d)
+	}
+	return d, nil
+}

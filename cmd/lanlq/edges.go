@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -36,7 +37,7 @@ notebook one, whose header states what such a file must define.
 when the export completes; a folder holding anything else is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			width, err := time.ParseDuration(interval)
+			width, err := lanl.ParseInterval(interval)
 			if err != nil {
 				return fmt.Errorf("--interval: %w", err)
 			}

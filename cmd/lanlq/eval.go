@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -31,7 +32,7 @@ precision-recall curves to --out (default: eval.json beside the scores).`,
 			var width time.Duration
 			if interval != "" {
 				var err error
-				if width, err = time.ParseDuration(interval); err != nil {
+				if width, err = lanl.ParseInterval(interval); err != nil {
 					return fmt.Errorf("--interval: %w", err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -27,7 +28,7 @@ line number and reason; with --rejects good lines are loaded and bad ones are ke
 in the rejects view.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := time.ParseDuration(interval)
+			d, err := lanl.ParseInterval(interval)
 			if err != nil {
 				return fmt.Errorf("--interval: %w", err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lanlq/lanlq/engine"
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -55,7 +56,7 @@ The same data and flags give byte-identical files; files are replaced only when 
 are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			width, err := time.ParseDuration(interval)
+			width, err := lanl.ParseInterval(interval)
 			if err != nil {
 				return fmt.Errorf("--interval: %w", err)
 			}
