@@ -363,11 +363,9 @@ func (r *scoreRun) train(ctx context.Context) error {
 	}
 
 	t0 := time.Now()
-	fs, err := graphkit.LearnFeatures(graphs, graphkit.RefexConfig{Generations: r.spec.Generations})
-	if err != nil {
-		return fmt.Errorf("engine: features: %w", err)
-	}
-	V, err := fs.ComputeNormalized(graphs)
+	// The training matrix comes out of learning: the window's features are not
+	// computed a second time.
+	fs, V, err := graphkit.LearnFeaturesNormalized(graphs, graphkit.RefexConfig{Generations: r.spec.Generations})
 	if err != nil {
 		return fmt.Errorf("engine: features: %w", err)
 	}

@@ -1,6 +1,7 @@
 package graphkit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -691,5 +692,57 @@ func TestRefexCliquesBruteForce(t *testing.T) {
 				t.Errorf("trial %d: integer weights, workers %d: features differ from 1 worker", trial, workers)
 			}
 		}
+	}
+}
+
+// TestLearnFeaturesNormalized checks that the training matrix from learning equals,
+// bit for bit, ComputeNormalized on the learned set, for windows of random graphs and of
+// unions of cliques with hubs, with empty graphs among them, for several generations.
+func TestLearnFeaturesNormalized(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	var windows [][]*Graph
+	for range 3 {
+		var w []*Graph
+		for range 3 {
+			edges, _ := randomGraph(rng, 30+rng.IntN(60), 0.05+0.2*rng.Float64())
+			w = append(w, mustGraph(t, edges))
+		}
+		windows = append(windows, w)
+	}
+	var cl []*Graph
+	for i := range 3 {
+		g, _ := cliqueGraph(t, rng, 300, 500, i == 1)
+		cl = append(cl, g)
+	}
+	empty, err := (&Builder{}).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	windows = append(windows, cl, []*Graph{cl[0], empty, cl[2]})
+	for wi, w := range windows {
+		for _, gens := range []int{-1, 1, 0, 4} {
+			cfg := RefexConfig{Generations: gens, Workers: 2}
+			fs, err := LearnFeatures(w, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fs.ComputeNormalized(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs2, got, err := LearnFeaturesNormalized(w, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fs.Names(), fs2.Names()) || !slices.Equal(fs.Scales(), fs2.Scales()) {
+				t.Fatalf("window %d, generations %d: feature sets differ", wi, gens)
+			}
+			if !mat.Equal(got, want) {
+				t.Errorf("window %d, generations %d: training matrix differs from ComputeNormalized (%d features)", wi, gens, fs.NumFeatures())
+			}
+		}
+	}
+	if _, _, err := LearnFeaturesNormalized([]*Graph{empty}, RefexConfig{}); !errors.Is(err, ErrNoTrainingData) {
+		t.Errorf("no vertices: %v, want ErrNoTrainingData", err)
 	}
 }
