@@ -29,8 +29,10 @@ test-short:
 vet:
 	$(GO) vet $(GOFLAGS_TAGS) ./...
 
+# errcheck: no silently dropped error; its exclusions and their reasons are in .errcheck-excludes.
 lint: fmt-check vet
 	staticcheck -tags $(TAGS) ./...
+	errcheck -tags $(TAGS) -ignoretests -exclude .errcheck-excludes ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

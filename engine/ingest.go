@@ -311,7 +311,10 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		os.RemoveAll(filepath.Join(data, internalDir, "work", sr.Generation))
 		report.Streams = append(report.Streams, sr)
 	}
-	if !report.Unchanged() {
+	// The catalog is rewritten when a stream changed, and also when it is missing or
+	// older than the manifest: an earlier run that stopped (killed, disk full) between
+	// publishing its last stream and the catalog left every stream unchanged.
+	if !report.Unchanged() || !catalogCurrent(data) {
 		if err := writeCatalog(ctx, data); err != nil {
 			return nil, err
 		}
@@ -321,6 +324,17 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	}
 	report.Elapsed = time.Since(start)
 	return report, nil
+}
+
+// catalogCurrent reports whether DATA/catalog.duckdb exists and was written after the
+// manifest (writeCatalog runs after the manifest's last write).
+func catalogCurrent(data string) bool {
+	cat, err := os.Stat(filepath.Join(data, catalogName))
+	if err != nil {
+		return false
+	}
+	man, err := os.Stat(filepath.Join(data, manifestName))
+	return err == nil && !cat.ModTime().Before(man.ModTime())
 }
 
 func generationLive(data, stream, gen string) bool {

@@ -564,6 +564,9 @@ func writeCatalog(ctx context.Context, data string) error {
 	defer sess.Close()
 	stmts := fmt.Sprintf("ATTACH '%s' AS lanlq_catalog; USE lanlq_catalog; %s USE memory; DETACH lanlq_catalog;", escapeLiteral(tmp), q)
 	if err := sess.Exec(ctx, stmts); err != nil {
+		// A half-written catalog (a full disk) is of no use: remove it.
+		os.Remove(tmp)
+		os.Remove(tmp + ".wal")
 		return fmt.Errorf("engine: write catalog: %w", err)
 	}
 	return os.Rename(tmp, path)

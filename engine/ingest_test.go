@@ -474,8 +474,8 @@ func checkInterrupted(t *testing.T, data string, steps []string, i int, want map
 	}
 }
 
-// leftovers lists the temporary files and folders (*.tmp, *.new) under data outside
-// the work folder, which keeps committed segments for a resume on purpose.
+// leftovers lists the temporary files and folders (*.tmp, *.new, *.wal) under data,
+// and a missing or stale catalog.
 func leftovers(t *testing.T, data string) []string {
 	t.Helper()
 	var out []string
@@ -488,6 +488,9 @@ func leftovers(t *testing.T, data string) []string {
 		}
 		return nil
 	})
+	if !catalogCurrent(data) {
+		out = append(out, "(catalog.duckdb missing or older than the manifest)")
+	}
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -19,7 +20,7 @@ import (
 
 // write sorts the rows and writes every result file into the temporary folder, then
 // renames them into the output folder.
-func (r *scoreRun) write(ctx context.Context) error {
+func (r *scoreRun) write(ctx context.Context) (err error) {
 	t0 := time.Now()
 	defer func() { r.rep.Timing.Write += time.Since(t0) }()
 	exp := &r.rep.Experiment
@@ -49,7 +50,11 @@ func (r *scoreRun) write(ctx context.Context) error {
 	if err := r.s.Exec(ctx, "SET threads = 1"); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	defer r.s.Exec(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", threads))
+	defer func() {
+		if rerr := r.s.Exec(context.WithoutCancel(ctx), fmt.Sprintf("SET threads = %d", threads)); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("engine: restore threads: %w", rerr))
+		}
+	}()
 	for _, name := range []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"} {
 		if err := ctx.Err(); err != nil {
 			return err

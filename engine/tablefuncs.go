@@ -195,7 +195,9 @@ func bindEdges(ctx context.Context, s *Session, args []any) (duckdb.ChunkTableSo
 		return nil, err
 	}
 	src := &edgesSource{ctx: ctx, parent: s, spec: spec, state: &edgesState{}}
-	runtime.AddCleanup(src, func(st *edgesState) { st.close() }, src.state)
+	// A cleanup runs on the garbage collector's goroutine with no caller to tell: the
+	// normal path closes the state itself and checks the error.
+	runtime.AddCleanup(src, func(st *edgesState) { _ = st.close() }, src.state)
 	return src, nil
 }
 
@@ -508,7 +510,8 @@ func bindResult(ctx context.Context, s *Session, table *resultTable, args []any)
 			return nil, err
 		}
 	}
-	runtime.AddCleanup(src, func(st *resultState) { st.close() }, st)
+	// As above: a cleanup has no caller to report to.
+	runtime.AddCleanup(src, func(st *resultState) { _ = st.close() }, st)
 	return src, nil
 }
 

@@ -43,7 +43,9 @@ func ingest(args []string) error {
 	scale := fs.Float64("scale", 3, "synth scale")
 	seed := fs.Int("seed", 1, "synth seed")
 	raw := fs.String("raw", "", "use this raw folder instead of generating one")
-	fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	ctx := context.Background()
 	if *raw == "" {
 		*raw = filepath.Join(*work, fmt.Sprintf("raw-d%d-s%g-%d", *days, *scale, *seed))
