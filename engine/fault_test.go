@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -66,6 +69,51 @@ func TestIngestDiskFull(t *testing.T) {
 		}
 		if l := leftovers(t, data); len(l) > 0 {
 			t.Errorf("after a full %s disk then rerun: temporary files left: %v", size, l)
+		}
+	}
+}
+
+// TestIngestNothingUsable: an empty raw folder, a raw file holding only a header, and
+// one holding only bad lines. Each fails with a clear error (no input; the file, line
+// 1 and the reason) and leaves the data folder without a published stream; with
+// rejects kept, a file of bad lines loads as zero rows and all its lines in rejects.
+func TestIngestNothingUsable(t *testing.T) {
+	ctx := context.Background()
+	empty, data := t.TempDir(), t.TempDir()
+	if _, err := Ingest(ctx, IngestOptions{Raw: empty, Data: data}); !errors.Is(err, ErrNoInput) || !strings.Contains(err.Error(), empty) {
+		t.Errorf("empty raw folder: %v, want ErrNoInput naming %s", err, empty)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("empty raw folder: the data folder holds %d entries", len(entries))
+	}
+	for _, tc := range []struct{ name, text, reason string }{
+		{"header only", "time,computer_source,computer_destination\n", "time: not a non-negative integer"},
+		{"bad lines only", "x,C1,C2\n1,C1\n\n", "time: not a non-negative integer"},
+	} {
+		raw, data := t.TempDir(), t.TempDir()
+		path := filepath.Join(raw, "dns.txt")
+		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data})
+		var le *LineError
+		if !errors.As(err, &le) || le.File != path || le.Line != 1 || !strings.Contains(le.Reason, tc.reason) {
+			t.Errorf("%s: %v, want %s:1: %s", tc.name, err, path, tc.reason)
+		}
+		if m, err := readManifest(data); err != nil || len(m.Streams) != 0 {
+			t.Errorf("%s: manifest %v, %v; want no stream published", tc.name, m.Streams, err)
+		}
+		rep, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data, KeepRejects: true})
+		if err != nil {
+			t.Fatalf("%s with rejects kept: %v", tc.name, err)
+		}
+		lines := int64(strings.Count(tc.text, "\n"))
+		if sr := rep.Streams[0]; sr.Rows != 0 || sr.Rejects != lines || sr.LinesRead != lines {
+			t.Errorf("%s with rejects kept: %d lines = %d rows + %d rejects, want %d = 0 + %d", tc.name, sr.LinesRead, sr.Rows, sr.Rejects, lines, lines)
+		}
+		s := openData(t, data)
+		if n := count(t, s, "SELECT count(*) FROM rejects"); n != lines {
+			t.Errorf("%s: %d rejects rows, want %d", tc.name, n, lines)
 		}
 	}
 }
