@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -120,59 +119,9 @@ type scoreRun struct {
 }
 
 func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*scoreRun, error) {
-	if spec.Roles < 0 {
-		return nil, fmt.Errorf("%w: %d roles", ErrScoreSpec, spec.Roles)
-	}
-	switch spec.Method {
-	case "":
-		spec.Method = MethodFused
-	case MethodFused, MethodRoles:
-	default:
-		return nil, fmt.Errorf("%w: method %q is neither %s nor %s", ErrScoreSpec, spec.Method, MethodFused, MethodRoles)
-	}
-	if spec.Method == MethodRoles && len(spec.Components) > 0 {
-		return nil, fmt.Errorf("%w: method %s takes none of the fused components", ErrScoreSpec, MethodRoles)
-	}
-	if spec.Method == MethodFused {
-		if len(spec.Components) == 0 {
-			spec.Components = DefaultComponents
-		}
-		var comps []string
-		for _, c := range AllComponents {
-			if slices.Contains(spec.Components, c) {
-				comps = append(comps, c)
-			}
-		}
-		for _, c := range spec.Components {
-			if !slices.Contains(AllComponents, c) {
-				return nil, fmt.Errorf("%w: component %q is none of %s", ErrScoreSpec, c, strings.Join(AllComponents, ", "))
-			}
-		}
-		spec.Components = comps // fusion order, no duplicates
-	}
-	switch spec.Novelty {
-	case "":
-		if spec.Method == MethodFused {
-			spec.Novelty = NoveltyContacts
-		}
-	case NoveltyContacts, NoveltyAll:
-		if spec.Method == MethodRoles {
-			return nil, fmt.Errorf("%w: method %s has no novelty component", ErrScoreSpec, MethodRoles)
-		}
-	default:
-		return nil, fmt.Errorf("%w: novelty %q is neither %s nor %s", ErrScoreSpec, spec.Novelty, NoveltyContacts, NoveltyAll)
-	}
-	if spec.Generations < -1 {
-		return nil, fmt.Errorf("%w: %d generations", ErrScoreSpec, spec.Generations)
-	}
-	if spec.Expect != graphkit.ExpectEWMA && spec.Expect != graphkit.ExpectPrevious {
-		return nil, fmt.Errorf("%w: expectation %v", ErrScoreSpec, spec.Expect)
-	}
-	if spec.HalfLife < 0 || math.IsNaN(spec.HalfLife) || math.IsInf(spec.HalfLife, 0) {
-		return nil, fmt.Errorf("%w: half-life %v", ErrScoreSpec, spec.HalfLife)
-	}
-	if spec.HalfLife == 0 {
-		spec.HalfLife = graphkit.DefaultHalfLife
+	spec, err := spec.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	if outDir == "" {
 		return nil, fmt.Errorf("%w: no output folder", ErrScoreSpec)
@@ -197,19 +146,43 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 	}
 	r := &scoreRun{s: s, spec: spec, plan: p, width: p.width, nonEmpty: map[int64]bool{},
 		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: scoreAllocator()}
+	r.setFrame(starts)
+	if err := r.setTrainWindow(starts); err != nil {
+		return nil, err
+	}
+	exp, err := r.experiment(starts)
+	if err != nil {
+		return nil, err
+	}
+	r.rep = &ScoreReport{OutDir: abs, Experiment: exp}
+	r.total = exp.Intervals
+	if err := r.openOutput(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// setFrame sets the frame's intervals, given the starts of those holding events:
+// from the one holding From to the one holding the last second before To; an open
+// side ends at the data's first or last interval.
+func (r *scoreRun) setFrame(starts []time.Time) {
 	for _, st := range starts {
 		r.nonEmpty[r.number(st)] = true
 	}
-	// The frame's intervals: from the one holding From to the one holding the last
-	// second before To; an open side ends at the data's first or last interval.
+	edges := r.spec.Edges
 	r.first, r.last = r.number(starts[0]), r.number(starts[len(starts)-1])
-	if !spec.Edges.From.IsZero() {
-		r.first = min(r.first, lanl.FloorDiv(ceilSeconds(spec.Edges.From.Sub(lanl.Origin)), p.width))
+	if !edges.From.IsZero() {
+		r.first = min(r.first, lanl.FloorDiv(ceilSeconds(edges.From.Sub(lanl.Origin)), r.width))
 	}
-	if !spec.Edges.To.IsZero() {
-		r.last = max(r.last, lanl.FloorDiv(ceilSeconds(spec.Edges.To.Sub(lanl.Origin))-1, p.width))
+	if !edges.To.IsZero() {
+		r.last = max(r.last, lanl.FloorDiv(ceilSeconds(edges.To.Sub(lanl.Origin))-1, r.width))
 	}
+}
 
+// setTrainWindow sets the training window: the spec's, its open sides filled with the
+// frame's start (or the first interval holding events) and 24 hours after the start.
+func (r *scoreRun) setTrainWindow(starts []time.Time) error {
+	spec := r.spec
 	r.trainSpec = spec.Edges
 	r.trainSpec.From, r.trainSpec.To = spec.TrainFrom, spec.TrainTo
 	if r.trainSpec.From.IsZero() {
@@ -222,9 +195,15 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		r.trainSpec.To = r.trainSpec.From.Add(24 * time.Hour)
 	}
 	if !r.trainSpec.To.After(r.trainSpec.From) {
-		return nil, fmt.Errorf("%w: empty training window [%s, %s)", ErrScoreSpec, fmtTime(r.trainSpec.From), fmtTime(r.trainSpec.To))
+		return fmt.Errorf("%w: empty training window [%s, %s)", ErrScoreSpec, fmtTime(r.trainSpec.From), fmtTime(r.trainSpec.To))
 	}
+	return nil
+}
 
+// experiment returns the run's record as known before training (the fitted parts are
+// added as they are made) and sets the warm-up.
+func (r *scoreRun) experiment(starts []time.Time) (Experiment, error) {
+	spec := r.spec
 	gen := spec.Generations
 	if gen == 0 {
 		gen = DefaultGenerations
@@ -233,7 +212,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		Version:         1,
 		Method:          spec.Method,
 		Arch:            archName(spec.Edges.Arch),
-		IntervalSeconds: p.width,
+		IntervalSeconds: r.width,
 		FrameFrom:       fmtTime(spec.Edges.From),
 		FrameTo:         fmtTime(spec.Edges.To),
 		FirstInterval:   fmtTime(r.start(r.first)),
@@ -251,30 +230,35 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 	if _, key, err := archText(spec.Edges.Arch); err == nil {
 		exp.ArchKey = key
 	}
-	for _, st := range p.streams {
+	for _, st := range r.plan.streams {
 		exp.Streams = append(exp.Streams, st.Name)
 	}
-	if exp.DataFingerprint, err = dataFingerprint(s.dataDir); err != nil {
-		return nil, err
+	var err error
+	if exp.DataFingerprint, err = dataFingerprint(r.s.dataDir); err != nil {
+		return Experiment{}, err
 	}
 	r.setWarmup(&exp)
-	r.rep = &ScoreReport{OutDir: abs, Experiment: exp}
-	r.total = exp.Intervals
+	return exp, nil
+}
 
-	if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+// openOutput creates the output folder if needed, the run's staging folder inside it
+// and the session's table of score rows.
+func (r *scoreRun) openOutput(ctx context.Context) error {
+	if _, err := os.Stat(r.outDir); errors.Is(err, os.ErrNotExist) {
 		r.createdOut = true
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
+		return fmt.Errorf("engine: %w", err)
 	}
-	if r.tmpDir, err = os.MkdirTemp(abs, ".lanlq-score-"); err != nil {
-		return nil, errors.Join(fmt.Errorf("engine: %w", err), r.cleanup(true))
+	var err error
+	if r.tmpDir, err = os.MkdirTemp(r.outDir, ".lanlq-score-"); err != nil {
+		return errors.Join(fmt.Errorf("engine: %w", err), r.cleanup(true))
 	}
-	if err := s.Exec(ctx, lsql.Text("score_table.sql")); err != nil {
-		return nil, errors.Join(fmt.Errorf("engine: score table: %w", err), r.cleanup(true))
+	if err := r.s.Exec(ctx, lsql.Text("score_table.sql")); err != nil {
+		return errors.Join(fmt.Errorf("engine: score table: %w", err), r.cleanup(true))
 	}
 	r.table = true
-	return r, nil
+	return nil
 }
 
 // cleanup drops the temporary table and folder; after a failure it also removes an

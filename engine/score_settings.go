@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
@@ -83,4 +87,65 @@ type ScoreSpec struct {
 	HalfLife float64
 	// Seed seeds the RolX fit (row sampling and NMF starts).
 	Seed uint64
+}
+
+// withDefaults checks the spec and fills in its defaults: the method, the fused
+// components (in fusion order, without duplicates), the novelty contact set and the
+// half-life.
+func (spec ScoreSpec) withDefaults() (ScoreSpec, error) {
+	if spec.Roles < 0 {
+		return ScoreSpec{}, fmt.Errorf("%w: %d roles", ErrScoreSpec, spec.Roles)
+	}
+	switch spec.Method {
+	case "":
+		spec.Method = MethodFused
+	case MethodFused, MethodRoles:
+	default:
+		return ScoreSpec{}, fmt.Errorf("%w: method %q is neither %s nor %s", ErrScoreSpec, spec.Method, MethodFused, MethodRoles)
+	}
+	if spec.Method == MethodRoles && len(spec.Components) > 0 {
+		return ScoreSpec{}, fmt.Errorf("%w: method %s takes none of the fused components", ErrScoreSpec, MethodRoles)
+	}
+	if spec.Method == MethodFused {
+		if len(spec.Components) == 0 {
+			spec.Components = DefaultComponents
+		}
+		var comps []string
+		for _, c := range AllComponents {
+			if slices.Contains(spec.Components, c) {
+				comps = append(comps, c)
+			}
+		}
+		for _, c := range spec.Components {
+			if !slices.Contains(AllComponents, c) {
+				return ScoreSpec{}, fmt.Errorf("%w: component %q is none of %s", ErrScoreSpec, c, strings.Join(AllComponents, ", "))
+			}
+		}
+		spec.Components = comps // fusion order, no duplicates
+	}
+	switch spec.Novelty {
+	case "":
+		if spec.Method == MethodFused {
+			spec.Novelty = NoveltyContacts
+		}
+	case NoveltyContacts, NoveltyAll:
+		if spec.Method == MethodRoles {
+			return ScoreSpec{}, fmt.Errorf("%w: method %s has no novelty component", ErrScoreSpec, MethodRoles)
+		}
+	default:
+		return ScoreSpec{}, fmt.Errorf("%w: novelty %q is neither %s nor %s", ErrScoreSpec, spec.Novelty, NoveltyContacts, NoveltyAll)
+	}
+	if spec.Generations < -1 {
+		return ScoreSpec{}, fmt.Errorf("%w: %d generations", ErrScoreSpec, spec.Generations)
+	}
+	if spec.Expect != graphkit.ExpectEWMA && spec.Expect != graphkit.ExpectPrevious {
+		return ScoreSpec{}, fmt.Errorf("%w: expectation %v", ErrScoreSpec, spec.Expect)
+	}
+	if spec.HalfLife < 0 || math.IsNaN(spec.HalfLife) || math.IsInf(spec.HalfLife, 0) {
+		return ScoreSpec{}, fmt.Errorf("%w: half-life %v", ErrScoreSpec, spec.HalfLife)
+	}
+	if spec.HalfLife == 0 {
+		spec.HalfLife = graphkit.DefaultHalfLife
+	}
+	return spec, nil
 }
