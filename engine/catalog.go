@@ -41,8 +41,8 @@ type viewStream struct {
 	Glob string
 }
 
-// viewsSQL renders sql/views.sql for the data directory dataDir (absolute).
-func viewsSQL(dataDir string) (string, error) {
+// viewsSQL renders sql/views.sql over the stream folders dirOf gives (absolute).
+func viewsSQL(dirOf func(stream string) string) (string, error) {
 	tmpl, err := template.New("views.sql").Parse(lsql.Text("views.sql"))
 	if err != nil {
 		return "", fmt.Errorf("engine: views.sql: %w", err)
@@ -53,7 +53,7 @@ func viewsSQL(dataDir string) (string, error) {
 	}
 	var rejects []string
 	for _, s := range lanl.Streams {
-		dir := filepath.Join(dataDir, s.Name)
+		dir := dirOf(s.Name)
 		vs := viewStream{Stream: s}
 		if m, _ := filepath.Glob(partitionGlob(dir)); len(m) > 0 {
 			vs.Glob = escapeLiteral(partitionGlob(dir))
@@ -74,7 +74,7 @@ func viewsSQL(dataDir string) (string, error) {
 }
 
 func (s *Session) createViews(ctx context.Context) error {
-	q, err := viewsSQL(s.dataDir)
+	q, err := viewsSQL(s.streamDir)
 	if err != nil {
 		return err
 	}

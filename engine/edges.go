@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,10 +82,11 @@ type edgePlan struct {
 	// groups are the column pairs of all selected streams, grouped by their unordered
 	// pair of kinds: groups never share an edge (an id has one kind).
 	groups [][]groupPair
-	// dataDir and partWidth (seconds) locate the ingest partitions of an Open
-	// session; partWidth is 0 when events must be read through the views.
-	dataDir   string
-	partWidth int64
+	// streamDirs (the generation folders the session pinned, by stream) and
+	// partWidth (seconds) locate the ingest partitions of an Open session; partWidth
+	// is 0 when events must be read through the views.
+	streamDirs map[string]string
+	partWidth  int64
 }
 
 // PrepareArtifacts runs the spec's architecture and builds the artifact dictionary, the
@@ -178,7 +178,7 @@ func (s *Session) dictionaryCache(q string) string {
 	if s.dataDir == "" {
 		return ""
 	}
-	fp, err := dataFingerprint(s.dataDir)
+	fp, err := s.fingerprint()
 	if err != nil || fp == "" {
 		return ""
 	}
@@ -267,8 +267,8 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 		return nil, fmt.Errorf("%w: empty time frame [%s, %s)", ErrEdgeSpec, spec.From.Format(time.DateTime), spec.To.Format(time.DateTime))
 	}
 	if s.dataDir != "" {
-		if m, err := readManifest(s.dataDir); err == nil && m.IntervalSeconds > 0 {
-			p.dataDir, p.partWidth = s.dataDir, m.IntervalSeconds
+		if m, err := s.manifest(); err == nil && m.IntervalSeconds > 0 {
+			p.streamDirs, p.partWidth = s.streamDirs, m.IntervalSeconds
 		}
 	}
 	_, key, err := archText(spec.Arch)
@@ -387,7 +387,7 @@ func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
 		st, _ := lanl.StreamByName(out[i].Name)
 		var files []string
 		for k := lanl.FloorDiv(*l, p.partWidth); k*p.partWidth < *h; k++ {
-			dir := filepath.Join(p.dataDir, st.Name, lanl.PartitionDir(k*p.partWidth))
+			dir := filepath.Join(p.streamDirs[st.Name], lanl.PartitionDir(k*p.partWidth))
 			if _, err := os.Stat(dir); err == nil {
 				files = append(files, "'"+escapeLiteral(filepath.Join(dir, "*.parquet"))+"'")
 			}
@@ -558,16 +558,16 @@ func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 // zstd file per interval at outDir/interval_start=YYYY-MM-DD hh:mm:ss/data_0.parquet,
 // with columns interval_start TIMESTAMP, a VARCHAR, b VARCHAR, weight BIGINT (artifact
 // names, a < b). The directory appears complete or not at all: it is built beside
-// outDir and renamed into place, replacing a previous export. progress, if not nil, is
-// called with the intervals done and their total.
+// outDir and renamed into place, replacing a previous export, under outDir's lock (a
+// second export into it fails with ErrLocked). A frame without events fails with
+// ErrFrame, naming the data's time range, and leaves outDir as it was. progress, if not
+// nil, is called with the intervals done and their total.
 func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string, progress func(done, total int)) (err error) {
-	abs, err := filepath.Abs(outDir)
+	out, err := beginOut(outDir, outEdges)
 	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	if err := checkExportTarget(abs); err != nil {
 		return err
 	}
+	defer func() { err = errors.Join(err, out.Close()) }()
 	starts, err := s.Intervals(ctx, spec)
 	if err != nil {
 		return err
@@ -576,18 +576,15 @@ func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string,
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, os.RemoveAll(tmp))
+	if len(starts) == 0 {
+		// An empty export would replace the earlier one by nothing: most likely a
+		// frame outside the data.
+		var names []string
+		for _, st := range p.streams {
+			names = append(names, st.Name)
 		}
-	}()
+		return s.frameError(spec, names)
+	}
 	if progress != nil {
 		progress(0, len(starts))
 	}
@@ -595,7 +592,7 @@ func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dir := filepath.Join(tmp, "interval_start="+start.UTC().Format(time.DateTime))
+		dir := filepath.Join(out.Stage, "interval_start="+start.UTC().Format(time.DateTime))
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			return fmt.Errorf("engine: %w", err)
 		}
@@ -615,25 +612,7 @@ func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string,
 			progress(i+1, len(starts))
 		}
 	}
-	return replaceDir(tmp, abs)
-}
-
-// checkExportTarget refuses an existing outDir holding anything but interval
-// partitions, so a mistyped --out never deletes a user's files.
-func checkExportTarget(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), "interval_start=") {
-			return fmt.Errorf("%w: %s holds %s", ErrOutExists, dir, e.Name())
-		}
-	}
-	return nil
+	return out.Publish()
 }
 
 // replaceDir renames tmp to dir, moving a previous dir aside first and removing it

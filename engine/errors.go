@@ -21,6 +21,19 @@ var (
 	// ErrOutExists reports an output directory that holds something other than a
 	// previous edge export, which lanlq will not overwrite.
 	ErrOutExists = errors.New("engine: output directory is not an edge export")
+	// ErrNotData reports a --data folder that exists but is not a lanlq data folder
+	// (a raw folder, an empty one): nothing is read from it or written into it.
+	ErrNotData = errors.New("engine: not a lanlq data folder")
+	// ErrOtherData reports results (scores, an experiment) computed from another data
+	// set than the session's: their data fingerprint differs.
+	ErrOtherData = errors.New("engine: results from other data")
+	// ErrSettings reports a setting that contradicts the one a scoring run recorded
+	// (eval --interval 2h on 1-hour scores).
+	ErrSettings = errors.New("engine: setting differs from the scoring run's")
+	// ErrFrame reports a time frame holding no event of the data, with the data's range.
+	ErrFrame = errors.New("engine: no events in the frame")
+	// ErrLocked reports a data or output folder another lanlq process is writing.
+	ErrLocked = errors.New("engine: folder in use")
 	// ErrExperiment reports an experiment that cannot run or failed; a failing
 	// statement is reported as a *StatementError wrapping DuckDB's message.
 	ErrExperiment = errors.New("engine: experiment")

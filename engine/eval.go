@@ -167,12 +167,23 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 		sc.intervals = p
 	}
 	exp, expErr := s.ReadExperiment(ctx, abs)
+	if expErr == nil {
+		if err := s.CheckSameData(exp, scoresPath); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case interval != 0:
 		if interval < time.Second || interval%time.Second != 0 {
 			return nil, fmt.Errorf("%w: interval %v is not a whole number of seconds", ErrScoreSpec, interval)
 		}
 		sc.width = int64(interval / time.Second)
+		if expErr == nil && exp.IntervalSeconds > 0 && exp.IntervalSeconds != sc.width {
+			// Regrouping the scores into other intervals mixes artifacts' scores of
+			// different hours against red-team intervals they were not scored in.
+			return nil, fmt.Errorf("%w: --interval %v, but %s was scored in %d s intervals (its experiment says so); leave --interval out",
+				ErrSettings, interval, scoresPath, exp.IntervalSeconds)
+		}
 	case expErr == nil && exp.IntervalSeconds > 0:
 		sc.width = exp.IntervalSeconds
 	default:
@@ -205,6 +216,22 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 	o := lanl.Origin.Unix()
 	sc.lo, sc.hi = *lo-o, *hi-o+sc.width
 	return sc, nil
+}
+
+// CheckSameData returns an error wrapping ErrOtherData when exp, the experiment of
+// the result file path, was computed from another data set than the session's (their
+// data fingerprints differ). An experiment without a fingerprint, or a session without
+// a data folder, passes: there is nothing to compare.
+func (s *Session) CheckSameData(exp *Experiment, path string) error {
+	if exp == nil || exp.DataFingerprint == "" || s.dataDir == "" {
+		return nil
+	}
+	fp, err := s.fingerprint()
+	if err != nil || fp == "" || fp == exp.DataFingerprint {
+		return err
+	}
+	return fmt.Errorf("%w: %s was computed from another data set than %s (data fingerprint %s, this folder's %s); give the --data it was scored from, or score again",
+		ErrOtherData, path, s.dataDir, exp.DataFingerprint, fp)
 }
 
 func fileExists(path string) bool {
@@ -508,8 +535,18 @@ const PlotTopArtifacts = 8
 // events per hour and per day, Δ(t) with the red-team intervals shaded, the ROC and PR
 // curves of the entity and interval scores, and the scores over time of the
 // PlotTopArtifacts artifacts with the highest scores. A plot without data (no red
-// team, say) is left out. It returns the paths written.
-func (s *Session) PlotResults(ctx context.Context, outDir string) ([]string, error) {
+// team, say) is left out. It returns the paths written. OUT is locked against other
+// writers (lanlq score replacing it) while the plots are drawn.
+func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, err error) {
+	abs, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	lock, err := lockOut(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, lock.Unlock()) }()
 	scores := filepath.Join(outDir, ScoresFile)
 	rep, err := s.Evaluate(ctx, scores, 0)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
@@ -94,6 +95,14 @@ type StreamEvents struct {
 // earlier intervals, its new contacts (from the stream views: every earlier event is
 // scanned), and the raw events of the interval that involve it.
 func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at time.Time) (*Explanation, error) {
+	if abs, err := filepath.Abs(scoresPath); err == nil {
+		// Read the scores' folder only while no lanlq score replaces it.
+		lock, err := lockSharedNow(outLockPath(filepath.Dir(abs)), filepath.Dir(abs))
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Unlock()
+	}
 	sc, err := s.resolveScope(ctx, scoresPath, 0)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,6 +66,9 @@ const (
 type IngestReport struct {
 	Streams []StreamReport
 	Elapsed time.Duration
+	// Warnings are things the user should know that did not stop the ingest: an empty
+	// stream, a stream now loaded from another raw folder than the others.
+	Warnings []string
 }
 
 // Unchanged reports whether no stream needed work.
@@ -118,6 +122,20 @@ func readManifest(dataDir string) (manifest, error) {
 		m.Streams = map[string]StreamReport{}
 	}
 	return m, nil
+}
+
+// fingerprint identifies the content of an ingested data folder: a hash of each
+// stream's row count and order-free line checksum, and the partition width.
+func (m manifest) fingerprint() string {
+	names := slices.Sorted(maps.Keys(m.Streams))
+	var b strings.Builder
+	fmt.Fprintf(&b, "interval=%d\n", m.IntervalSeconds)
+	for _, n := range names {
+		st := m.Streams[n]
+		fmt.Fprintf(&b, "%s rows=%d rejects=%d checksum=%s\n", n, st.Rows, st.Rejects, st.Checksum)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16])
 }
 
 func writeManifest(dataDir string, m manifest) error {
@@ -239,6 +257,9 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkIngestTarget(opts.Raw, opts.Data); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(opts.Data, internalDir, "work"), 0o755); err != nil {
 		return nil, fmt.Errorf("engine: data folder: %w", err)
 	}
@@ -247,10 +268,17 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		return nil, err
 	}
 	opts.Data = data
+	lock, err := lockExclusive(filepath.Join(data, internalDir, ingestLockName), data)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	m, err := readManifest(data)
 	if err != nil {
 		return nil, err
 	}
+	report := &IngestReport{}
+	report.Warnings = sourceWarnings(m, inputs)
 	interval := int64(opts.Interval / time.Second)
 	if m.IntervalSeconds != 0 && m.IntervalSeconds != interval {
 		// A new partition width invalidates every stream; the fingerprints (which
@@ -266,7 +294,6 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	}
 	defer sess.Close()
 
-	report := &IngestReport{}
 	for _, s := range lanl.Streams {
 		files, ok := inputs[s.Name]
 		if !ok {
@@ -303,7 +330,10 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 			return nil, err
 		}
 		if oldGen != "" && oldGen != sr.Generation {
-			os.RemoveAll(filepath.Join(data, internalDir, "gen", oldGen))
+			retireGeneration(data, oldGen)
+		}
+		if sr.LinesRead == 0 {
+			report.Warnings = append(report.Warnings, fmt.Sprintf("%s: %s holds no line: the stream is empty", s.Name, strings.Join(sr.Files, ", ")))
 		}
 		// Cached artifact dictionaries describe the old data (their keys would not
 		// match any more; this only reclaims the space).
@@ -335,6 +365,108 @@ func catalogCurrent(data string) bool {
 	}
 	man, err := os.Stat(filepath.Join(data, manifestName))
 	return err == nil && !cat.ModTime().Before(man.ModTime())
+}
+
+// checkIngestTarget refuses a data folder that is the raw folder, or that holds raw
+// LANL files without being a lanlq data folder (the stream symlinks ingest writes
+// would then sit beside auth.txt.gz, and every later ingest from there would fail).
+func checkIngestTarget(raw, data string) error {
+	r, err1 := filepath.Abs(raw)
+	d, err2 := filepath.Abs(data)
+	if err := errors.Join(err1, err2); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if er, err := filepath.EvalSymlinks(r); err == nil {
+		r = er
+	}
+	if ed, err := filepath.EvalSymlinks(d); err == nil {
+		d = ed
+	}
+	if r == d {
+		return fmt.Errorf("%w: --raw and --data are the same folder %s; the data folder must be another (a new one is created)", ErrNotData, raw)
+	}
+	if _, err := os.Stat(filepath.Join(d, manifestName)); err == nil {
+		return nil
+	}
+	if found, err := discoverInputs(d); err == nil && len(found) > 0 {
+		return fmt.Errorf("%w: --data %s holds raw LANL files (%s); give a new or empty folder for the data", ErrNotData, data,
+			strings.Join(slices.Sorted(maps.Keys(found)), ", "))
+	}
+	return nil
+}
+
+// sourceWarnings names each stream about to be loaded from another folder than it
+// was, while streams not in the new raw folder stay from the old one: the data folder
+// then mixes two data sets.
+func sourceWarnings(m manifest, inputs map[string][]inputFile) []string {
+	var warns []string
+	folderOf := func(files []string) string {
+		if len(files) == 0 {
+			return ""
+		}
+		return filepath.Dir(files[0])
+	}
+	var kept []string
+	for _, st := range lanl.Streams {
+		if _, ok := inputs[st.Name]; !ok {
+			if _, had := m.Streams[st.Name]; had {
+				kept = append(kept, st.Name)
+			}
+		}
+	}
+	for _, st := range lanl.Streams {
+		files, ok := inputs[st.Name]
+		old, had := m.Streams[st.Name]
+		if !ok || !had || len(old.Files) == 0 {
+			continue
+		}
+		abs, _ := filepath.Abs(files[0].Path)
+		was, now := folderOf(old.Files), filepath.Dir(abs)
+		// A stream given as a folder of chunks lives one level deeper.
+		if filepath.Base(now) == st.Name {
+			now = filepath.Dir(now)
+		}
+		if filepath.Base(was) == st.Name {
+			was = filepath.Dir(was)
+		}
+		if was == now {
+			continue
+		}
+		w := fmt.Sprintf("%s: now loaded from %s, before from %s (%d rows)", st.Name, now, was, old.Rows)
+		if len(kept) > 0 {
+			w += fmt.Sprintf("; %s stay from the earlier ingest: the data folder now mixes two sources", strings.Join(kept, ", "))
+		}
+		warns = append(warns, w)
+	}
+	return warns
+}
+
+// retireGeneration removes a replaced generation of a stream, and those retired
+// earlier, when no session reads the data folder; otherwise it marks it retired for a
+// later ingest to remove (an open session reads the generation it pinned; lock.go).
+func retireGeneration(data, gen string) {
+	retired := filepath.Join(data, internalDir, "retired")
+	os.MkdirAll(retired, 0o755)
+	os.WriteFile(filepath.Join(retired, gen), nil, 0o644)
+	l, ok, err := tryExclusive(filepath.Join(data, internalDir, readLockName))
+	if err != nil || !ok {
+		return
+	}
+	defer l.Unlock()
+	entries, _ := os.ReadDir(retired)
+	for _, e := range entries {
+		live := false
+		for _, st := range lanl.Streams {
+			live = live || generationLive(data, st.Name, e.Name())
+		}
+		if live { // the same input ingested again
+			os.Remove(filepath.Join(retired, e.Name()))
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(data, internalDir, "gen", e.Name())); err == nil {
+			os.Remove(filepath.Join(retired, e.Name()))
+		}
+	}
 }
 
 func generationLive(data, stream, gen string) bool {

@@ -549,7 +549,8 @@ func writeRejects(ctx context.Context, sess *Session, s lanl.Stream, f inputFile
 // writeCatalog writes DATA/catalog.duckdb: a DuckDB database holding the views, with
 // absolute paths, for DuckDB clients other than lanlq (python, the duckdb CLI).
 func writeCatalog(ctx context.Context, data string) error {
-	q, err := viewsSQL(data)
+	// Other clients read through the symlinks, which follow each new ingest.
+	q, err := viewsSQL(func(stream string) string { return filepath.Join(data, stream) })
 	if err != nil {
 		return err
 	}

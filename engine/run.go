@@ -108,14 +108,17 @@ func (info *ExperimentInfo) SingleRun() (*Experiment, error) {
 
 // RunExperiment runs the SQL file at path over the ingested data in dataDir and moves
 // what it wrote into outDir, with a copy of the file and experiment.json. The
-// statements write into a staging folder inside outDir (getvariable('out')); when one
+// statements write into a staging folder beside outDir (getvariable('out')); when one
 // fails, the staging folder is removed and outDir is left as it was, and the error is a
 // *StatementError naming path and the statement's line. Every Parquet file written
 // (in folders too, as COPY … PARTITION_BY writes them) is labelled with key-value
 // metadata (ExperimentRunKey, and ExperimentKey after exactly one scoring run) by
-// rewriting its footer only, so the COPY's options stay as written. Entries of outDir the
-// experiment did not write are kept; those it wrote are replaced. progress, if not
-// nil, is called before and after each statement.
+// rewriting its footer only, so the COPY's options stay as written. On success the
+// staging folder replaces outDir as a whole, so no result of an earlier run (nor its
+// eval.json or plots) stays beside the new ones; outDir must be absent, empty or an
+// earlier result folder (it has an experiment.json), and is locked while the
+// experiment runs (a second run into it fails with ErrLocked). progress, if not nil,
+// is called before and after each statement.
 //
 // Results are byte-identical between runs when every COPY orders its rows completely
 // (ORDER BY over a key), as DuckDB then writes the same Parquet file.
@@ -128,24 +131,17 @@ func RunExperiment(ctx context.Context, dataDir, outDir, path string, progress f
 	if err != nil {
 		return &StatementError{File: path, Line: lineOf(err), Err: err}
 	}
-	absOut, err := filepath.Abs(outDir)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrExperiment, err)
-	}
-	if err := os.MkdirAll(absOut, 0o755); err != nil {
-		return fmt.Errorf("%w: %w", ErrExperiment, err)
-	}
-	stage, err := os.MkdirTemp(absOut, ".lanlq-run-")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrExperiment, err)
-	}
-	defer func() { err = errors.Join(err, os.RemoveAll(stage)) }()
-
 	s, err := Open(ctx, dataDir, Options{})
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, s.Close()) }()
+	out, err := beginOut(outDir, outResults)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, out.Close()) }()
+	stage := out.Stage
 	set := fmt.Sprintf("SET VARIABLE %s = '%s'; SET VARIABLE %s = '%s'",
 		ExperimentVarOut, escapeLiteral(stage), ExperimentVarData, escapeLiteral(s.DataDir()))
 	if err := s.Exec(ctx, set); err != nil {
@@ -190,7 +186,7 @@ func RunExperiment(ctx context.Context, dataDir, outDir, path string, progress f
 	if err := os.WriteFile(filepath.Join(stage, ExperimentInfoFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("%w: %w", ErrExperiment, err)
 	}
-	return publishEntries(stage, absOut)
+	return out.Publish()
 }
 
 // experimentInfo gathers experiment.json after the last statement: the variables the
@@ -229,7 +225,7 @@ func experimentInfo(ctx context.Context, s *Session, stage, name string, text []
 		}
 	}
 	slices.Sort(info.Results)
-	if info.DataFingerprint, err = dataFingerprint(s.DataDir()); err != nil {
+	if info.DataFingerprint, err = s.fingerprint(); err != nil {
 		return info, fmt.Errorf("%w: %w", ErrExperiment, err)
 	}
 	if info.Runs, err = s.ScoringRuns(); err != nil {
@@ -266,39 +262,6 @@ func labelResults(stage string, info *ExperimentInfo) error {
 	return nil
 }
 
-// publishEntries moves every entry of stage into dir, replacing an entry of the same
-// name: the old one is moved aside first and removed after, so a reader sees a whole
-// old file or a whole new one.
-func publishEntries(stage, dir string) error {
-	entries, err := os.ReadDir(stage)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrExperiment, err)
-	}
-	for _, e := range entries {
-		src, dst := filepath.Join(stage, e.Name()), filepath.Join(dir, e.Name())
-		old := ""
-		if _, err := os.Lstat(dst); err == nil {
-			old = src + ".old"
-			if err := os.Rename(dst, old); err != nil {
-				return fmt.Errorf("%w: %w", ErrExperiment, err)
-			}
-		}
-		if err := os.Rename(src, dst); err != nil {
-			if old != "" {
-				err = errors.Join(err, os.Rename(old, dst))
-			}
-			return fmt.Errorf("%w: %w", ErrExperiment, err)
-		}
-		if old != "" {
-			if err := os.RemoveAll(old); err != nil {
-				return fmt.Errorf("%w: %w", ErrExperiment, err)
-			}
-		}
-	}
-	return nil
-}
-
-// splitError is an unterminated quote or comment at a line.
 type splitError struct {
 	line int
 	what string

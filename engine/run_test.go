@@ -250,9 +250,12 @@ func TestRunExperimentScoringRuns(t *testing.T) {
 // file:line and leaves OUT as it was (the first statement's result is not published).
 func TestRunExperimentFailure(t *testing.T) {
 	ctx := context.Background()
-	data := t.TempDir() // no ingest: empty views are enough
-	out := t.TempDir()
+	data := emptyData(t) // empty views are enough
+	out := t.TempDir()   // an earlier experiment's results
 	if err := os.WriteFile(filepath.Join(out, "old.parquet"), []byte("previous result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, ExperimentInfoFile), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	exp := filepath.Join(t.TempDir(), "bad.sql")
@@ -273,12 +276,14 @@ func TestRunExperimentFailure(t *testing.T) {
 		t.Fatalf("last event %+v", last)
 	}
 	got := readTree(t, out)
-	if len(got) != 1 || string(got["old.parquet"]) != "previous result" {
+	if len(got) != 2 || string(got["old.parquet"]) != "previous result" {
 		t.Fatalf("OUT after a failure holds %v", reflect.ValueOf(got).MapKeys())
 	}
-	entries, _ := os.ReadDir(out)
-	if len(entries) != 1 {
-		t.Fatalf("OUT holds %d entries (staging left behind?)", len(entries))
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("%s left beside OUT (a stage or a lock)", e.Name())
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -30,6 +29,9 @@ type ScoreReport struct {
 	Rows int64
 	// Timing splits the run's wall time by stage.
 	Timing ScoreTiming
+	// Warnings say what about the frame makes the results less than they seem (a
+	// frame all warm-up, a training window past the frame), with the fix.
+	Warnings []string
 }
 
 // ScoreTiming is where a scoring run spent its time.
@@ -61,9 +63,15 @@ type ScoreTiming struct {
 // end. The same inputs and seed give byte-identical files. The files appear by rename
 // once all are written: on error none is written or replaced. progress, if not nil, is
 // called with the intervals done and their total (training intervals included).
-func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (rep *ScoreReport, err error) {
+func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*ScoreReport, error) {
+	return s.score(ctx, spec, outDir, progress, true)
+}
+
+// score is Score, locking outDir only when lock is set (the table functions score
+// into private temporary folders).
+func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int), lock bool) (rep *ScoreReport, err error) {
 	began := time.Now()
-	r, err := s.newScoreRun(ctx, spec, outDir, progress)
+	r, err := s.newScoreRun(ctx, spec, outDir, progress, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +118,15 @@ type scoreRun struct {
 	done, total int
 	progress    func(done, total int)
 
-	outDir     string
-	createdOut bool
-	tmpDir     string
-	table      bool // lanlq_score_rows exists
-	mem        memory.Allocator
-	rep        *ScoreReport
+	outDir string
+	out    *outStage // OUT locked, and the stage that replaces it
+	tmpDir string    // out.Stage
+	table  bool      // lanlq_score_rows exists
+	mem    memory.Allocator
+	rep    *ScoreReport
 }
 
-func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*scoreRun, error) {
+func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int), lock bool) (*scoreRun, error) {
 	spec, err := spec.withDefaults()
 	if err != nil {
 		return nil, err
@@ -142,7 +150,11 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		return nil, err
 	}
 	if len(starts) == 0 {
-		return nil, fmt.Errorf("%w: no events in the frame", ErrScoreSpec)
+		var names []string
+		for _, st := range p.streams {
+			names = append(names, st.Name)
+		}
+		return nil, s.frameError(spec.Edges, names)
 	}
 	r := &scoreRun{s: s, spec: spec, plan: p, width: p.width, nonEmpty: map[int64]bool{},
 		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: scoreAllocator()}
@@ -154,9 +166,9 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 	if err != nil {
 		return nil, err
 	}
-	r.rep = &ScoreReport{OutDir: abs, Experiment: exp}
+	r.rep = &ScoreReport{OutDir: abs, Experiment: exp, Warnings: r.warnings(spec)}
 	r.total = exp.Intervals
-	if err := r.openOutput(ctx); err != nil {
+	if err := r.openOutput(ctx, lock); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -234,26 +246,21 @@ func (r *scoreRun) experiment(starts []time.Time) (Experiment, error) {
 		exp.Streams = append(exp.Streams, st.Name)
 	}
 	var err error
-	if exp.DataFingerprint, err = dataFingerprint(r.s.dataDir); err != nil {
+	if exp.DataFingerprint, err = r.s.fingerprint(); err != nil {
 		return Experiment{}, err
 	}
 	r.setWarmup(&exp)
 	return exp, nil
 }
 
-// openOutput creates the output folder if needed, the run's staging folder inside it
-// and the session's table of score rows.
-func (r *scoreRun) openOutput(ctx context.Context) error {
-	if _, err := os.Stat(r.outDir); errors.Is(err, os.ErrNotExist) {
-		r.createdOut = true
-	}
-	if err := os.MkdirAll(r.outDir, 0o755); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
+// openOutput locks the output folder (when lock is set), creates the stage that will
+// replace it (see outStage) and the session's table of score rows.
+func (r *scoreRun) openOutput(ctx context.Context, lock bool) error {
 	var err error
-	if r.tmpDir, err = os.MkdirTemp(r.outDir, ".lanlq-score-"); err != nil {
-		return errors.Join(fmt.Errorf("engine: %w", err), r.cleanup(true))
+	if r.out, err = beginOutLocked(r.outDir, outResults, lock); err != nil {
+		return err
 	}
+	r.tmpDir = r.out.Stage
 	if err := r.s.Exec(ctx, lsql.Text("score_table.sql")); err != nil {
 		return errors.Join(fmt.Errorf("engine: score table: %w", err), r.cleanup(true))
 	}
@@ -261,21 +268,18 @@ func (r *scoreRun) openOutput(ctx context.Context) error {
 	return nil
 }
 
-// cleanup drops the temporary table and folder; after a failure it also removes an
-// output folder that Score created.
-func (r *scoreRun) cleanup(failed bool) error {
+// cleanup drops the temporary table, removes the stage unless it was published and
+// releases OUT's lock.
+func (r *scoreRun) cleanup(bool) error {
 	var errs []error
 	if r.table {
 		r.table = false
 		// The caller's context may be the reason for the failure.
 		errs = append(errs, r.s.Exec(context.Background(), "DROP TABLE IF EXISTS lanlq_score_rows"))
 	}
-	if r.tmpDir != "" {
-		errs = append(errs, os.RemoveAll(r.tmpDir))
-		r.tmpDir = ""
-	}
-	if failed && r.createdOut {
-		os.Remove(r.outDir) // only if still empty
+	if r.out != nil {
+		errs = append(errs, r.out.Close())
+		r.out, r.tmpDir = nil, ""
 	}
 	return errors.Join(errs...)
 }

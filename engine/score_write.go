@@ -2,16 +2,12 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -70,14 +66,13 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Every file is complete: move them in. The experiment goes last, so a folder
-	// whose experiment.json is new holds new results only.
+	// Every file is complete: the stage replaces OUT as a whole, so nothing of an
+	// earlier run (its eval.json, its plots) stays beside the new results.
+	if err := r.out.Publish(); err != nil {
+		return err
+	}
 	for _, name := range []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile} {
-		dst := filepath.Join(r.outDir, name)
-		if err := os.Rename(filepath.Join(r.tmpDir, name), dst); err != nil {
-			return fmt.Errorf("engine: %w", err)
-		}
-		r.rep.Files = append(r.rep.Files, dst)
+		r.rep.Files = append(r.rep.Files, filepath.Join(r.outDir, name))
 	}
 	return nil
 }
@@ -145,32 +140,4 @@ func (r *scoreRun) stageBasis(ctx context.Context) error {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	return r.s.insertRecord(ctx, rec, "lanlq_basis_batch", "CREATE OR REPLACE TEMP TABLE lanlq_basis_rows AS SELECT * FROM lanlq_basis_batch")
-}
-
-// dataFingerprint identifies the content of an ingested data folder: a hash of each
-// stream's row count and order-free line checksum, and the partition width. It is ""
-// for a session without a data folder.
-func dataFingerprint(dataDir string) (string, error) {
-	if dataDir == "" {
-		return "", nil
-	}
-	m, err := readManifest(dataDir)
-	if err != nil {
-		return "", err
-	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range m.Streams {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	var b strings.Builder
-	fmt.Fprintf(&b, "interval=%d\n", m.IntervalSeconds)
-	for _, n := range names {
-		st := m.Streams[n]
-		fmt.Fprintf(&b, "%s rows=%d rejects=%d checksum=%s\n", n, st.Rows, st.Rejects, st.Checksum)
-	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:16]), nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // Options configures a DuckDB session.
@@ -44,9 +45,16 @@ type Session struct {
 	conn      *sql.Conn
 	arrow     *duckdb.Arrow
 	dataDir   string
-	spillDir  string // the private TempDir the session created; Close removes it
-	closed    bool
-	forked    bool // shares its parent's database: Close closes only the connection
+	// man is the data folder's manifest as read at Open, and streamDirs the generation
+	// folder of each of its streams: the session reads that snapshot for its whole
+	// life, whatever an ingest publishes meanwhile (readLock keeps the generations
+	// from being removed; see lock.go).
+	man        manifest
+	streamDirs map[string]string
+	readLock   *fileLock
+	spillDir   string // the private TempDir the session created; Close removes it
+	closed     bool
+	forked     bool // shares its parent's database: Close closes only the connection
 	// results caches the scoring runs of lanl_scores and friends by their settings
 	// (temporary folders, removed by Close). order lists the settings in the order the
 	// runs were made, so that ScoringRuns (and the experiment.json of lanlq run, which
@@ -131,30 +139,70 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s", ErrNoData, dataDir)
 	}
-	if m, err := readManifest(abs); err != nil {
+	if err := checkDataFolder(abs, dataDir); err != nil {
 		return nil, err
-	} else if m.Version != 0 && m.Version != formatVersion {
-		// Another layout: its partitions would not be found, and queries would
-		// silently see no rows.
-		return nil, fmt.Errorf("%w: %s was written by another lanlq (data layout %d, this one reads %d); run lanlq ingest again",
-			ErrNoData, dataDir, m.Version, formatVersion)
 	}
-	s, err := NewSession(ctx, opts)
+	// The shared lock first, then the manifest: an ingest removes the generations it
+	// replaced only while no reader holds the lock.
+	os.MkdirAll(filepath.Join(abs, internalDir), 0o755)
+	readLock, err := lockShared(filepath.Join(abs, internalDir, readLockName))
 	if err != nil {
 		return nil, err
 	}
-	s.dataDir = abs
+	m, err := readManifest(abs)
+	if err == nil && m.Version != 0 && m.Version != formatVersion {
+		// Another layout: its partitions would not be found, and queries would
+		// silently see no rows.
+		err = fmt.Errorf("%w: %s was written by another lanlq (data layout %d, this one reads %d); run lanlq ingest again",
+			ErrNoData, dataDir, m.Version, formatVersion)
+	}
+	if err != nil {
+		return nil, errors.Join(err, readLock.Unlock())
+	}
+	s, err := NewSession(ctx, opts)
+	if err != nil {
+		return nil, errors.Join(err, readLock.Unlock())
+	}
+	s.dataDir, s.man, s.readLock = abs, m, readLock
+	s.streamDirs = map[string]string{}
+	for _, st := range lanl.Streams {
+		s.streamDirs[st.Name] = filepath.Join(abs, st.Name)
+		if sr, ok := m.Streams[st.Name]; ok && sr.Generation != "" {
+			// The generation the manifest names, not the symlink: ingest swaps the
+			// symlink before it rewrites the manifest.
+			s.streamDirs[st.Name] = filepath.Join(abs, internalDir, "gen", sr.Generation)
+		}
+	}
 	if err := s.createViews(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }
 
+// checkDataFolder refuses a folder that lanlq ingest did not write (no lanlq.json, no
+// ingest under way):
+// queries over it would answer "0 rows" and scoring would write its caches into it.
+// name is the folder as the user gave it.
+func checkDataFolder(abs, name string) error {
+	if _, err := os.Stat(filepath.Join(abs, manifestName)); err == nil {
+		return nil
+	}
+	if st, err := os.Stat(filepath.Join(abs, internalDir, "work")); err == nil && st.IsDir() {
+		// An ingest that has not published its first stream yet: empty views.
+		return nil
+	}
+	if inputs, err := discoverInputs(abs); err == nil && len(inputs) > 0 {
+		return fmt.Errorf("%w: %s holds raw LANL files, not ingested data — run `lanlq ingest --raw %s --data DATA` and give --data DATA",
+			ErrNotData, name, name)
+	}
+	return fmt.Errorf("%w: %s has no %s — run `lanlq ingest --raw RAW --data %s` first", ErrNotData, name, manifestName, name)
+}
+
 // Fork opens another connection to the same database, so that two statements can
 // run at once (one per goroutine). Views and tables are shared; SET VARIABLE and
 // temporary objects are not. Close the fork before its parent.
 func (s *Session) Fork(ctx context.Context) (*Session, error) {
-	f := &Session{connector: s.connector, db: s.db, dataDir: s.dataDir, forked: true}
+	f := &Session{connector: s.connector, db: s.db, dataDir: s.dataDir, man: s.man, streamDirs: s.streamDirs, forked: true}
 	var err error
 	f.conn, err = s.db.Conn(ctx)
 	if err != nil {
@@ -169,6 +217,31 @@ func (s *Session) Fork(ctx context.Context) (*Session, error) {
 		return nil, errors.Join(fmt.Errorf("engine: arrow interface: %w", err), f.conn.Close())
 	}
 	return f, nil
+}
+
+// streamDir returns the folder of a stream's partitions that the session reads.
+func (s *Session) streamDir(stream string) string {
+	if d, ok := s.streamDirs[stream]; ok {
+		return d
+	}
+	return filepath.Join(s.dataDir, stream)
+}
+
+// manifest returns the data folder's manifest as the session read it at Open.
+func (s *Session) manifest() (manifest, error) {
+	if s.dataDir == "" {
+		return manifest{}, ErrNoData
+	}
+	return s.man, nil
+}
+
+// fingerprint identifies the content of the session's data (see
+// manifest.fingerprint); "" for a session without a data folder.
+func (s *Session) fingerprint() (string, error) {
+	if s.dataDir == "" {
+		return "", nil
+	}
+	return s.man.fingerprint(), nil
 }
 
 // DataDir returns the absolute data directory of the session ("" for NewSession).
@@ -256,6 +329,7 @@ func (s *Session) Close() error {
 	if s.spillDir != "" {
 		errs = append(errs, os.RemoveAll(s.spillDir))
 	}
+	errs = append(errs, s.readLock.Unlock())
 	return errors.Join(errs...)
 }
 
@@ -269,4 +343,19 @@ func escapeLiteral(s string) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// DuckDBVersion returns the version and source id of the DuckDB library lanlq is
+// linked with ("v1.5.6 (abcdef1234)").
+func DuckDBVersion(ctx context.Context) (string, error) {
+	s, err := NewSession(ctx, Options{})
+	if err != nil {
+		return "", err
+	}
+	defer s.Close()
+	var v, id string
+	if err := s.QueryRow(ctx, "SELECT library_version, source_id FROM pragma_version()").Scan(&v, &id); err != nil {
+		return "", fmt.Errorf("engine: duckdb version: %w", err)
+	}
+	return v + " (" + id + ")", nil
 }

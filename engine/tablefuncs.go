@@ -492,7 +492,7 @@ func bindResult(ctx context.Context, s *Session, table *resultTable, args []any)
 		if st.dir, err = os.MkdirTemp("", "lanlq-"+table.name+"-"); err != nil {
 			return nil, fmt.Errorf("engine: %s: %w", table.name, err)
 		}
-		if _, err := st.fork.Score(ctx, spec, st.dir, nil); err != nil {
+		if _, err := st.fork.score(ctx, spec, st.dir, nil, false); err != nil {
 			return nil, fmt.Errorf("engine: %s: %w", table.name, err)
 		}
 		if s.results.dirs == nil {

@@ -1,6 +1,7 @@
 package lanl
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -137,19 +138,31 @@ func FuzzParseTime(f *testing.F) {
 }
 
 // FuzzParseInterval checks ParseInterval: what it accepts is a positive whole number
-// of seconds that reads back the same from its own text, and it agrees with
-// time.ParseDuration on every such input.
+// of seconds that reads back the same from its own text; it agrees with
+// time.ParseDuration on every input that one reads, and reads bare digits as seconds
+// (days, 2d, are its own: only the invariants are checked for them).
 func FuzzParseInterval(f *testing.F) {
 	for _, s := range []string{"1h", "15m", "900s", "1h30m", " 1h ", "1s", "0s", "-1h", "1.5s", "500ms", "1", "",
-		"2562047h47m16s", "9999999999h", "1e3s"} {
+		"2562047h47m16s", "9999999999h", "1e3s", "3600", "2d", "1d12h", "0d", "99999d99999h"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseInterval(s)
-		ref, rerr := time.ParseDuration(strings.TrimSpace(s))
+		text := strings.TrimSpace(s)
+		ref, rerr := time.ParseDuration(text)
+		if sec, serr := strconv.ParseInt(text, 10, 64); serr == nil {
+			ref, rerr = time.Duration(sec)*time.Second, nil
+			if sec > int64(math.MaxInt64/int64(time.Second)) || sec < 0 {
+				rerr = errors.New("out of range")
+			}
+		}
 		wantOK := rerr == nil && ref >= time.Second && ref%time.Second == 0
-		if (err == nil) != wantOK || (err == nil && d != ref) {
+		days := strings.Contains(text, "d")
+		if !days && ((err == nil) != wantOK || (err == nil && d != ref)) {
 			t.Fatalf("ParseInterval(%q) = %v, %v; time.ParseDuration: %v, %v", s, d, err, ref, rerr)
+		}
+		if err == nil && (d < time.Second || d%time.Second != 0) {
+			t.Fatalf("ParseInterval(%q) = %v: not a positive whole number of seconds", s, d)
 		}
 		if err != nil {
 			if d != 0 {

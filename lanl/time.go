@@ -38,15 +38,30 @@ func PartitionDir(start int64) string {
 	return "interval_start=" + Time(start).Format(time.DateTime)
 }
 
-// timeLayouts are the UTC timestamp forms ParseTime accepts: the text of a DuckDB
-// TIMESTAMP (with or without fractions), RFC 3339, an ISO date-time without zone and
-// a date.
-var timeLayouts = []string{time.DateTime, "2006-01-02 15:04:05.999999999", time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999", time.DateOnly}
+// timeLayouts are the timestamp forms ParseTime accepts, tried in order: the text of a
+// DuckDB TIMESTAMP (with or without fractions), RFC 3339, ISO date-times with or
+// without a zone, a date. Forms without an offset are UTC; forms with one name an
+// instant, converted to UTC.
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999", // 2015-01-02 08:00:00, the text of a TIMESTAMP
+	time.RFC3339Nano,                // 2015-01-02T08:00:00Z, 2015-01-02T09:00:00+01:00
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999Z07", // the text of a TIMESTAMPTZ: 2015-01-02 09:00:00+01
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02 15:04Z07:00",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	time.DateOnly,
+}
 
-// ParseTime reads a time a user typed: LANL seconds (86400) or a UTC timestamp
-// (2015-01-02 08:00:00, 2015-01-02T08:00:00Z, 2015-01-02). Surrounding spaces are
-// ignored; "" is the zero time, which callers take as an open end.
+// ParseTime reads a time a user typed: LANL seconds (86400) or a timestamp
+// (2015-01-02 08:00:00, 2015-01-02T08:00:00Z, 2015-01-02T09:00:00+01:00, 2015-01-02).
+// Every time lanlq reads or prints is UTC: a timestamp without an offset is UTC, one
+// with an offset is the instant it names. The result is in UTC. Surrounding spaces
+// are ignored; "" is the zero time, which callers take as an open end.
 func ParseTime(text string) (time.Time, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -64,21 +79,51 @@ func ParseTime(text string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00", text)
+	return time.Time{}, fmt.Errorf("%q is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00 (UTC) or 2015-01-02T09:00:00+01:00", text)
 }
 
 // maxSeconds bounds the LANL seconds ParseTime accepts: about 290 years.
 const maxSeconds = int64(math.MaxInt64 / int64(time.Second))
 
-// ParseInterval reads an interval width a user typed: a Go duration (1h, 15m, 900s,
-// 1h30m) that is a whole number of seconds and at least one second.
+// ParseInterval reads an interval width: a whole number of seconds given bare (3600)
+// or as a duration (1h, 15m, 900s, 1h30m), days included (2d, 1d12h). Zero, negative
+// and fractional-second widths are refused with the reason.
 func ParseInterval(text string) (time.Duration, error) {
-	d, err := time.ParseDuration(strings.TrimSpace(text))
-	if err != nil {
-		return 0, err
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, fmt.Errorf("empty interval (give seconds like 3600 or a duration like 1h, 15m, 2d)")
 	}
-	if d < time.Second || d%time.Second != 0 {
-		return 0, fmt.Errorf("interval %s is not a positive whole number of seconds", d)
+	var d time.Duration
+	if sec, err := strconv.ParseInt(text, 10, 64); err == nil {
+		if sec > int64(math.MaxInt64/int64(time.Second)) {
+			return 0, fmt.Errorf("interval %q is too long", text)
+		}
+		d = time.Duration(sec) * time.Second
+	} else {
+		rest := text
+		if days, after, ok := strings.Cut(text, "d"); ok {
+			n, err := strconv.ParseInt(days, 10, 64)
+			if err != nil || n < 0 || n > 100000 {
+				return 0, fmt.Errorf("interval %q: days must be a whole number, as in 2d or 1d12h", text)
+			}
+			d, rest = time.Duration(n)*24*time.Hour, after
+		}
+		if rest != "" {
+			r, err := time.ParseDuration(rest)
+			if err != nil {
+				return 0, fmt.Errorf("interval %q is neither seconds (3600) nor a duration (1h, 15m, 900s, 2d)", text)
+			}
+			if r > 0 && d > math.MaxInt64-r {
+				return 0, fmt.Errorf("interval %q is too long", text)
+			}
+			d += r
+		}
+	}
+	switch {
+	case d <= 0:
+		return 0, fmt.Errorf("interval %q: an interval must be at least one second", text)
+	case d%time.Second != 0:
+		return 0, fmt.Errorf("interval %q is not a whole number of seconds", text)
 	}
 	return d, nil
 }

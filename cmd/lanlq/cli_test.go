@@ -75,8 +75,8 @@ func resetFlags() {
 }
 
 func TestSQLErrorExitsNonZero(t *testing.T) {
+	_, data, _ := scoredFixture(t)
 	resetFlags()
-	data := t.TempDir()
 	rootCmd.SetArgs([]string{"sql", "--data", data, "-c", "SELECT * FROM no_such_table"})
 	var out bytes.Buffer
 	rootCmd.SetOut(&out)

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -37,9 +36,9 @@ notebook one, whose header states what such a file must define.
 when the export completes; a folder holding anything else is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			width, err := lanl.ParseInterval(interval)
+			width, err := parseInterval(interval)
 			if err != nil {
-				return fmt.Errorf("--interval: %w", err)
+				return err
 			}
 			spec, err := engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams}.Spec()
 			if err != nil {
@@ -79,7 +78,7 @@ when the export completes; a folder holding anything else is refused.`,
 	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
 	f.StringVar(&out, "out", "", "folder to write the edge lists to (required)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
-	f.StringVar(&interval, "interval", "1h", "interval width, a whole number of seconds (1h, 15m, 900s)")
+	f.StringVar(&interval, "interval", "1h", "interval width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.StringVar(&from, "from", "", "first event time included (timestamp or LANL seconds)")
 	f.StringVar(&to, "to", "", "first event time excluded (timestamp or LANL seconds)")
 	f.StringVar(&streams, "streams", "", "comma-separated streams (default: all the architecture uses)")

@@ -4,19 +4,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
 	var data, scores, out, interval string
 	cmd := &cobra.Command{
-		Use:   "eval --data DIR --scores OUT/scores.parquet [--out eval.json] [--interval 1h]",
+		Use:   "eval --data DIR --scores OUT/scores.parquet [--out DIR] [--interval 1h]",
 		Short: "Rank the scores against the red team: ROC AUC, average precision, precision and recall at k",
 		Long: `Positives are (interval, entity) pairs: for each redteam line, its interval and each of
 its userdomain_source, computer_source and computer_destination values. An entity's
@@ -26,40 +24,36 @@ are counted and listed as unscored. Intervals are ranked by Δ(t) against "the i
 holds red-team events".
 
 Prints a summary and writes the metrics, the unscored pairs and the (thinned) ROC and
-precision-recall curves to --out (default: eval.json beside the scores).`,
+precision-recall curves to OUT/eval.json: --out is a folder (default: the scores'
+folder). A file given as --out is never replaced, nor a folder holding another run's
+results.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var width time.Duration
 			if interval != "" {
 				var err error
-				if width, err = lanl.ParseInterval(interval); err != nil {
-					return fmt.Errorf("--interval: %w", err)
+				if width, err = parseInterval(interval); err != nil {
+					return err
 				}
-			}
-			if out == "" {
-				out = filepath.Join(filepath.Dir(scores), engine.EvalFile)
 			}
 			s, err := engine.Open(cmd.Context(), data, engine.Options{})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			rep, err := s.Evaluate(cmd.Context(), scores, width)
+			rep, path, err := s.EvaluateInto(cmd.Context(), scores, width, out)
 			if err != nil {
 				return err
 			}
-			if err := rep.WriteJSON(out); err != nil {
-				return err
-			}
 			printEvalReport(cmd.OutOrStdout(), rep)
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", out)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", path)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&data, "data", "", "lanlq data folder holding the redteam stream (required)")
 	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
-	f.StringVar(&out, "out", "", "file to write the evaluation to (default: eval.json beside the scores)")
+	f.StringVar(&out, "out", "", "folder to write eval.json into (default: the scores' folder)")
 	f.StringVar(&interval, "interval", "", "interval width of the scores (default: from the scoring run)")
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("scores")
@@ -78,6 +72,10 @@ func printEvalReport(w io.Writer, rep *engine.EvalReport) {
 	if rep.WarmupExcludedTo != "" {
 		fmt.Fprintf(w, "warm-up before %s left out (histories still empty): %d red-team pairs in it\n",
 			rep.WarmupExcludedTo, rt.WarmupPairs)
+	}
+	if rep.Entities.N == 0 && rep.WarmupExcludedTo != "" {
+		fmt.Fprintf(w, "nothing to rank: every scored interval is warm-up (before %s); score a frame that starts a day before the intervals to judge\n",
+			rep.WarmupExcludedTo)
 	}
 	printMetrics(w, "entities", &rep.Entities)
 	if rep.Intervals != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanlq/lanlq/engine"
-	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -28,9 +27,9 @@ line number and reason; with --rejects good lines are loaded and bad ones are ke
 in the rejects view.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := lanl.ParseInterval(interval)
+			d, err := parseInterval(interval)
 			if err != nil {
-				return fmt.Errorf("--interval: %w", err)
+				return err
 			}
 			opts.Interval = d
 			bars := map[string]*progressbar.ProgressBar{}
@@ -52,13 +51,14 @@ in the rejects view.`,
 				return err
 			}
 			printIngestReport(cmd.OutOrStdout(), rep)
+			printWarnings(cmd.ErrOrStderr(), rep.Warnings)
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Raw, "raw", "", "folder with the raw LANL files (required)")
 	f.StringVar(&opts.Data, "data", "", "lanlq data folder to create or update (required)")
-	f.StringVar(&interval, "interval", "1h", "partition width, a whole number of seconds (1h, 15m, 900s)")
+	f.StringVar(&interval, "interval", "1h", "partition width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.BoolVar(&opts.KeepRejects, "rejects", false, "keep malformed lines in the rejects view instead of failing")
 	f.StringVar(&opts.MemoryLimit, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&opts.Threads, "threads", 0, "DuckDB threads (0: all CPUs)")
@@ -94,4 +94,11 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// printWarnings writes each warning as one line on w (stderr): "lanlq: warning: …".
+func printWarnings(w io.Writer, warnings []string) {
+	for _, msg := range warnings {
+		fmt.Fprintln(w, "lanlq: warning:", msg)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 
 	"github.com/lanlq/lanlq/engine"
 	"github.com/lanlq/lanlq/graphkit"
-	"github.com/lanlq/lanlq/lanl"
 )
 
 func init() {
@@ -56,9 +56,12 @@ The same data and flags give byte-identical files; files are replaced only when 
 are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			width, err := lanl.ParseInterval(interval)
+			width, err := parseInterval(interval)
 			if err != nil {
-				return fmt.Errorf("--interval: %w", err)
+				return err
+			}
+			if !(halfLife > 0) || math.IsInf(halfLife, 0) {
+				return fmt.Errorf("--half-life: %v: the EWMA half-life must be a positive number of intervals", halfLife)
 			}
 			a := engine.ScoreArgs{
 				Edges:  engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams},
@@ -84,6 +87,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 				return err
 			}
 			printScoreReport(cmd.OutOrStdout(), rep)
+			printWarnings(cmd.ErrOrStderr(), rep.Warnings)
 			return nil
 		},
 	}
@@ -94,7 +98,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: novelty,volume)")
 	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
-	f.StringVar(&interval, "interval", "1h", "interval width, a whole number of seconds (1h, 15m, 900s)")
+	f.StringVar(&interval, "interval", "1h", "interval width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.StringVar(&from, "from", "", "first event time scored (timestamp or LANL seconds)")
 	f.StringVar(&to, "to", "", "first event time not scored (timestamp or LANL seconds)")
 	f.StringVar(&streams, "streams", "", "comma-separated streams (default: all the architecture uses)")

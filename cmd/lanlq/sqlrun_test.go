@@ -3,16 +3,26 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lanlq/lanlq/engine"
 )
 
-// openEmpty opens a session over an empty data folder: every view exists, with no rows.
+// openEmpty opens a session over a data folder without events (the ingest of one
+// empty stream file): every view exists, with no rows.
 func openEmpty(t *testing.T) *engine.Session {
 	t.Helper()
-	s, err := engine.Open(context.Background(), t.TempDir(), engine.Options{})
+	raw, data := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(raw, "dns.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Ingest(context.Background(), engine.IngestOptions{Raw: raw, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := engine.Open(context.Background(), data, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

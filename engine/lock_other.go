@@ -1,0 +1,14 @@
+//go:build !unix
+
+package engine
+
+import (
+	"errors"
+	"os"
+)
+
+var errWouldBlock = errors.New("engine: lock held")
+
+// flock is a no-op where flock(2) does not exist: lanlq is built for Linux and macOS,
+// and elsewhere its folders are not locked against a second lanlq process.
+func flock(*os.File, bool, bool) error { return nil }
