@@ -32,6 +32,8 @@ var (
 	ErrSettings = errors.New("engine: setting differs from the scoring run's")
 	// ErrFrame reports a time frame holding no event of the data, with the data's range.
 	ErrFrame = errors.New("engine: no events in the frame")
+	// ErrNotFound reports an entity or artifact that explain finds in no score.
+	ErrNotFound = errors.New("engine: not found")
 	// ErrLocked reports a data or output folder another lanlq process is writing.
 	ErrLocked = errors.New("engine: folder in use")
 	// ErrExperiment reports an experiment that cannot run or failed; a failing

@@ -18,7 +18,12 @@ const ExplainEventLimit = 50
 
 // Explanation is the evidence behind an entity's score in one interval.
 type Explanation struct {
-	Entity        string
+	// Entity is the entity value explained: what the user typed, resolved against the
+	// scores (an artifact name gives its value; the case is the data's).
+	Entity string
+	// Notes say what the user should know first: the entity has no score in this
+	// interval (and where it has one), the interval is outside the scored frame.
+	Notes         []string
 	IntervalStart time.Time
 	// Experiment is the scoring run's.
 	Experiment *Experiment
@@ -87,10 +92,17 @@ type StreamEvents struct {
 	Stream string
 	Total  int64
 	Lines  []string
+	// Header names the fields of a line (time first); Times are the lines' instants
+	// (lanl.Origin + time), UTC.
+	Header []string
+	Times  []time.Time
 }
 
 // Explain gathers the evidence behind entity's scores (a user like U620@DOM1, a
-// computer like C17693, any artifact value) in the interval holding at of the scoring
+// computer like C17693, any artifact value, or an artifact name as scores.parquet
+// writes it, userdomain_source::U620@DOM1; matched case-insensitively when the case
+// differs from the data's; ErrNotFound, with the nearest values, when it has no
+// score at all) in the interval holding at of the scoring
 // run scoresPath: the scores and components of its artifacts, their history in the
 // earlier intervals, its new contacts (from the stream views: every earlier event is
 // scanned), and the raw events of the interval that involve it.
@@ -111,12 +123,22 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 	if err != nil {
 		return nil, err
 	}
+	if entity, err = s.resolveEntity(ctx, sc.scores, entity); err != nil {
+		return nil, err
+	}
 	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
 	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: escapeLiteral(sc.scores),
 		lo: lo, hi: lo + sc.width, start: lanl.Time(lo)}
 	ex := &Explanation{Entity: entity, IntervalStart: q.start, Experiment: exp}
 	if ex.Artifacts, err = q.artifacts(ctx); err != nil {
 		return nil, err
+	}
+	if len(ex.Artifacts) == 0 {
+		note, err := s.intervalNote(ctx, sc.scores, entity, q.start, exp)
+		if err != nil {
+			return nil, err
+		}
+		ex.Notes = append(ex.Notes, note)
 	}
 	if ex.History, err = q.history(ctx); err != nil {
 		return nil, err
@@ -271,7 +293,7 @@ func (q *explainQuery) events(ctx context.Context) ([]StreamEvents, error) {
 			Entity        string
 			Lo, Hi, Limit int64
 		}{st.Name, fields, cols, q.lit, q.lo, q.hi, ExplainEventLimit}
-		se := StreamEvents{Stream: st.Name}
+		se := StreamEvents{Stream: st.Name, Header: append([]string{"time"}, fields...)}
 		err := q.each(ctx, st.Name+" events", "explain_events.sql", data, nil, func(rows *sql.Rows) error {
 			var t int64
 			var line string
@@ -279,6 +301,7 @@ func (q *explainQuery) events(ctx context.Context) ([]StreamEvents, error) {
 				return err
 			}
 			se.Lines = append(se.Lines, line)
+			se.Times = append(se.Times, lanl.Time(t))
 			return nil
 		})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ import (
 
 func init() {
 	var data, scores, memory string
+	var memberships, all bool
 	cmd := &cobra.Command{
 		Use:   "explain --data DIR --scores FILE ENTITY INTERVAL",
 		Short: "Show the evidence behind an entity's score in one interval",
@@ -41,7 +43,7 @@ stream views), and the raw events of the interval involving it (up to 50 per str
 			if err != nil {
 				return err
 			}
-			printExplanation(cmd.OutOrStdout(), ex)
+			printExplanation(cmd.OutOrStdout(), ex, memberships, all)
 			return nil
 		},
 	}
@@ -49,15 +51,20 @@ stream views), and the raw events of the interval involving it (up to 50 per str
 	f.StringVar(&data, "data", "", "lanlq data folder the scores were computed from (required)")
 	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit")
+	f.BoolVar(&all, "all", false, fmt.Sprintf("list every new contact (default: the first %d)", explainContacts))
+	f.BoolVar(&memberships, "memberships", false, "also print the role membership vectors (one weight per role, summing to 1)")
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("scores")
 	rootCmd.AddCommand(cmd)
 }
 
-func printExplanation(w io.Writer, ex *engine.Explanation) {
+// explainContacts is the number of new contacts explain lists without --all.
+const explainContacts = 20
+
+func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool) {
 	fmt.Fprintf(w, "%s in interval %s (method %s)\n", ex.Entity, ex.IntervalStart.Format("2006-01-02 15:04:05"), ex.Experiment.Method)
-	if len(ex.Artifacts) == 0 {
-		fmt.Fprintln(w, "\nno artifact of this entity was scored in this interval")
+	for _, n := range ex.Notes {
+		fmt.Fprintf(w, "\n%s\n", n)
 	}
 	for _, a := range ex.Artifacts {
 		fmt.Fprintf(w, "\n%s: score %.4g, rank %d of %d", a.Artifact, a.Score, a.Rank, a.Total)
@@ -65,11 +72,17 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 			fmt.Fprint(w, " (warm-up interval)")
 		}
 		fmt.Fprintln(w)
+		vec := func(m []float64) string {
+			if !memberships {
+				return ""
+			}
+			return " " + fmtMembership(m)
+		}
 		before := "none (new artifact)"
 		if a.RoleBefore != nil {
-			before = fmt.Sprintf("%d %s", *a.RoleBefore, fmtMembership(a.MembershipBefore))
+			before = fmt.Sprintf("%d%s", *a.RoleBefore, vec(a.MembershipBefore))
 		}
-		fmt.Fprintf(w, "  role    before %s → after %d %s, δ %.3f", before, a.RoleAfter, fmtMembership(a.MembershipAfter), a.RoleDelta)
+		fmt.Fprintf(w, "  role    before %s → after %d%s, δ %.3f (how far its role memberships moved, 0–2)", before, a.RoleAfter, vec(a.MembershipAfter), a.RoleDelta)
 		if a.RoleSurprise != nil {
 			fmt.Fprintf(w, ", surprise %.3g", *a.RoleSurprise)
 		}
@@ -102,19 +115,49 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 			fmt.Fprintln(w)
 		}
 	}
+	// A contact appears once per artifact of the entity that met it (with the notebook
+	// architecture C586 is computer_source:: and computer_destination::): listed once.
+	type contact struct {
+		name   string
+		via    []string
+		events int64
+		typed  bool
+	}
+	var contacts []*contact
+	byName := map[string]*contact{}
 	typed := 0
 	for _, c := range ex.Contacts {
-		if c.Typed {
+		k := byName[c.Contact]
+		if k == nil {
+			k = &contact{name: c.Contact}
+			byName[c.Contact] = k
+			contacts = append(contacts, k)
+		}
+		k.via = append(k.via, c.Artifact)
+		k.events = max(k.events, c.Events)
+		if c.Typed && !k.typed {
+			k.typed = true
 			typed++
 		}
 	}
-	fmt.Fprintf(w, "\nnew contacts (never co-occurring before): %d, %d of kinds novelty counts\n", len(ex.Contacts), typed)
-	for _, c := range ex.Contacts {
+	fmt.Fprintf(w, "\nnew contacts (artifacts it never co-occurred with in any earlier event): %d", len(contacts))
+	if len(contacts) > 0 {
+		fmt.Fprintf(w, "; * marks the %d of kinds the novelty component counts", typed)
+	}
+	fmt.Fprintln(w)
+	shown := contacts
+	if !all && len(shown) > explainContacts {
+		shown = shown[:explainContacts]
+	}
+	for _, c := range shown {
 		mark := " "
-		if c.Typed {
+		if c.typed {
 			mark = "*"
 		}
-		fmt.Fprintf(w, " %s %s – %s (%d events)\n", mark, c.Artifact, c.Contact, c.Events)
+		fmt.Fprintf(w, " %s %s (%d events, as %s)\n", mark, c.name, c.events, strings.Join(c.via, ", "))
+	}
+	if len(shown) < len(contacts) {
+		fmt.Fprintf(w, "   … and %d more (--all lists them)\n", len(contacts)-len(shown))
 	}
 	for _, se := range ex.Events {
 		fmt.Fprintf(w, "\n%s events involving %s: %d", se.Stream, ex.Entity, se.Total)
@@ -122,8 +165,12 @@ func printExplanation(w io.Writer, ex *engine.Explanation) {
 			fmt.Fprintf(w, " (first %d)", len(se.Lines))
 		}
 		fmt.Fprintln(w)
-		for _, l := range se.Lines {
-			fmt.Fprintf(w, "  %s\n", l)
+		if len(se.Lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %-19s  %s\n", "ts (UTC)", strings.Join(se.Header, ","))
+		for i, l := range se.Lines {
+			fmt.Fprintf(w, "  %s  %s\n", se.Times[i].Format(time.DateTime), l)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -341,5 +342,73 @@ func TestWarmupOnlyFrame(t *testing.T) {
 		"--train-to", "2015-01-01 06:00:00")
 	if err != nil || stderr != "" {
 		t.Errorf("whole-data score: %v, stderr %q", err, stderr)
+	}
+}
+
+// TestExplainAsANewUserTypesIt: the artifact name as scores.parquet writes it, the
+// value in another case and the value itself explain the same thing; an entity in no
+// score is refused with the nearest ones, an interval without its score says so and
+// where it has one; contacts are listed once; raw lines have a header and timestamps.
+func TestExplainAsANewUserTypesIt(t *testing.T) {
+	_, data, out := scoredFixture(t)
+	scores := filepath.Join(out, "scores.parquet")
+	row := lanlq(t, "sql", "--data", data, "--format", "csv", "-c",
+		"SELECT strftime(interval_start, '%Y-%m-%d %H:%M:%S') AS at, artifact, value FROM '"+scores+
+			"' WHERE NOT warmup AND kind = 'computer_source' ORDER BY score DESC, artifact LIMIT 1")
+	fields := strings.Split(strings.Split(strings.TrimSpace(row), "\n")[1], ",")
+	at, artifact, value := fields[0], fields[1], fields[2]
+	want := lanlq(t, "explain", "--data", data, "--scores", scores, value, at)
+	for _, typed := range []string{artifact, strings.ToLower(value)} {
+		if got := lanlq(t, "explain", "--data", data, "--scores", scores, typed, at); got != want {
+			t.Errorf("explain %q differs from explain %q:\n%s\n---\n%s", typed, value, got, want)
+		}
+	}
+	if !strings.Contains(want, "ts (UTC)             time,") || !strings.Contains(want, "* marks the") {
+		t.Errorf("explain output lacks the raw lines' header or the * legend:\n%s", want)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(want, "\n") {
+		if name, _, ok := strings.Cut(line, " ("); ok && (strings.HasPrefix(line, " * ") || strings.HasPrefix(line, "   ")) && strings.Contains(line, " events, as ") {
+			if seen[name] {
+				t.Errorf("contact listed twice: %s", name)
+			}
+			seen[name] = true
+		}
+	}
+	lanlqFails(t, []string{"not found", `"ZQ` + value + `" is not an entity`, "the nearest are"}, "explain", "--data", data, "--scores", scores, "ZQ"+value, at)
+	got := lanlq(t, "explain", "--data", data, "--scores", scores, value, "2015-01-09 00:00:00")
+	if !strings.Contains(got, "is after the scored frame") || !strings.Contains(got, "its nearest scored intervals: 2015-01-02") {
+		t.Errorf("explain outside the frame:\n%s", got)
+	}
+}
+
+// TestTopPerEntity: lanlq top lists entities by their best score outside the
+// warm-up, each with its best rows and a line of why, checked against the scores.
+func TestTopPerEntity(t *testing.T) {
+	_, data, out := scoredFixture(t)
+	scores := filepath.Join(out, "scores.parquet")
+	got := lanlq(t, "top", "--data", data, "--scores", scores, "-n", "3", "--per-entity", "2")
+	want := lanlq(t, "sql", "--data", data, "--format", "csv", "-c",
+		"SELECT value FROM '"+scores+"' WHERE NOT warmup GROUP BY value ORDER BY max(score) DESC, value LIMIT 3")
+	lines := strings.Split(strings.TrimSpace(want), "\n")[1:]
+	for i, v := range lines {
+		if !strings.Contains(got, "\n"+strconv.Itoa(i+1)+". "+v+"\n") && !strings.HasPrefix(got, "1. "+v+"\n") {
+			t.Errorf("top lacks entity %d %s:\n%s", i+1, v, got)
+		}
+	}
+	rows := 0
+	for _, l := range strings.Split(got, "\n") {
+		if strings.HasPrefix(l, "   2015-01-01") {
+			t.Errorf("a warm-up row: %s", l)
+		}
+		if strings.HasPrefix(l, "   2015-") {
+			rows++
+			if !strings.Contains(l, "drove it") && !strings.Contains(l, "novelty") {
+				t.Errorf("row without its why: %s", l)
+			}
+		}
+	}
+	if rows < 3 || rows > 6 {
+		t.Errorf("%d rows for 3 entities × 2", rows)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -60,8 +59,9 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 			if err != nil {
 				return err
 			}
-			if !(halfLife > 0) || math.IsInf(halfLife, 0) {
-				return fmt.Errorf("--half-life: %v: the EWMA half-life must be a positive number of intervals", halfLife)
+			if halfLife == 0 {
+				// The engine takes 0 as "the default"; typed, it is a mistake.
+				return fmt.Errorf("--half-life: must be a positive number of intervals, got 0 (the default is %v)", graphkit.DefaultHalfLife)
 			}
 			a := engine.ScoreArgs{
 				Edges:  engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams},

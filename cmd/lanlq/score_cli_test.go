@@ -116,7 +116,7 @@ func TestSettingFlagErrors(t *testing.T) {
 		{[]string{"score", "--train-from", "7200", "--train-to", "3600"}, "--train-to: empty training window [2015-01-01 02:00:00, 2015-01-01 01:00:00)", engine.ErrScoreSpec},
 		{[]string{"score", "--roles", "many"}, `--roles: "many" is neither a positive number nor auto`, engine.ErrScoreSpec},
 		{[]string{"score", "--half-life", "-1"}, "--half-life: must be a positive number of intervals, got -1", engine.ErrScoreSpec},
-		{[]string{"edges", "--from", "yesterday"}, `--from: "yesterday" is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00`, engine.ErrEdgeSpec},
+		{[]string{"edges", "--from", "yesterday"}, `--from: "yesterday" is neither LANL seconds nor a timestamp like 2015-01-02 08:00:00 (UTC) or 2015-01-02T09:00:00+01:00`, engine.ErrEdgeSpec},
 	}
 	for _, c := range cases {
 		resetFlags()
