@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
@@ -537,7 +538,7 @@ const PlotTopArtifacts = 8
 // PlotTopArtifacts artifacts with the highest scores. A plot without data (no red
 // team, say) is left out. It returns the paths written. OUT is locked against other
 // writers (lanlq score replacing it) while the plots are drawn.
-func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, err error) {
+func (s *Session) PlotResults(ctx context.Context, outDir string) (_ *PlotReport, err error) {
 	abs, err := filepath.Abs(outDir)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
@@ -556,19 +557,24 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, e
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(outDir, "plots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// The plots are drawn beside OUT/plots and replace it whole: a plot left out this
+	// time never leaves an earlier run's beside the new ones.
+	final := filepath.Join(abs, "plots")
+	dir, err := os.MkdirTemp(abs, ".plots.tmp-")
+	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	var written []string
+	defer os.RemoveAll(dir)
+	report := &PlotReport{}
 	add := func(name string, err error) error {
 		if errors.Is(err, plots.ErrEmpty) {
+			report.LeftOut = append(report.LeftOut, name+": "+strings.TrimPrefix(err.Error(), plots.ErrEmpty.Error()+": "))
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		written = append(written, filepath.Join(dir, name))
+		report.Files = append(report.Files, filepath.Join(final, name))
 		return nil
 	}
 
@@ -593,15 +599,28 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, e
 		if err != nil {
 			return nil, err
 		}
-		pts := make([]plots.IntervalScore, len(rows))
-		for i, r := range rows {
-			pts[i] = plots.IntervalScore{Start: r.start, Score: r.score, RedTeam: r.redteam}
+		// The warm-up is left out: its first interval, every artifact new, would
+		// flatten the rest of the curve.
+		var warmupTo time.Time
+		if rep.WarmupExcludedTo != "" {
+			warmupTo, _ = time.Parse(time.DateTime, rep.WarmupExcludedTo)
+		}
+		var pts []plots.IntervalScore
+		for _, r := range rows {
+			if !r.start.Before(warmupTo) {
+				pts = append(pts, plots.IntervalScore{Start: r.start, Score: r.score, RedTeam: r.redteam})
+			}
 		}
 		title := "Δ(t), mean role change per interval"
 		if rep.Method == MethodFused {
 			title = "mean fused score per interval"
 		}
-		if err := add("interval_scores.png", plots.IntervalScores(filepath.Join(dir, "interval_scores.png"), title, pts)); err != nil {
+		if !warmupTo.IsZero() {
+			title += ", warm-up before " + rep.WarmupExcludedTo + " left out"
+		}
+		if len(pts) == 0 && len(rows) > 0 {
+			report.LeftOut = append(report.LeftOut, "interval_scores.png: every interval is warm-up (before "+rep.WarmupExcludedTo+")")
+		} else if err := add("interval_scores.png", plots.IntervalScores(filepath.Join(dir, "interval_scores.png"), title, pts)); err != nil {
 			return nil, err
 		}
 	}
@@ -627,7 +646,9 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, e
 		roc[name], pr[name] = curves(m, false), curves(m, true)
 		auc[name], ap[name] = float64(m.AUC), float64(m.AP)
 	}
-	if len(roc) > 0 {
+	if len(roc) == 0 {
+		report.LeftOut = append(report.LeftOut, "roc.png, pr.png: nothing to rank (no red-team pair, or no other, outside the warm-up)")
+	} else {
 		if err := add("roc.png", plots.ROC(filepath.Join(dir, "roc.png"), "ROC against red team", roc, auc)); err != nil {
 			return nil, err
 		}
@@ -641,13 +662,25 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) (_ []string, e
 	if err != nil {
 		return nil, err
 	}
-	if len(series) > 0 {
+	if len(series) == 0 {
+		report.LeftOut = append(report.LeftOut, "top_artifacts.png: no artifact scores to draw")
+	} else {
 		title := fmt.Sprintf("the %d artifacts with the highest scores", len(series))
 		if err := add("top_artifacts.png", plots.TopArtifacts(filepath.Join(dir, "top_artifacts.png"), title, series)); err != nil {
 			return nil, err
 		}
 	}
-	return written, nil
+	if err := replaceDir(dir, final); err != nil {
+		return nil, err
+	}
+	return report, nil
+}
+
+// PlotReport is what PlotResults drew: the files written, and each plot left out with
+// why (no red team, every interval warm-up, …).
+type PlotReport struct {
+	Files   []string
+	LeftOut []string
 }
 
 // redTeamCountsPer counts red-team events per interval of the given width.

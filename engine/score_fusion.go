@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -173,7 +174,7 @@ func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.Artifa
 // on: role_surprise, novelty_new_contacts, novelty_value, novelty_surprise,
 // volume_degree, volume_expected, volume_surprise, fused_surprise, dominant,
 // explanation. i is the artifact's index in the interval's graph.
-func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu graphkit.Fused) {
+func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu graphkit.Fused, warmup bool) {
 	var role, nov, vol *graphkit.Evidence
 	for c, name := range f.names {
 		e := &fu.Components[c]
@@ -215,5 +216,40 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 		return
 	}
 	dom.Append(f.names[fu.Dominant])
-	expl.Append(f.fusion.Explain(fu))
+	expl.Append(f.explain(fu, i, warmup))
+}
+
+// explain renders a row's evidence as one line a user reads without the README:
+// "novelty 18 first contacts (pairs never met before), weighted 12.4 against a usual 0.3 (p=1e-14) drove it;
+// volume 40 (usual 6.1 at this hour, p=2e-05)". Warm-up rows say they are warm-up
+// first. i is the artifact's index in the interval's graph.
+func (f *fusedScorers) explain(fu graphkit.Fused, i int, warmup bool) string {
+	var b strings.Builder
+	if warmup {
+		b.WriteString("warm-up, histories still forming (lanlq eval leaves it out): ")
+	}
+	for c, e := range fu.Components {
+		if c > 0 {
+			b.WriteString("; ")
+		}
+		p := math.Pow(10, -e.Surprise)
+		switch f.names[c] {
+		case ComponentNovelty:
+			fmt.Fprintf(&b, "novelty %d first contacts (pairs never met before), weighted %.3g against a usual %.3g (p=%.2g)",
+				f.novelty.NewContacts()[i], e.Value, e.Expected, p)
+		case ComponentVolume:
+			fmt.Fprintf(&b, "volume %.3g (usual %.3g at this hour, p=%.2g)", e.Value, e.Expected, p)
+		case ComponentRole:
+			fmt.Fprintf(&b, "role change %.3g (usual %.3g at this hour, p=%.2g)", e.Value, e.Expected, p)
+		default:
+			fmt.Fprintf(&b, "%s %.3g (expected %.3g, p=%.2g)", f.names[c], e.Value, e.Expected, p)
+		}
+		if e.New {
+			b.WriteString(", new")
+		}
+		if c == fu.Dominant {
+			b.WriteString(" drove it")
+		}
+	}
+	return b.String()
 }

@@ -79,7 +79,7 @@ func (r *scoreRun) insert(ctx context.Context, k int64, scores []graphkit.Artifa
 		warmB.Append(warmup)
 		deltaB.Append(sc.Score)
 		if fused != nil {
-			r.fused.appendComponents(b, 10, i, fused[i])
+			r.fused.appendComponents(b, 10, i, fused[i], warmup)
 		} else {
 			for c := 10; c < b.Schema().NumFields(); c++ {
 				b.Field(c).AppendNull()

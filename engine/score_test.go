@@ -302,12 +302,12 @@ func TestScoreEndToEnd(t *testing.T) {
 		checkExplainTyped(t, s, scores, false)
 	})
 	t.Run("plots", func(t *testing.T) {
-		files, err := s.PlotResults(ctx, out1)
+		rep, err := s.PlotResults(ctx, out1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(files) != 6 {
-			t.Errorf("plots %v, want 6", files)
+		if len(rep.Files) != 6 || len(rep.LeftOut) != 0 {
+			t.Errorf("plots %v, left out %v, want 6", rep.Files, rep.LeftOut)
 		}
 	})
 }

@@ -102,13 +102,11 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 			}
 			printEvalReport(w, erep)
 			step("plots → %s", filepath.Join(out, "plots"))
-			files, err := sess.PlotResults(ctx, out)
+			prep, err := sess.PlotResults(ctx, out)
 			if err != nil {
 				return err
 			}
-			for _, f := range files {
-				fmt.Fprintln(w, f)
-			}
+			printPlotReport(w, prep)
 
 			// The notebook's own choices, as an experiment: plain role dynamics, t−1.
 			nbDir := filepath.Join(dir, "notebook")

@@ -337,6 +337,16 @@ func TestWarmupOnlyFrame(t *testing.T) {
 	if !strings.Contains(got, "nothing to rank: every scored interval is warm-up (before 2015-01-02 06:00:00)") {
 		t.Errorf("eval output:\n%s", got)
 	}
+	// Its Δ(t) plot is left out, saying why, and no plot of an earlier plot run stays.
+	os.MkdirAll(filepath.Join(out, "plots"), 0o755)
+	os.WriteFile(filepath.Join(out, "plots", "old.png"), []byte("stale"), 0o644)
+	got = lanlq(t, "plot", "--data", data, "--out", out)
+	if !strings.Contains(got, "left out interval_scores.png: every interval is warm-up (before 2015-01-02 06:00:00)") {
+		t.Errorf("plot output:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(out, "plots", "old.png")); err == nil {
+		t.Error("an earlier plot stayed beside the new ones")
+	}
 	// A frame past its first day warns of nothing.
 	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--generations", "-1",
 		"--train-to", "2015-01-01 06:00:00")

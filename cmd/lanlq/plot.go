@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -25,13 +26,11 @@ of the 8 artifacts with the highest scores). A plot without data is left out.`,
 				return err
 			}
 			defer s.Close()
-			files, err := s.PlotResults(cmd.Context(), out)
+			rep, err := s.PlotResults(cmd.Context(), out)
 			if err != nil {
 				return err
 			}
-			for _, f := range files {
-				fmt.Fprintln(cmd.OutOrStdout(), f)
-			}
+			printPlotReport(cmd.OutOrStdout(), rep)
 			return nil
 		},
 	}
@@ -41,4 +40,14 @@ of the 8 artifacts with the highest scores). A plot without data is left out.`,
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(cmd)
+}
+
+// printPlotReport lists the plots written, then each one left out with why.
+func printPlotReport(w io.Writer, rep *engine.PlotReport) {
+	for _, f := range rep.Files {
+		fmt.Fprintln(w, f)
+	}
+	for _, l := range rep.LeftOut {
+		fmt.Fprintln(w, "left out", l)
+	}
 }
