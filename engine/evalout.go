@@ -51,7 +51,7 @@ func (s *Session) EvaluateInto(ctx context.Context, scoresPath string, interval 
 		if err != nil {
 			return nil, "", err
 		}
-		defer l.Unlock()
+		defer func() { err = errors.Join(err, l.Unlock()) }()
 	}
 	if rep, err = s.Evaluate(ctx, absScores, interval); err != nil {
 		return nil, "", err

@@ -113,7 +113,8 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		if err != nil {
 			return nil, err
 		}
-		defer lock.Unlock()
+		// A read lock: failing to release it (closing its file) loses nothing.
+		defer func() { _ = lock.Unlock() }()
 	}
 	sc, err := s.resolveScope(ctx, scoresPath, 0)
 	if err != nil {

@@ -272,7 +272,8 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Unlock()
+	// The kernel releases the lock with the process anyway; a failed close loses no data.
+	defer func() { _ = lock.Unlock() }()
 	m, err := readManifest(data)
 	if err != nil {
 		return nil, err
@@ -446,13 +447,15 @@ func sourceWarnings(m manifest, inputs map[string][]inputFile) []string {
 // later ingest to remove (an open session reads the generation it pinned; lock.go).
 func retireGeneration(data, gen string) {
 	retired := filepath.Join(data, internalDir, "retired")
-	os.MkdirAll(retired, 0o755)
-	os.WriteFile(filepath.Join(retired, gen), nil, 0o644)
+	marked := os.MkdirAll(retired, 0o755) == nil && os.WriteFile(filepath.Join(retired, gen), nil, 0o644) == nil
 	l, ok, err := tryExclusive(filepath.Join(data, internalDir, readLockName))
 	if err != nil || !ok {
-		return
+		return // a reader: the retired mark has the next ingest remove it
 	}
-	defer l.Unlock()
+	defer func() { _ = l.Unlock() }()
+	if !marked {
+		os.RemoveAll(filepath.Join(data, internalDir, "gen", gen))
+	}
 	entries, _ := os.ReadDir(retired)
 	for _, e := range entries {
 		live := false

@@ -82,8 +82,10 @@ func lockExclusive(path, what string) (*fileLock, error) {
 	if err != nil {
 		return nil, lockError(path, what, err)
 	}
-	l.f.Truncate(0)
-	l.f.WriteAt([]byte(lockHolder()+"\n"), 0)
+	// The holder's name only serves the error a second process prints.
+	if l.f.Truncate(0) == nil {
+		_, _ = l.f.WriteAt([]byte(lockHolder()+"\n"), 0)
+	}
 	return l, nil
 }
 

@@ -144,7 +144,9 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
 	}
 	// The shared lock first, then the manifest: an ingest removes the generations it
 	// replaced only while no reader holds the lock.
-	os.MkdirAll(filepath.Join(abs, internalDir), 0o755)
+	// In a read-only data folder this fails, and lockShared then holds no lock (no
+	// ingest can write there either).
+	_ = os.MkdirAll(filepath.Join(abs, internalDir), 0o755)
 	readLock, err := lockShared(filepath.Join(abs, internalDir, readLockName))
 	if err != nil {
 		return nil, err

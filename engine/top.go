@@ -35,7 +35,8 @@ func (s *Session) TopAlerts(ctx context.Context, scoresPath string, entities, pe
 	if err != nil {
 		return nil, err
 	}
-	defer lock.Unlock()
+	// A read lock: failing to release it (closing its file) loses nothing.
+	defer func() { _ = lock.Unlock() }()
 	if _, err := s.resolveScope(ctx, abs, 0); err != nil {
 		return nil, err
 	}
