@@ -282,24 +282,13 @@ func learnFeatures(graphs []*Graph, cfg RefexConfig, matrix bool) (*FeatureSet, 
 	if err != nil {
 		return nil, nil, err
 	}
-	var train []*Graph
-	total := 0
-	for _, g := range graphs {
-		if g != nil && g.NumVertices() > 0 {
-			train = append(train, g)
-			total += g.NumVertices()
-		}
-	}
+	train, total := trainingGraphs(graphs)
 	if total == 0 {
 		return nil, nil, fmt.Errorf("%w: no vertices in %d training graphs", ErrNoTrainingData, len(graphs))
 	}
 
 	fs := &FeatureSet{workers: cfg.Workers}
-	type active struct {
-		col  int     // column in fs
-		bins []int32 // binned stacked values
-	}
-	var pool []active
+	var pool []activeFeature
 	binner := newLogBinner(total, cfg.BinFraction)
 
 	// prev[i] holds, per training graph, the values of the previous generation's
@@ -311,112 +300,23 @@ func learnFeatures(graphs []*Graph, cfg RefexConfig, matrix bool) (*FeatureSet, 
 	var retained [][][]float64
 
 	for gen := 0; gen <= cfg.Generations; gen++ {
-		// Candidates of this generation, evaluated on every training graph.
-		var cand []featureRecipe
-		var candNames []string
-		if gen == 0 {
-			for b := range numBase {
-				cand = append(cand, featureRecipe{op: opBase, arg: b})
-				candNames = append(candNames, baseNames[b])
-			}
-		} else {
-			for _, op := range []featureOp{opSum, opMean} {
-				for _, c := range prevCols {
-					cand = append(cand, featureRecipe{op: op, arg: c, gen: gen})
-					candNames = append(candNames, opName(op)+"("+fs.names[c]+")")
-				}
-			}
-		}
-		nc := len(cand)
-		vals := make([][]float64, len(train)) // row-major n×nc per graph
-		for i, g := range train {
-			n := g.NumVertices()
-			vals[i] = make([]float64, n*nc)
-			if gen == 0 {
-				computeBase(g, vals[i], nc, [numBase]int{0, 1, 2, 3, 4}, cfg.Workers)
-				continue
-			}
-			k := len(prevCols)
-			plan := aggPlan{src: make([]int, k), sum: make([]int, k), mean: make([]int, k)}
-			for j := range k {
-				plan.src[j], plan.sum[j], plan.mean[j] = j, j, k+j
-			}
-			aggregate(g, prev[i], k, vals[i], nc, plan, cfg.Workers)
-		}
+		cand, candNames := fs.candidates(gen, prevCols)
+		vals := evaluateCandidates(train, gen, len(cand), prev, len(prevCols), cfg.Workers)
+		candBins, candMax := binCandidates(train, total, vals, len(cand), binner)
 
-		// Bin every candidate over the stacked rows.
-		column := make([]float64, total)
-		candBins := make([][]int32, nc)
-		candMax := make([]float64, nc)
-		for j := range nc {
-			off := 0
-			for i, g := range train {
-				n := g.NumVertices()
-				for v := range n {
-					column[off+v] = vals[i][v*nc+j]
-				}
-				off += n
-			}
-			candBins[j] = binner.bin(column)
-			candMax[j] = slices.Max(column)
-		}
-
-		// Link features (active ones first, then candidates: the order is age) whose
-		// binned columns are within gen of each other everywhere; keep the oldest of
-		// each component.
-		m := len(pool) + nc
-		binsOf := func(k int) []int32 {
-			if k < len(pool) {
-				return pool[k].bins
-			}
-			return candBins[k-len(pool)]
-		}
-		uf := newUnionFind(m)
-		for a := range m {
-			for b := a + 1; b < m; b++ {
-				if uf.find(a) != uf.find(b) && chebyshevWithin(binsOf(a), binsOf(b), int32(gen)) {
-					uf.union(a, b)
-				}
-			}
-		}
-		// The union keeps the smaller index as root, so a component's root is its
-		// oldest member.
-		var kept []active
-		for k := range len(pool) {
-			if uf.find(k) == k {
-				kept = append(kept, pool[k])
-			}
-		}
 		var keptCand []int
-		for j := range nc {
-			if uf.find(len(pool)+j) == len(pool)+j {
-				keptCand = append(keptCand, j)
-			}
-		}
-		pool = kept
-
+		pool, keptCand = pruneCandidates(pool, candBins, gen)
 		newCols := make([]int, 0, len(keptCand))
 		for _, j := range keptCand {
 			col := len(fs.recipe)
 			fs.recipe = append(fs.recipe, cand[j])
 			fs.names = append(fs.names, candNames[j])
 			fs.scale = append(fs.scale, logScale(candMax[j]))
-			pool = append(pool, active{col: col, bins: candBins[j]})
+			pool = append(pool, activeFeature{col: col, bins: candBins[j]})
 			newCols = append(newCols, col)
 		}
-		// Keep the retained columns' values for the next generation's aggregation.
-		k := len(keptCand)
-		for i, g := range train {
-			n := g.NumVertices()
-			next := make([]float64, n*k)
-			for v := range n {
-				for c, j := range keptCand {
-					next[v*k+c] = vals[i][v*nc+j]
-				}
-			}
-			prev[i] = next
-		}
-		if matrix && k > 0 {
+		prev = retainedValues(train, vals, len(cand), keptCand)
+		if matrix && len(keptCand) > 0 {
 			retained = append(retained, slices.Clone(prev))
 		}
 		prevCols = newCols
@@ -427,9 +327,155 @@ func learnFeatures(graphs []*Graph, cfg RefexConfig, matrix bool) (*FeatureSet, 
 	if !matrix {
 		return fs, nil, nil
 	}
-	// The training matrix: per graph, the generations' retained columns side by side,
-	// in fs's column order (by generation, then as retained), then normalised.
-	f := fs.NumFeatures()
+	V := trainingMatrix(train, total, fs.NumFeatures(), retained)
+	fs.Normalize(V)
+	return fs, V, nil
+}
+
+// activeFeature is a feature still in the pruning pool: its column in the feature set
+// and its binned values over the stacked training rows.
+type activeFeature struct {
+	col  int
+	bins []int32
+}
+
+// trainingGraphs returns the graphs that have vertices and their total vertex count
+// (the number of stacked training rows).
+func trainingGraphs(graphs []*Graph) (train []*Graph, total int) {
+	for _, g := range graphs {
+		if g != nil && g.NumVertices() > 0 {
+			train = append(train, g)
+			total += g.NumVertices()
+		}
+	}
+	return train, total
+}
+
+// candidates returns generation gen's candidate features and their names: the base
+// features at generation 0, else the sum and then the mean over neighbours of each of
+// prevCols (the previous generation's retained columns).
+func (fs *FeatureSet) candidates(gen int, prevCols []int) ([]featureRecipe, []string) {
+	var cand []featureRecipe
+	var names []string
+	if gen == 0 {
+		for b := range numBase {
+			cand = append(cand, featureRecipe{op: opBase, arg: b})
+			names = append(names, baseNames[b])
+		}
+		return cand, names
+	}
+	for _, op := range []featureOp{opSum, opMean} {
+		for _, c := range prevCols {
+			cand = append(cand, featureRecipe{op: op, arg: c, gen: gen})
+			names = append(names, opName(op)+"("+fs.names[c]+")")
+		}
+	}
+	return cand, names
+}
+
+// evaluateCandidates computes generation gen's nc candidates on every training graph,
+// row-major n×nc per graph: the base features at generation 0, else the sums (columns
+// 0..k−1) and means (k..2k−1) of the k previous values in prev.
+func evaluateCandidates(train []*Graph, gen, nc int, prev [][]float64, k, workers int) [][]float64 {
+	vals := make([][]float64, len(train))
+	var plan aggPlan
+	if gen > 0 {
+		plan = aggPlan{src: make([]int, k), sum: make([]int, k), mean: make([]int, k)}
+		for j := range k {
+			plan.src[j], plan.sum[j], plan.mean[j] = j, j, k+j
+		}
+	}
+	for i, g := range train {
+		vals[i] = make([]float64, g.NumVertices()*nc)
+		if gen == 0 {
+			computeBase(g, vals[i], nc, [numBase]int{0, 1, 2, 3, 4}, workers)
+			continue
+		}
+		aggregate(g, prev[i], k, vals[i], nc, plan, workers)
+	}
+	return vals
+}
+
+// binCandidates bins every candidate column over the stacked training rows and returns
+// the bins and each column's maximum.
+func binCandidates(train []*Graph, total int, vals [][]float64, nc int, binner *logBinner) ([][]int32, []float64) {
+	column := make([]float64, total)
+	bins := make([][]int32, nc)
+	maxima := make([]float64, nc)
+	for j := range nc {
+		off := 0
+		for i, g := range train {
+			n := g.NumVertices()
+			for v := range n {
+				column[off+v] = vals[i][v*nc+j]
+			}
+			off += n
+		}
+		bins[j] = binner.bin(column)
+		maxima[j] = slices.Max(column)
+	}
+	return bins, maxima
+}
+
+// pruneCandidates links features (the active pool first, then the candidates: the order
+// is age) whose binned columns are within gen of each other everywhere and keeps the
+// oldest of each component. It returns the pool members kept and the indexes of the
+// candidates kept, in order.
+func pruneCandidates(pool []activeFeature, candBins [][]int32, gen int) ([]activeFeature, []int) {
+	m := len(pool) + len(candBins)
+	binsOf := func(k int) []int32 {
+		if k < len(pool) {
+			return pool[k].bins
+		}
+		return candBins[k-len(pool)]
+	}
+	uf := newUnionFind(m)
+	for a := range m {
+		for b := a + 1; b < m; b++ {
+			if uf.find(a) != uf.find(b) && chebyshevWithin(binsOf(a), binsOf(b), int32(gen)) {
+				uf.union(a, b)
+			}
+		}
+	}
+	// The union keeps the smaller index as root, so a component's root is its
+	// oldest member.
+	var kept []activeFeature
+	for k := range len(pool) {
+		if uf.find(k) == k {
+			kept = append(kept, pool[k])
+		}
+	}
+	var keptCand []int
+	for j := range candBins {
+		if uf.find(len(pool)+j) == len(pool)+j {
+			keptCand = append(keptCand, j)
+		}
+	}
+	return kept, keptCand
+}
+
+// retainedValues returns, per training graph, the kept candidates' values (row-major,
+// len(keptCand) columns): the input of the next generation's aggregation.
+func retainedValues(train []*Graph, vals [][]float64, nc int, keptCand []int) [][]float64 {
+	k := len(keptCand)
+	out := make([][]float64, len(train))
+	for i, g := range train {
+		n := g.NumVertices()
+		next := make([]float64, n*k)
+		for v := range n {
+			for c, j := range keptCand {
+				next[v*k+c] = vals[i][v*nc+j]
+			}
+		}
+		out[i] = next
+	}
+	return out
+}
+
+// trainingMatrix stacks the training rows: per graph, the generations' retained
+// columns side by side, in the feature set's column order (by generation, then as
+// retained). It frees each graph's retained values once copied.
+func trainingMatrix(train []*Graph, total, f int, retained [][][]float64) *mat.Dense {
 	V := mat.NewDense(total, f, nil)
 	raw := V.RawMatrix()
 	at := 0
@@ -446,8 +492,7 @@ func learnFeatures(graphs []*Graph, cfg RefexConfig, matrix bool) (*FeatureSet, 
 		}
 		at += n
 	}
-	fs.Normalize(V)
-	return fs, V, nil
+	return V
 }
 
 func logScale(maxVal float64) float64 {
