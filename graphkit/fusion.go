@@ -42,6 +42,12 @@ type Kinds struct {
 	Names []string
 	// ByID[id] is the kind of artifact id.
 	ByID []Kind
+	// Class[id], if set (SetClasses), says whether artifact id is an ordinary account
+	// or computer, a machine account or no identity; nil: every artifact is ordinary.
+	Class []Class
+	// Entity[id], if set, numbers the value of artifact id: computer_source::C1 and
+	// computer_destination::C1 share one. nil: every artifact is its own.
+	Entity []int32
 }
 
 // NewKinds builds a Kinds from the kind name of every artifact, kindOf[id] for id

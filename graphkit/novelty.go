@@ -134,6 +134,7 @@ type Novelty struct {
 	weight []float64 // per local vertex: weighted contacts this interval (Graded, Counterpart)
 	expect []float64 // per local vertex: its expected novelty before this interval (Counterpart)
 	active []bool    // per local vertex: had a contact this interval
+	grades []float32 // per adjacency slot of the last graph: the contact's familiarity (Grades)
 }
 
 type noveltyState struct {
@@ -205,6 +206,8 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 	clear(nv.count)
 	clear(nv.weight)
 	clear(nv.active)
+	nv.grades = grow(nv.grades, len(g.Nbrs))
+	clear(nv.grades)
 	if n > 0 {
 		if last := g.IDs[n-1]; last >= 1<<32-1 || g.IDs[0] < 0 {
 			panic(fmt.Sprintf("graphkit: Novelty needs artifact ids in [0, 2³²−1), got %d..%d", g.IDs[0], last))
@@ -237,7 +240,7 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		}
 		nbrs, _ := g.Neighbors(v)
 		lo, _ := slices.BinarySearch(nbrs, int32(v+1))
-		for _, u := range nbrs[lo:] {
+		for j, u := range nbrs[lo:] {
 			if !nv.sel[ka*nk+int(byID[g.IDs[u]])] {
 				continue
 			}
@@ -255,6 +258,11 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			case nv.cfg.Graded:
 				w = 1 / (1 + float64(met))
 			}
+			// Both slots of the edge: v's row at j, u's row where v is.
+			nv.grades[g.Offsets[v]+lo+j] = float32(1 / (1 + float64(met)))
+			ru, _ := g.Neighbors(int(u))
+			iu, _ := slices.BinarySearch(ru, int32(v))
+			nv.grades[g.Offsets[u]+iu] = float32(1 / (1 + float64(met)))
 			if w == 0 {
 				continue
 			}
@@ -324,6 +332,13 @@ func (nv *Novelty) posterior(id int64, rel int) (A, N, alpha, beta float64) {
 // Counterpart, Evidence.Value is the weighted sum these are part of.
 func (nv *Novelty) NewContacts() []int32 { return nv.count }
 
+// Grades returns, per adjacency slot of the last Update's graph (parallel to g.Nbrs),
+// the familiarity of the contact: 1/(1+c) for a pair met in c earlier intervals (1 a
+// first contact); 0 for an edge that is no contact. The visits are counted only with
+// Graded: without it every contact grades 1.
+// Valid until the next Update.
+func (nv *Novelty) Grades() []float32 { return nv.grades }
+
 // Pairs returns the number of distinct pairs remembered (including, with a Window,
 // expired ones not yet dropped) and the bytes the seen-pair set holds.
 func (nv *Novelty) Pairs() (pairs int, bytes int) {
@@ -338,7 +353,7 @@ func negBinomSurprise(k, alpha, beta float64) float64 {
 		return 0
 	}
 	x := 1 / (1 + beta)
-	p := mathext.RegIncBeta(k, alpha, x)
+	p := negBinomTail(k, alpha, x)
 	if p > 1e-300 {
 		return max(-math.Log10(p), 0)
 	}
@@ -348,6 +363,9 @@ func negBinomSurprise(k, alpha, beta float64) float64 {
 	lnP := lg1 - lg2 - lg3 + alpha*math.Log(beta*x) + k*math.Log(x)
 	return -lnP / math.Ln10
 }
+
+// negBinomTail returns P(K ≥ k) = I_x(k, α) for K negative binomial with x = 1/(1+β).
+func negBinomTail(k, alpha, x float64) float64 { return mathext.RegIncBeta(k, alpha, x) }
 
 // pairSet is an open-addressing hash set of non-zero uint64 keys with linear probing,
 // optionally with the (relative) interval each key was last visited.
