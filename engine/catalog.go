@@ -41,8 +41,10 @@ type viewStream struct {
 	Glob string
 }
 
-// viewsSQL renders sql/views.sql over the stream folders dirOf gives (absolute).
-func viewsSQL(dirOf func(stream string) string) (string, error) {
+// viewsSQL renders sql/views.sql over the stream folders dirOf gives (absolute), for a
+// data folder whose manifest is m; sourceRejects is the folder of the sources'
+// rejected records ("" for none).
+func viewsSQL(dirOf func(stream string) string, m manifest, sourceRejects string) (string, error) {
 	tmpl, err := template.New("views.sql").Parse(lsql.Text("views.sql"))
 	if err != nil {
 		return "", fmt.Errorf("engine: views.sql: %w", err)
@@ -50,7 +52,9 @@ func viewsSQL(dirOf func(stream string) string) (string, error) {
 	var data struct {
 		Streams     []viewStream
 		RejectsGlob string
+		Sources     bool
 	}
+	data.Sources = m.Clock == clockUTC
 	var rejects []string
 	for _, s := range lanl.Streams {
 		dir := dirOf(s.Name)
@@ -63,6 +67,11 @@ func viewsSQL(dirOf func(stream string) string) (string, error) {
 		}
 		data.Streams = append(data.Streams, vs)
 	}
+	if sourceRejects != "" {
+		if m, _ := filepath.Glob(filepath.Join(sourceRejects, rejectsDir, "*.parquet")); len(m) > 0 {
+			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(sourceRejects, rejectsDir, "*.parquet"))+"'")
+		}
+	}
 	if len(rejects) > 0 {
 		data.RejectsGlob = "[" + strings.Join(rejects, ", ") + "]"
 	}
@@ -74,7 +83,11 @@ func viewsSQL(dirOf func(stream string) string) (string, error) {
 }
 
 func (s *Session) createViews(ctx context.Context) error {
-	q, err := viewsSQL(s.streamDir)
+	var rejects string
+	if s.man.SourceRejects != "" {
+		rejects = filepath.Join(s.dataDir, internalDir, "gen", s.man.SourceRejects)
+	}
+	q, err := viewsSQL(s.streamDir, s.man, rejects)
 	if err != nil {
 		return err
 	}

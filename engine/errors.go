@@ -41,6 +41,11 @@ var (
 	ErrExperiment = errors.New("engine: experiment")
 	// ErrScoreSpec reports a ScoreSpec that cannot be run.
 	ErrScoreSpec = errors.New("engine: bad score spec")
+	// ErrClock reports sources whose clocks cannot share a data folder: LANL's
+	// relative seconds and real sources' absolute UTC times.
+	ErrClock = errors.New("engine: clocks differ")
+	// ErrSource reports a source definition or a --source argument that cannot be used.
+	ErrSource = errors.New("engine: bad source")
 	// ErrNoScores reports a scores file (or its folder) that cannot be evaluated.
 	ErrNoScores = errors.New("engine: no scores")
 )

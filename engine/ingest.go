@@ -66,6 +66,8 @@ const (
 type IngestReport struct {
 	Streams []StreamReport
 	Elapsed time.Duration
+	// Sources reconciles each source of IngestSources (empty for a LANL ingest).
+	Sources []SourceReport
 	// Warnings are things the user should know that did not stop the ingest: an empty
 	// stream, a stream now loaded from another raw folder than the others.
 	Warnings []string
@@ -104,6 +106,30 @@ type manifest struct {
 	Version         int                     `json:"version"`
 	IntervalSeconds int64                   `json:"interval_seconds"`
 	Streams         map[string]StreamReport `json:"streams"`
+	// Clock says what the time column counts (see clockLANL, clockUTC); "" in folders
+	// written before lanlq recorded it, which hold LANL data.
+	Clock string `json:"clock,omitempty"`
+	// Origin is time 0 of the time column, as RFC 3339.
+	Origin string `json:"origin,omitempty"`
+	// Sources are the source definitions of the last source ingest (IngestSources)
+	// and SourceRejects the generation holding their rejected records.
+	Sources       []SourceReport `json:"sources,omitempty"`
+	SourceRejects string         `json:"source_rejects,omitempty"`
+}
+
+// The clocks of a data folder. Both count whole seconds from lanl.Origin
+// (2015-01-01 00:00:00 UTC), so intervals, --from/--to and ts work alike; they differ in
+// what ts means. LANL's times are seconds from an unknown origin, shown from that date;
+// real sources' times are absolute UTC, so there ts is the event's real time. The two
+// never share a folder.
+const (
+	clockLANL = "lanl"
+	clockUTC  = "utc"
+)
+
+// isLANL reports whether the folder's clock is LANL's relative one.
+func (m manifest) isLANL() bool {
+	return m.Clock == clockLANL || (m.Clock == "" && len(m.Streams) > 0)
 }
 
 func readManifest(dataDir string) (manifest, error) {
@@ -278,6 +304,10 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.Clock == clockUTC {
+		return nil, fmt.Errorf("%w: %s holds events of real sources (absolute UTC times, %s); LANL's seconds from an unknown origin cannot share their clock — ingest the LANL files into another data folder",
+			ErrClock, opts.Data, sourceNames(m.Sources))
+	}
 	report := &IngestReport{}
 	report.Warnings = sourceWarnings(m, inputs)
 	interval := int64(opts.Interval / time.Second)
@@ -287,6 +317,7 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		m.Streams = map[string]StreamReport{}
 	}
 	m.Version, m.IntervalSeconds = formatVersion, interval
+	m.Clock, m.Origin = clockLANL, lanl.Origin.Format(time.RFC3339)
 
 	sess, err := NewSession(ctx, Options{MemoryLimit: opts.MemoryLimit, Threads: opts.Threads,
 		TempDir: filepath.Join(data, internalDir, "duckdb_tmp")})
@@ -462,6 +493,7 @@ func retireGeneration(data, gen string) {
 		for _, st := range lanl.Streams {
 			live = live || generationLive(data, st.Name, e.Name())
 		}
+		live = live || generationLive(data, sourceRejectsLink, e.Name())
 		if live { // the same input ingested again
 			os.Remove(filepath.Join(retired, e.Name()))
 			continue

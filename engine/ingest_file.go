@@ -550,7 +550,15 @@ func writeRejects(ctx context.Context, sess *Session, s lanl.Stream, f inputFile
 // absolute paths, for DuckDB clients other than lanlq (python, the duckdb CLI).
 func writeCatalog(ctx context.Context, data string) error {
 	// Other clients read through the symlinks, which follow each new ingest.
-	q, err := viewsSQL(func(stream string) string { return filepath.Join(data, stream) })
+	m, err := readManifest(data)
+	if err != nil {
+		return err
+	}
+	var rejects string
+	if m.SourceRejects != "" {
+		rejects = filepath.Join(data, sourceRejectsLink)
+	}
+	q, err := viewsSQL(func(stream string) string { return filepath.Join(data, stream) }, m, rejects)
 	if err != nil {
 		return err
 	}

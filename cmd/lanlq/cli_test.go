@@ -68,6 +68,12 @@ func TestSynthIngestSQLCounts(t *testing.T) {
 func resetFlags() {
 	for _, c := range rootCmd.Commands() {
 		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				// Set appends to a slice flag (--source); its default is empty.
+				sv.Replace(nil)
+				f.Changed = false
+				return
+			}
 			f.Value.Set(f.DefValue)
 			f.Changed = false
 		})

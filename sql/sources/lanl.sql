@@ -1,0 +1,11 @@
+-- Source "lanl": the LANL cyber1 text format (auth, proc, flows, dns, redteam as
+-- NAME.txt.gz, NAME.txt or folders NAME/ of chunks; DESIGN.md "Raw input"). It is not
+-- SQL: lanlq reads it with its own Go parser (engine/ingest_read.go), resumable and
+-- about as fast as zcat, so `--source lanl=DIR` is exactly `--raw DIR`.
+--
+-- Mapping: each file is its stream, field by field; a line with the wrong number of
+-- fields or a non-integer time or count is a reject (kept with --rejects).
+-- Time: LANL's seconds from an unknown origin, shown from 2015-01-01 00:00:00 (the
+-- data folder's clock is then "lanl", not UTC: it cannot share a folder with real
+-- sources).
+SELECT 'lanl is read by lanlq''s built-in parser' AS note;
