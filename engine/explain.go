@@ -96,6 +96,9 @@ type StreamEvents struct {
 	// (lanl.Origin + time), UTC.
 	Header []string
 	Times  []time.Time
+	// Refs and Raw are, in a data folder of real sources, each line's record (source
+	// file:record) and its text as the source wrote it; nil for LANL data.
+	Refs, Raw []string
 }
 
 // Explain gathers the evidence behind entity's scores (a user like U620@DOM1, a
@@ -293,15 +296,20 @@ func (q *explainQuery) events(ctx context.Context) ([]StreamEvents, error) {
 			Fields, Cols  []string
 			Entity        string
 			Lo, Hi, Limit int64
-		}{st.Name, fields, cols, q.lit, q.lo, q.hi, ExplainEventLimit}
+			Raw           bool
+		}{st.Name, fields, cols, q.lit, q.lo, q.hi, ExplainEventLimit, q.s.man.Clock == clockUTC}
 		se := StreamEvents{Stream: st.Name, Header: append([]string{"time"}, fields...)}
 		err := q.each(ctx, st.Name+" events", "explain_events.sql", data, nil, func(rows *sql.Rows) error {
 			var t int64
 			var line string
-			if err := rows.Scan(&t, &line, &se.Total); err != nil {
+			var ref, raw sql.NullString
+			if err := rows.Scan(&t, &line, &se.Total, &ref, &raw); err != nil {
 				return err
 			}
 			se.Lines = append(se.Lines, line)
+			if ref.Valid {
+				se.Refs, se.Raw = append(se.Refs, ref.String), append(se.Raw, raw.String)
+			}
 			se.Times = append(se.Times, lanl.Time(t))
 			return nil
 		})

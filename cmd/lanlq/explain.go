@@ -61,6 +61,10 @@ stream views), and the raw events of the interval involving it (up to 50 per str
 // explainContacts is the number of new contacts explain lists without --all.
 const explainContacts = 20
 
+// explainRawBytes is how much of a raw record explain prints without --all (a Windows
+// event with its Message runs to several KB).
+const explainRawBytes = 300
+
 func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool) {
 	fmt.Fprintf(w, "%s in interval %s (method %s)\n", ex.Entity, ex.IntervalStart.Format("2006-01-02 15:04:05"), ex.Experiment.Method)
 	for _, n := range ex.Notes {
@@ -171,6 +175,14 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 		fmt.Fprintf(w, "  %-19s  %s\n", "ts (UTC)", strings.Join(se.Header, ","))
 		for i, l := range se.Lines {
 			fmt.Fprintf(w, "  %s  %s\n", se.Times[i].Format(time.DateTime), l)
+			if i < len(se.Raw) {
+				// The record as the source wrote it, under its normalised line.
+				raw := se.Raw[i]
+				if !all && len(raw) > explainRawBytes {
+					raw = fmt.Sprintf("%s… (%d bytes; --all prints it whole)", strings.ToValidUTF8(raw[:explainRawBytes], ""), len(raw))
+				}
+				fmt.Fprintf(w, "  %19s    raw %s: %s\n", "", se.Refs[i], raw)
+			}
 		}
 	}
 }
