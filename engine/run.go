@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/lanlq/lanlq/arrowio"
 )
@@ -354,6 +356,13 @@ func SplitStatements(text string) ([]Statement, error) {
 		case c == ';':
 			flush(i)
 		default:
+			// Whitespace is what strings.TrimSpace trims (vertical tab, NEL, no-break
+			// space, …): a statement starts at its first byte that is not, or a
+			// comment after such a space would be taken for a statement.
+			if r, size := utf8.DecodeRuneInString(text[i:]); unicode.IsSpace(r) {
+				i += size - 1
+				continue
+			}
 			mark(i)
 		}
 	}

@@ -30,6 +30,13 @@ func TestSplitStatements(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %+v\nwant %+v", got, want)
 	}
+	// Blanks are every space strings.TrimSpace trims, not only ASCII's: a comment after
+	// a vertical tab or a no-break space is no statement (found by FuzzSplitStatements).
+	for _, blank := range []string{"\v-- c", "\u00a0/* c */", "\u0085-- c\n;"} {
+		if got, err := SplitStatements(blank); err != nil || len(got) != 0 {
+			t.Errorf("%q: %+v, %v; want no statement", blank, got, err)
+		}
+	}
 	for _, bad := range []string{"SELECT 'open", "SELECT 1; /* open", "SELECT $x$ open"} {
 		if _, err := SplitStatements(bad); err == nil {
 			t.Errorf("%q: no error", bad)
