@@ -50,8 +50,12 @@ type EvalReport struct {
 	// Method is the scoring method of the run ("" when the scores carry no experiment).
 	Method string `json:"method"`
 	// WarmupExcludedTo is the end of the warm-up left out ("" when nothing is).
-	WarmupExcludedTo string        `json:"warmup_excluded_to"`
-	RedTeam          RedTeamCounts `json:"redteam"`
+	WarmupExcludedTo string `json:"warmup_excluded_to"`
+	// Labels is the labels file whose (time, entity) pairs were the positives (lanlq
+	// eval --labels); "" when they came from the redteam stream. RedTeam then counts
+	// the labels' pairs in place of red-team lines.
+	Labels  string        `json:"labels,omitempty"`
+	RedTeam RedTeamCounts `json:"redteam"`
 	// Unscored lists the red-team pairs in the frame that have no score.
 	Unscored []EvalPair  `json:"unscored"`
 	Entities EvalMetrics `json:"entities"`
@@ -133,6 +137,7 @@ func (x *JSONNum) UnmarshalJSON(b []byte) error {
 // evalScope is what an evaluation needs to know of a scoring run.
 type evalScope struct {
 	scores, intervals string // paths; intervals "" when missing
+	labels            bool   // the positives come from the session's labels (UseLabels)
 	width             int64  // seconds
 	lo, hi            int64  // event times [lo, hi) scored
 }
@@ -145,6 +150,7 @@ func (s *Session) scope(ctx context.Context, scoresPath string, interval time.Du
 	if err != nil {
 		return nil, err
 	}
+	sc.labels = s.labels != ""
 	q, err := sc.render("eval_positives.sql")
 	if err != nil {
 		return nil, err
@@ -245,7 +251,8 @@ func (sc *evalScope) render(name string) (string, error) {
 	return edgeRender(name, struct {
 		Scores, Intervals string
 		Width, Lo, Hi     int64
-	}{escapeLiteral(sc.scores), escapeLiteral(sc.intervals), sc.width, sc.lo, sc.hi})
+		Labels            bool
+	}{escapeLiteral(sc.scores), escapeLiteral(sc.intervals), sc.width, sc.lo, sc.hi, sc.labels})
 }
 
 // Evaluate ranks the scores of scoresPath (a scores.parquet) against the redteam
@@ -260,7 +267,7 @@ func (s *Session) Evaluate(ctx context.Context, scoresPath string, interval time
 	}
 	rep := &EvalReport{Scores: sc.scores, IntervalSeconds: sc.width,
 		FrameFrom: fmtTime(lanl.Origin.Add(time.Duration(sc.lo) * time.Second)),
-		FrameTo:   fmtTime(lanl.Origin.Add(time.Duration(sc.hi) * time.Second))}
+		FrameTo:   fmtTime(lanl.Origin.Add(time.Duration(sc.hi) * time.Second)), Labels: s.labels}
 	if err := s.redTeamCounts(ctx, sc, &rep.RedTeam); err != nil {
 		return nil, err
 	}

@@ -12,9 +12,9 @@ import (
 )
 
 func init() {
-	var data, scores, out, interval string
+	var data, scores, out, interval, labels string
 	cmd := &cobra.Command{
-		Use:   "eval --data DIR --scores OUT/scores.parquet [--out DIR] [--interval 1h]",
+		Use:   "eval --data DIR --scores OUT/scores.parquet [--labels FILE.csv] [--out DIR] [--interval 1h]",
 		Short: "Rank the scores against the red team: ROC AUC, average precision, precision and recall at k",
 		Long: `Positives are (interval, entity) pairs: for each redteam line, its interval and each of
 its userdomain_source, computer_source and computer_destination values. An entity's
@@ -22,6 +22,12 @@ score in an interval is the highest score of any artifact whose value is that en
 negatives are every other scored (interval, entity). Red-team pairs that no graph holds
 are counted and listed as unscored. Intervals are ranked by Δ(t) against "the interval
 holds red-team events".
+
+--labels FILE.csv takes the positives from your own incidents instead of the redteam
+stream: a CSV file with a header naming time and entity, one labelled pair per row
+(time a timestamp such as 2020-10-22T08:29:55Z, or LANL seconds; entity a value as
+lanlq names it: pgustavo@THESHIRE, WORKSTATION5, 10.0.1.4). The positives are then the
+(interval, entity) pairs of its rows.
 
 Prints a summary and writes the metrics, the unscored pairs and the (thinned) ROC and
 precision-recall curves to OUT/eval.json: --out is a folder (default: the scores'
@@ -41,6 +47,11 @@ results.`,
 				return err
 			}
 			defer s.Close()
+			if labels != "" {
+				if _, err := s.UseLabels(cmd.Context(), labels); err != nil {
+					return err
+				}
+			}
 			rep, path, err := s.EvaluateInto(cmd.Context(), scores, width, out)
 			if err != nil {
 				return err
@@ -55,6 +66,7 @@ results.`,
 	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
 	f.StringVar(&out, "out", "", "folder to write eval.json into (default: the scores' folder)")
 	f.StringVar(&interval, "interval", "", "interval width of the scores (default: from the scoring run)")
+	f.StringVar(&labels, "labels", "", "CSV file of labelled (time, entity) pairs to evaluate against instead of the redteam stream")
 	cmd.MarkFlagRequired("data")
 	cmd.MarkFlagRequired("scores")
 	rootCmd.AddCommand(cmd)
@@ -63,7 +75,12 @@ results.`,
 func printEvalReport(w io.Writer, rep *engine.EvalReport) {
 	rt := rep.RedTeam
 	fmt.Fprintf(w, "frame [%s, %s), %d s intervals\n", rep.FrameFrom, rep.FrameTo, rep.IntervalSeconds)
-	fmt.Fprintf(w, "red team: %d lines, %d in the frame → %d (interval, entity) positives: %d scored, %d in no graph",
+	what := "red team: %d lines, %d in the frame"
+	if rep.Labels != "" {
+		fmt.Fprintf(w, "labels from %s\n", rep.Labels)
+		what = "labels: %d pairs, %d in the frame"
+	}
+	fmt.Fprintf(w, what+" → %d (interval, entity) positives: %d scored, %d in no graph",
 		rt.Lines, rt.LinesInFrame, rt.Pairs, rt.Scored, rt.Unscored)
 	if rt.PairsOutside > 0 {
 		fmt.Fprintf(w, "; %d pairs outside the frame", rt.PairsOutside)
