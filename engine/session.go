@@ -61,7 +61,7 @@ type Session struct {
 	// must be the same on a rerun) does not depend on map order.
 	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
 	// evaluations then take their positives from it instead of the redteam stream.
-	labels string
+	labels  string
 	results struct {
 		mu    sync.Mutex
 		dirs  map[string]string
