@@ -55,13 +55,13 @@ type Session struct {
 	spillDir   string // the private TempDir the session created; Close removes it
 	closed     bool
 	forked     bool // shares its parent's database: Close closes only the connection
+	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
+	// evaluations then take their positives from it instead of the redteam stream.
+	labels string
 	// results caches the scoring runs of lanl_scores and friends by their settings
 	// (temporary folders, removed by Close). order lists the settings in the order the
 	// runs were made, so that ScoringRuns (and the experiment.json of lanlq run, which
 	// must be the same on a rerun) does not depend on map order.
-	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
-	// evaluations then take their positives from it instead of the redteam stream.
-	labels  string
 	results struct {
 		mu    sync.Mutex
 		dirs  map[string]string
