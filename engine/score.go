@@ -471,10 +471,14 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 	return nil
 }
 
-// setWarmup fixes the warm-up (see Experiment.WarmupTo): the frame's first day and,
+// setWarmup fixes the warm-up (see Experiment.WarmupTo): the frame's first day (or
+// ScoreSpec.Warmup, in whole intervals, at least one) and,
 // when the training window overlaps the frame, every interval up to its end.
 func (r *scoreRun) setWarmup(exp *Experiment) {
 	end := r.first + max(86400/r.width, 1)
+	if r.spec.Warmup > 0 {
+		end = r.first + max((ceilSeconds(r.spec.Warmup)+r.width-1)/r.width, 1)
+	}
 	lo, hi := r.start(r.first), r.start(r.last+1)
 	if r.trainSpec.From.Before(hi) && r.trainSpec.To.After(lo) {
 		end = max(end, lanl.FloorDiv(ceilSeconds(r.trainSpec.To.Sub(lanl.Origin))-1, r.width)+1)

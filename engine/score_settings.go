@@ -87,12 +87,19 @@ type ScoreSpec struct {
 	HalfLife float64
 	// Seed seeds the RolX fit (row sampling and NMF starts).
 	Seed uint64
+	// Warmup is how long the frame's warm-up lasts (scored, flagged warmup, left out by
+	// lanlq eval); 0 means a day. A capture of minutes needs minutes: its histories are
+	// only that long.
+	Warmup time.Duration
 }
 
 // withDefaults checks the spec and fills in its defaults: the method, the fused
 // components (in fusion order, without duplicates), the novelty contact set and the
 // half-life.
 func (spec ScoreSpec) withDefaults() (ScoreSpec, error) {
+	if spec.Warmup < 0 {
+		return ScoreSpec{}, fmt.Errorf("%w: negative warm-up %s", ErrScoreSpec, spec.Warmup)
+	}
 	if spec.Roles < 0 {
 		return ScoreSpec{}, fmt.Errorf("%w: %d roles", ErrScoreSpec, spec.Roles)
 	}

@@ -16,7 +16,7 @@ func init() {
 	var (
 		data, out, arch, interval, from, to, streams, roles string
 		trainFrom, trainTo, expect, memory                  string
-		method, components, novelty                         string
+		method, components, novelty, warmup                 string
 		halfLife                                            float64
 		seed                                                uint64
 		generations, threads                                int
@@ -42,6 +42,8 @@ of a tail probability under the artifact's own history:
 about sixfold on the replayed LANL red team). The histories take about a day to form: the
 intervals of the frame's first day (and of the training window, when it lies in the
 frame) are scored but flagged warmup, and lanlq eval leaves them out, for both methods.
+--warmup shortens the first day for captures of minutes (--warmup 10m with
+--interval 1m and --train-to ten minutes in): their histories are that short.
 
 Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
@@ -76,6 +78,11 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 			if err != nil {
 				return flagError(err)
 			}
+			if warmup != "" {
+				if spec.Warmup, err = parseInterval(warmup); err != nil {
+					return fmt.Errorf("--warmup: %w", err)
+				}
+			}
 
 			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads})
 			if err != nil {
@@ -98,6 +105,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: novelty,volume)")
 	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
+	f.StringVar(&warmup, "warmup", "", "warm-up length (default a day): intervals scored but flagged and left out by lanlq eval")
 	f.StringVar(&interval, "interval", "1h", "interval width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.StringVar(&from, "from", "", "first event time scored (timestamp or LANL seconds)")
 	f.StringVar(&to, "to", "", "first event time not scored (timestamp or LANL seconds)")
