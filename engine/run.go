@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/lanlq/lanlq/arrowio"
 )
@@ -279,6 +277,11 @@ func lineOf(err error) int {
 	return 0
 }
 
+// sqlBlanks are the bytes that separate tokens, ASCII's only, as in DuckDB's scanner,
+// where every byte from 0x80 on belongs to an identifier: a no-break space before a
+// comment is an identifier, not a blank, and "\u2001$$" holds no dollar quote.
+const sqlBlanks = " \t\n\r\f\v"
+
 // SplitStatements cuts SQL text into statements at the semicolons outside quotes
 // ('…', "…", $tag$…$tag$) and comments (-- to the end of the line, /* … */). Each
 // statement keeps the line of its first character that is not blank or comment;
@@ -294,7 +297,7 @@ func SplitStatements(text string) ([]Statement, error) {
 	}
 	flush := func(end int) {
 		if start >= 0 {
-			if q := strings.TrimSpace(text[start:end]); q != "" {
+			if q := strings.Trim(text[start:end], sqlBlanks); q != "" {
 				out = append(out, Statement{Line: startLine, SQL: q})
 			}
 		}
@@ -305,7 +308,7 @@ func SplitStatements(text string) ([]Statement, error) {
 		switch {
 		case c == '\n':
 			line++
-		case c == ' ' || c == '\t' || c == '\r' || c == '\f':
+		case strings.IndexByte(sqlBlanks, c) >= 0:
 		case c == '-' && strings.HasPrefix(text[i:], "--"):
 			for i < len(text) && text[i] != '\n' {
 				i++
@@ -356,13 +359,6 @@ func SplitStatements(text string) ([]Statement, error) {
 		case c == ';':
 			flush(i)
 		default:
-			// Whitespace is what strings.TrimSpace trims (vertical tab, NEL, no-break
-			// space, …): a statement starts at its first byte that is not, or a
-			// comment after such a space would be taken for a statement.
-			if r, size := utf8.DecodeRuneInString(text[i:]); unicode.IsSpace(r) {
-				i += size - 1
-				continue
-			}
 			mark(i)
 		}
 	}
