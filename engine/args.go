@@ -45,6 +45,8 @@ type ScoreArgs struct {
 	HalfLife    float64
 	Seed        uint64
 	Generations int
+	// Memberships is ScoreSpec.Memberships.
+	Memberships bool
 }
 
 // SettingError reports a setting that cannot be read. Setting is its name as a table
@@ -90,7 +92,7 @@ func (a ScoreArgs) Spec() (ScoreSpec, error) {
 	if err != nil {
 		return ScoreSpec{}, err
 	}
-	spec := ScoreSpec{Edges: edges, HalfLife: a.HalfLife, Seed: a.Seed, Generations: a.Generations,
+	spec := ScoreSpec{Edges: edges, HalfLife: a.HalfLife, Seed: a.Seed, Generations: a.Generations, Memberships: a.Memberships,
 		Components: splitList(strings.ToLower(a.Components)), Novelty: strings.ToLower(strings.TrimSpace(a.Novelty))}
 	switch m := strings.ToLower(strings.TrimSpace(a.Method)); m {
 	case "", MethodFused:

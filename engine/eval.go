@@ -496,8 +496,8 @@ type Anomaly struct {
 	Value         string
 	Score         float64
 	New           bool
-	RoleBefore    *int // nil for a new artifact
-	RoleAfter     int
+	RoleBefore    *int // nil for a new artifact, or when the run computed no roles
+	RoleAfter     *int // nil when the run computed no roles
 	// RedTeam marks an artifact whose value is a red-team entity of the interval.
 	RedTeam bool
 }
@@ -521,16 +521,11 @@ func (s *Session) TopAnomalies(ctx context.Context, scoresPath string, n int, in
 	var out []Anomaly
 	for rows.Next() {
 		var a Anomaly
-		var before *int32
-		var after int32
+		var before, after *int32
 		if err := rows.Scan(&a.IntervalStart, &a.Artifact, &a.Value, &a.Score, &a.New, &before, &after, &a.RedTeam); err != nil {
 			return nil, fmt.Errorf("engine: top anomalies: %w", err)
 		}
-		if before != nil {
-			b := int(*before)
-			a.RoleBefore = &b
-		}
-		a.RoleAfter = int(after)
+		a.RoleBefore, a.RoleAfter = intPtr(before), intPtr(after)
 		out = append(out, a)
 	}
 	return out, rows.Err()

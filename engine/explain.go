@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
@@ -45,13 +46,15 @@ type ExplainedArtifact struct {
 	Artifact, Kind string
 	Score          float64
 	// Rank is the artifact's rank by score among the interval's Total artifacts.
-	Rank, Total      int
-	New, Warmup      bool
+	Rank, Total int
+	New, Warmup bool
+	// The role columns: RoleBefore is nil for a new artifact; all are nil (and the
+	// memberships empty) for a run that computed no role memberships.
 	RoleBefore       *int
-	RoleAfter        int
+	RoleAfter        *int
 	MembershipBefore []float64
 	MembershipAfter  []float64
-	RoleDelta        float64
+	RoleDelta        *float64
 	// The components (fused runs only; nil otherwise).
 	RoleSurprise, NoveltyValue, NoveltySurprise, VolumeDegree, VolumeExpected, VolumeSurprise, FusedSurprise *float64
 	NoveltyNewContacts                                                                                       *int64
@@ -63,7 +66,7 @@ type ArtifactHistory struct {
 	Artifact  string
 	Intervals int
 	LastSeen  time.Time
-	UsualRole int
+	UsualRole *int // nil when the run computed no role memberships
 	// MeanVolume and MaxVolume are of volume_degree (nil for a roles run).
 	MeanVolume, MaxVolume *float64
 }
@@ -143,6 +146,9 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 			return nil, err
 		}
 		ex.Notes = append(ex.Notes, note)
+	} else if ex.Artifacts[0].RoleAfter == nil {
+		ex.Notes = append(ex.Notes, fmt.Sprintf("this run (components %s) computed no role memberships, so none are shown; lanlq score --memberships (or the role component) computes them",
+			strings.Join(exp.Components, ", ")))
 	}
 	if ex.History, err = q.history(ctx); err != nil {
 		return nil, err
@@ -196,19 +202,14 @@ func (q *explainQuery) artifacts(ctx context.Context) ([]ExplainedArtifact, erro
 	err := q.each(ctx, "artifacts", "explain_artifacts.sql", struct{ Scores string }{q.scores}, []any{q.start, q.entity},
 		func(rows *sql.Rows) error {
 			var a ExplainedArtifact
-			var before *int32
-			var after int32
-			var mb, ma []any
+			var before, after *int32
+			var mb, ma any // a list, or nil for a run without roles
 			if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
 				&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
 				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.FusedSurprise, &a.Dominant, &a.Explanation); err != nil {
 				return err
 			}
-			if before != nil {
-				b := int(*before)
-				a.RoleBefore = &b
-			}
-			a.RoleAfter = int(after)
+			a.RoleBefore, a.RoleAfter = intPtr(before), intPtr(after)
 			a.MembershipBefore, a.MembershipAfter = floats(mb), floats(ma)
 			out = append(out, a)
 			return nil
@@ -226,9 +227,7 @@ func (q *explainQuery) history(ctx context.Context) ([]ArtifactHistory, error) {
 			if err := rows.Scan(&h.Artifact, &h.Intervals, &h.LastSeen, &role, &h.MeanVolume, &h.MaxVolume); err != nil {
 				return err
 			}
-			if role != nil {
-				h.UsualRole = int(*role)
-			}
+			h.UsualRole = intPtr(role)
 			out = append(out, h)
 			return nil
 		})
@@ -322,7 +321,12 @@ func (q *explainQuery) events(ctx context.Context) ([]StreamEvents, error) {
 }
 
 // floats converts a scanned DuckDB DOUBLE[] to []float64.
-func floats(xs []any) []float64 {
+// floats converts a DOUBLE[] as scanned (nil when NULL) to its values.
+func floats(v any) []float64 {
+	xs, _ := v.([]any)
+	if xs == nil {
+		return nil
+	}
 	out := make([]float64, len(xs))
 	for i, x := range xs {
 		if f, ok := x.(float64); ok {
@@ -332,4 +336,13 @@ func floats(xs []any) []float64 {
 		}
 	}
 	return out
+}
+
+// intPtr converts a nullable INTEGER as scanned to a nullable int.
+func intPtr(v *int32) *int {
+	if v == nil {
+		return nil
+	}
+	i := int(*v)
+	return &i
 }

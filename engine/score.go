@@ -48,17 +48,21 @@ type ScoreTiming struct {
 
 // Score scores every artifact of every interval of spec.Edges by spec.Method and
 // writes the result files into outDir (created if needed): scores.parquet,
-// interval_scores.parquet, roles.parquet, roles_basis.parquet and experiment.json
-// (schemas in the README). Both methods compute role dynamics; MethodFused then feeds
-// each interval's graph to graphkit's Novelty, Volume and RoleNormalizer (the last with
-// the Tracker's δ), over the artifact kinds of the dictionary and a season of one day
-// (86400 / interval seconds intervals), and fuses them with graphkit.Fusion. The
-// warm-up intervals (Experiment.WarmupTo) are scored and flagged.
+// interval_scores.parquet, experiment.json and, when the run computes role
+// memberships (spec.UsesRoles), roles.parquet and roles_basis.parquet (schemas in the
+// README). MethodFused feeds each interval's graph to graphkit's Novelty, Volume and
+// RoleNormalizer (the last with the Tracker's δ), over the artifact kinds of the
+// dictionary and a season of one day (86400 / interval seconds intervals), and fuses
+// them with graphkit.Fusion. The warm-up intervals (Experiment.WarmupTo) are scored and
+// flagged.
 //
-// The ReFeX feature set and the RolX basis are fitted on the training window's graphs;
-// then every interval of the frame, in order, gets its features from that fixed set,
-// its memberships projected onto the fixed basis, and its scores from the tracker.
-// Score holds one interval's graph at a time plus the training window's; the rows go
+// When the run computes memberships, the ReFeX feature set and the RolX basis are
+// fitted on the training window's graphs; then every interval of the frame, in order,
+// gets its features from that fixed set, its memberships projected onto the fixed
+// basis, and its δ from the tracker. Otherwise (the fused default, novelty and volume)
+// no training window is read and the tracker only marks first appearances.
+// Score holds one interval's graph at a time plus, with memberships, the training
+// window's; the rows go
 // to a DuckDB temporary table interval by interval and are sorted and written at the
 // end. The same inputs and seed give byte-identical files. The files appear by rename
 // once all are written: on error none is written or replaced. progress, if not nil, is
@@ -97,6 +101,7 @@ var scoreAllocator = func() memory.Allocator { return memory.NewGoAllocator() }
 type scoreRun struct {
 	s        *Session
 	spec     ScoreSpec
+	roles    bool // spec.UsesRoles(): features, basis, projection and δ are computed
 	plan     *edgePlan
 	width    int64 // seconds
 	first    int64 // interval numbers (start / width) of the frame, inclusive
@@ -156,7 +161,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		}
 		return nil, s.frameError(spec.Edges, names)
 	}
-	r := &scoreRun{s: s, spec: spec, plan: p, width: p.width, nonEmpty: map[int64]bool{},
+	r := &scoreRun{s: s, spec: spec, roles: spec.UsesRoles(), plan: p, width: p.width, nonEmpty: map[int64]bool{},
 		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: scoreAllocator()}
 	r.setFrame(starts)
 	if err := r.setTrainWindow(starts); err != nil {
@@ -193,7 +198,11 @@ func (r *scoreRun) setFrame(starts []time.Time) {
 
 // setTrainWindow sets the training window: the spec's, its open sides filled with the
 // frame's start (or the first interval holding events) and 24 hours after the start.
+// A run without role memberships has none.
 func (r *scoreRun) setTrainWindow(starts []time.Time) error {
+	if !r.roles {
+		return nil
+	}
 	spec := r.spec
 	r.trainSpec = spec.Edges
 	r.trainSpec.From, r.trainSpec.To = spec.TrainFrom, spec.TrainTo
@@ -238,6 +247,11 @@ func (r *scoreRun) experiment(starts []time.Time) (Experiment, error) {
 		Expectation:     spec.Expect.String(),
 		HalfLife:        spec.HalfLife,
 		Seed:            spec.Seed,
+		RoleModel:       r.roles,
+	}
+	if !r.roles {
+		// What was not run is not recorded as if it had been.
+		exp.RolesAuto, exp.Generations, exp.Expectation, exp.HalfLife = false, 0, "", 0
 	}
 	if _, key, err := archText(spec.Edges.Arch); err == nil {
 		exp.ArchKey = key
@@ -317,8 +331,12 @@ func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit
 	return g, nil
 }
 
-// train learns the feature set and fits the role basis on the training window.
+// train learns the feature set and fits the role basis on the training window (for a
+// run with role memberships; otherwise there is nothing to train).
 func (r *scoreRun) train(ctx context.Context) error {
+	if !r.roles {
+		return nil
+	}
 	starts, err := r.s.Intervals(ctx, r.trainSpec)
 	if err != nil {
 		return err
@@ -427,28 +445,29 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 			}
 		}
 		if g == nil {
-			tracker.Update(int(k), nil, nil)
+			if r.roles {
+				tracker.Update(int(k), nil, nil)
+			} else {
+				tracker.Appear(int(k), nil)
+			}
 			if r.fused != nil {
 				r.summaries = append(r.summaries, intervalSummary{})
 			}
 			r.step()
 			continue
 		}
-		t0 := time.Now()
-		X.Reset()
-		if err := r.features.Compute(g, &X); err != nil {
-			return fmt.Errorf("engine: features of %s: %w", fmtTime(r.start(k)), err)
-		}
-		r.features.Normalize(&X)
-		t1 := time.Now()
-		r.rep.Timing.Features += t1.Sub(t0)
-		M.Reset()
-		if err := graphkit.ProjectRoles(&M, &X, r.model.Basis, graphkit.NMFConfig{}); err != nil {
-			return fmt.Errorf("engine: roles of %s: %w", fmtTime(r.start(k)), err)
+		if r.roles {
+			if err := r.memberships(k, g, &X, &M); err != nil {
+				return err
+			}
 		}
 		t2 := time.Now()
-		r.rep.Timing.Project += t2.Sub(t1)
-		scores := tracker.Update(int(k), g.IDs, &M)
+		var scores []graphkit.ArtifactScore
+		if r.roles {
+			scores = tracker.Update(int(k), g.IDs, &M)
+		} else {
+			scores = tracker.Appear(int(k), g.IDs)
+		}
 		t3 := time.Now()
 		var fused []graphkit.Fused
 		if r.fused != nil {
@@ -471,16 +490,36 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 	return nil
 }
 
+// memberships computes the features (into X) and role memberships (into M, a row per
+// vertex of g) of interval k.
+func (r *scoreRun) memberships(k int64, g *graphkit.Graph, X, M *mat.Dense) error {
+	t0 := time.Now()
+	X.Reset()
+	if err := r.features.Compute(g, X); err != nil {
+		return fmt.Errorf("engine: features of %s: %w", fmtTime(r.start(k)), err)
+	}
+	r.features.Normalize(X)
+	t1 := time.Now()
+	r.rep.Timing.Features += t1.Sub(t0)
+	M.Reset()
+	if err := graphkit.ProjectRoles(M, X, r.model.Basis, graphkit.NMFConfig{}); err != nil {
+		return fmt.Errorf("engine: roles of %s: %w", fmtTime(r.start(k)), err)
+	}
+	r.rep.Timing.Project += time.Since(t1)
+	return nil
+}
+
 // setWarmup fixes the warm-up (see Experiment.WarmupTo): the frame's first day (or
 // ScoreSpec.Warmup, in whole intervals, at least one) and,
-// when the training window overlaps the frame, every interval up to its end.
+// when roles are computed and their training window overlaps the frame, every interval
+// up to its end.
 func (r *scoreRun) setWarmup(exp *Experiment) {
 	end := r.first + max(86400/r.width, 1)
 	if r.spec.Warmup > 0 {
 		end = r.first + max((ceilSeconds(r.spec.Warmup)+r.width-1)/r.width, 1)
 	}
 	lo, hi := r.start(r.first), r.start(r.last+1)
-	if r.trainSpec.From.Before(hi) && r.trainSpec.To.After(lo) {
+	if r.roles && r.trainSpec.From.Before(hi) && r.trainSpec.To.After(lo) {
 		end = max(end, lanl.FloorDiv(ceilSeconds(r.trainSpec.To.Sub(lanl.Origin))-1, r.width)+1)
 	}
 	r.warmupEnd = min(end, r.last+1)

@@ -47,7 +47,12 @@ type Experiment struct {
 	LastInterval  string `json:"last_interval"`
 	Intervals     int    `json:"intervals"`
 	// GraphIntervals counts the intervals that had a graph.
-	GraphIntervals int    `json:"graph_intervals"`
+	GraphIntervals int `json:"graph_intervals"`
+	// RoleModel says whether the run computed role memberships (ScoreSpec.UsesRoles).
+	// When false, no training window was read and no features or basis exist: the
+	// training and role fields below are empty, roles.parquet and roles_basis.parquet
+	// are not written, and the role columns of scores.parquet are NULL.
+	RoleModel      bool   `json:"role_model"`
 	TrainFrom      string `json:"train_from"`
 	TrainTo        string `json:"train_to"`
 	TrainIntervals int    `json:"train_intervals"`

@@ -17,11 +17,11 @@ var scoreRowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "score", Type: arrow.PrimitiveTypes.Float64},
 	{Name: "new", Type: arrow.FixedWidthTypes.Boolean},
 	{Name: "role_before", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "role_after", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "membership_before", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
-	{Name: "membership_after", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+	{Name: "role_after", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "membership_before", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64), Nullable: true},
+	{Name: "membership_after", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64), Nullable: true},
 	{Name: "warmup", Type: arrow.FixedWidthTypes.Boolean},
-	{Name: "role_delta", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "role_delta", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "role_surprise", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "novelty_new_contacts", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "novelty_value", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
@@ -36,7 +36,7 @@ var scoreRowSchema = arrow.NewSchema([]arrow.Field{
 
 // insert appends the scores of interval k to lanlq_score_rows through an Arrow scan.
 // fused, parallel to scores, is nil for MethodRoles: the component columns are then
-// NULL.
+// NULL. Without role memberships (r.roles false) the role columns are NULL.
 func (r *scoreRun) insert(ctx context.Context, k int64, scores []graphkit.ArtifactScore, fused []graphkit.Fused) error {
 	start := r.start(k)
 	warmup := k < r.warmupEnd
@@ -65,19 +65,31 @@ func (r *scoreRun) insert(ctx context.Context, k int64, scores []graphkit.Artifa
 			scoreB.Append(sc.Score)
 		}
 		newB.Append(sc.New)
-		if sc.New {
+		switch {
+		case !r.roles:
+			beforeB.AppendNull()
+			afterB.AppendNull()
+			mbB.AppendNull()
+			maB.AppendNull()
+		case sc.New:
 			// A new artifact's expectation is the uniform prior: it has no role.
 			beforeB.AppendNull()
-		} else {
+		default:
 			beforeB.Append(int32(argmax(sc.Before)))
 		}
-		afterB.Append(int32(argmax(sc.After)))
-		mbB.Append(true)
-		mbV.AppendValues(sc.Before, nil)
-		maB.Append(true)
-		maV.AppendValues(sc.After, nil)
+		if r.roles {
+			afterB.Append(int32(argmax(sc.After)))
+			mbB.Append(true)
+			mbV.AppendValues(sc.Before, nil)
+			maB.Append(true)
+			maV.AppendValues(sc.After, nil)
+		}
 		warmB.Append(warmup)
-		deltaB.Append(sc.Score)
+		if r.roles {
+			deltaB.Append(sc.Score)
+		} else {
+			deltaB.AppendNull()
+		}
 		if fused != nil {
 			r.fused.appendComponents(b, 10, i, fused[i], warmup)
 		} else {

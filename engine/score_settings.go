@@ -91,6 +91,22 @@ type ScoreSpec struct {
 	// lanlq eval); 0 means a day. A capture of minutes needs minutes: its histories are
 	// only that long.
 	Warmup time.Duration
+	// Memberships computes role memberships (ReFeX features and a RolX basis on the
+	// training window, every interval projected onto it) and writes roles.parquet and
+	// roles_basis.parquet even when nothing scored uses them. MethodRoles and the role
+	// component compute them anyway; without either, the fused default does not (see
+	// UsesRoles).
+	Memberships bool
+}
+
+// UsesRoles reports whether a run of spec computes role memberships: for MethodRoles,
+// for the role component, or when asked (Memberships). Otherwise the run learns no
+// features and fits no basis: Roles, TrainFrom, TrainTo, Generations, Expect and
+// HalfLife have no effect, roles.parquet and roles_basis.parquet are not written and
+// the role columns of scores.parquet are NULL. At LANL rates that work was most of
+// a default run's time and memory (BENCHMARKS.md, "Work the default does not need").
+func (spec ScoreSpec) UsesRoles() bool {
+	return spec.Memberships || spec.Method == MethodRoles || slices.Contains(spec.Components, ComponentRole)
 }
 
 // withDefaults checks the spec and fills in its defaults: the method, the fused

@@ -100,6 +100,8 @@ func queryInt(t *testing.T, s *Session, q string, args ...any) int64 {
 
 // TestScoreEndToEnd runs synth → ingest → Score → Evaluate and checks the result files'
 // schemas and invariants, byte-identical reruns, and that a failed run writes nothing.
+// The run asks for memberships (the fused default computes none); the default's run is
+// checked against it in TestScoreWithoutRoles.
 func TestScoreEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
@@ -111,7 +113,7 @@ func TestScoreEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 3, Seed: 5}
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 3, Seed: 5, Memberships: true}
 	out1 := filepath.Join(t.TempDir(), "out1")
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -139,7 +141,7 @@ func TestScoreEndToEnd(t *testing.T) {
 	}
 	// The default method is fused, with every component and its settings recorded; the
 	// first day is the warm-up.
-	if exp.Method != MethodFused || !slices.Equal(exp.Components, DefaultComponents) || exp.Fusion == nil ||
+	if exp.Method != MethodFused || !slices.Equal(exp.Components, DefaultComponents) || exp.Fusion == nil || !exp.RoleModel ||
 		exp.Fusion.Period != 24 || len(exp.Fusion.NoveltyPairs) == 0 || exp.Fusion.History.HalfLife != 168 {
 		t.Errorf("fused settings: method %q components %v fusion %+v", exp.Method, exp.Components, exp.Fusion)
 	}
@@ -296,6 +298,7 @@ func TestScoreEndToEnd(t *testing.T) {
 		t.Errorf("lanlq_score_rows left behind")
 	}
 
+	t.Run("without roles", func(t *testing.T) { checkWithoutRoles(t, s, spec, out1) })
 	t.Run("evaluate", func(t *testing.T) { checkEvaluateWarmup(t, s, out1) })
 	t.Run("explain", func(t *testing.T) {
 		checkExplain(t, s, scores)
@@ -403,6 +406,95 @@ func TestScoreSpecErrors(t *testing.T) {
 	}
 	if b, _ := json.Marshal(JSONNum(math.NaN())); string(b) != "null" {
 		t.Errorf("NaN as JSON: %s", b)
+	}
+}
+
+// checkWithoutRoles scores spec without Memberships (the fused default: no component
+// uses roles) and checks it against withRoles, the same run with memberships: no
+// training, no roles files, the role columns NULL, and every other column of
+// scores.parquet and interval_scores.parquet equal row for row and in the same order;
+// explain, top and eval cope. Role settings given anyway are named in a warning.
+func checkWithoutRoles(t *testing.T, s *Session, spec ScoreSpec, withRoles string) {
+	ctx := context.Background()
+	spec.Memberships = false
+	out := filepath.Join(t.TempDir(), "noroles")
+	rep, err := s.Score(ctx, spec, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := rep.Experiment
+	if exp.RoleModel || exp.TrainFrom != "" || exp.TrainIntervals != 0 || exp.Roles != 0 || len(exp.Features) != 0 ||
+		len(exp.Basis) != 0 || rep.Timing.Features != 0 || rep.Timing.Fit != 0 || rep.Timing.Project != 0 {
+		t.Errorf("a run without roles trained: %+v, timing %+v", exp, rep.Timing)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "roles set but unused") || !strings.Contains(rep.Warnings[0], "--memberships") {
+		t.Errorf("warnings %q, want one naming the unused --roles", rep.Warnings)
+	}
+	for _, name := range []string{RolesFile, RolesBasisFile} {
+		if _, err := os.Stat(filepath.Join(out, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s written without roles: %v", name, err)
+		}
+	}
+	if len(rep.Files) != 3 {
+		t.Errorf("files %v, want scores, interval scores and the experiment", rep.Files)
+	}
+	scores := filepath.Join(out, ScoresFile)
+	if got := describe(t, s, scores); !slices.Equal(got, resultSchemas[ScoresFile]) {
+		t.Errorf("scores.parquet without roles: columns %v", got)
+	}
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE role_before IS NOT NULL OR role_after IS NOT NULL
+		OR membership_before IS NOT NULL OR membership_after IS NOT NULL OR role_delta IS NOT NULL OR role_surprise IS NOT NULL`, scores); n != 0 {
+		t.Errorf("%d rows with role columns in a run without roles", n)
+	}
+	const cols = `interval_start, artifact, kind, value, score, new, warmup, novelty_new_contacts, novelty_value,
+		novelty_surprise, volume_degree, volume_expected, volume_surprise, fused_surprise, dominant, explanation`
+	for file, c := range map[string]string{ScoresFile: cols, IntervalScoresFile: "*"} {
+		q := `WITH a AS (SELECT row_number() OVER () AS rn, ` + c + ` FROM read_parquet(?)),
+			b AS (SELECT row_number() OVER () AS rn, ` + c + ` FROM read_parquet(?))
+			SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b),
+			       (SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM b))`
+		var na, nb, diff int64
+		if err := s.QueryRow(ctx, q, filepath.Join(out, file), filepath.Join(withRoles, file)).Scan(&na, &nb, &diff); err != nil {
+			t.Fatal(err)
+		}
+		if na != nb || diff != 0 || na == 0 {
+			t.Errorf("%s: %d rows without roles, %d with; %d differ in the columns roles do not touch", file, na, nb, diff)
+		}
+	}
+	var at time.Time
+	var value string
+	if err := s.QueryRow(ctx, "SELECT interval_start, value FROM read_parquet(?) WHERE NOT warmup ORDER BY score DESC, artifact LIMIT 1", scores).Scan(&at, &value); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := s.Explain(ctx, scores, value, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Artifacts) == 0 || ex.Artifacts[0].RoleAfter != nil || ex.Artifacts[0].RoleDelta != nil || ex.Artifacts[0].Explanation == nil ||
+		len(ex.Notes) != 1 || !strings.Contains(ex.Notes[0], "no role memberships") {
+		t.Errorf("explain without roles: %+v, notes %q", ex.Artifacts, ex.Notes)
+	}
+	for _, h := range ex.History {
+		if h.UsualRole != nil {
+			t.Errorf("history with a usual role without roles: %+v", h)
+		}
+	}
+	top, err := s.TopAnomalies(ctx, scores, 5, 0)
+	if err != nil || len(top) != 5 || top[0].RoleAfter != nil {
+		t.Errorf("top anomalies without roles: %+v, %v", top, err)
+	}
+	a, err := s.Evaluate(ctx, scores, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Evaluate(ctx, filepath.Join(withRoles, ScoresFile), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(a.Entities)
+	jb, _ := json.Marshal(b.Entities)
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("entity metrics differ without roles:\n%s\n%s", ja, jb)
 	}
 }
 

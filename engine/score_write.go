@@ -15,7 +15,8 @@ import (
 )
 
 // write sorts the rows and writes every result file into the temporary folder, then
-// renames them into the output folder.
+// renames them into the output folder. roles.parquet and roles_basis.parquet are
+// written only by a run with role memberships.
 func (r *scoreRun) write(ctx context.Context) (err error) {
 	t0 := time.Now()
 	defer func() { r.rep.Timing.Write += time.Since(t0) }()
@@ -34,8 +35,14 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	if err := r.stageIntervalScores(ctx); err != nil {
 		return err
 	}
-	if err := r.stageBasis(ctx); err != nil {
-		return err
+	files := []string{"score_copy_scores.sql", "score_copy_intervals.sql"}
+	names := []string{ScoresFile, IntervalScoresFile, ExperimentFile}
+	if r.roles {
+		if err := r.stageBasis(ctx); err != nil {
+			return err
+		}
+		files = []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"}
+		names = []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile}
 	}
 	// One thread: DuckDB's parallel Parquet writer may cut row groups differently from
 	// run to run; one thread makes the bytes depend on the data alone.
@@ -51,7 +58,7 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 			err = errors.Join(err, fmt.Errorf("engine: restore threads: %w", rerr))
 		}
 	}()
-	for _, name := range []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"} {
+	for _, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -71,7 +78,7 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	if err := r.out.Publish(); err != nil {
 		return err
 	}
-	for _, name := range []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile} {
+	for _, name := range names {
 		r.rep.Files = append(r.rep.Files, filepath.Join(r.outDir, name))
 	}
 	return nil

@@ -404,7 +404,9 @@ func scoreArgs(fn string, args []any) (ScoreSpec, error) {
 	if seed < 0 {
 		return ScoreSpec{}, fmt.Errorf("%w: %s: seed must not be negative, got %d", ErrScoreSpec, fn, seed)
 	}
-	a := ScoreArgs{Seed: uint64(seed)}
+	// The three functions share one run (lanl_roles among them), and an experiment in
+	// SQL is where memberships are explored: they are always computed here.
+	a := ScoreArgs{Seed: uint64(seed), Memberships: true}
 	a.Edges.Arch, _ = args[0].(string)
 	a.Edges.Interval = time.Duration(args[1].(int64)) * time.Second
 	a.Edges.From, _ = argAt[string](args, 2)

@@ -81,7 +81,7 @@ type artifactHistory struct {
 // usable; make one with NewTracker. A Tracker is not safe for concurrent use.
 type Tracker struct {
 	cfg       DynamicsConfig
-	roles     int
+	roles     int // memberships per row (0 before the first Update; -1 when fed by Appear)
 	started   bool
 	last      int
 	history   map[int64]*artifactHistory
@@ -144,6 +144,9 @@ func (tr *Tracker) Update(interval int, ids []int64, G *mat.Dense) []ArtifactSco
 	if n != len(ids) {
 		panic(fmt.Sprintf("graphkit: Tracker.Update with %d ids and %d membership rows", len(ids), n))
 	}
+	if tr.roles < 0 {
+		panic("graphkit: Tracker.Update after Appear")
+	}
 	if tr.roles == 0 {
 		tr.roles = r
 	} else if r != tr.roles {
@@ -193,6 +196,41 @@ func (tr *Tracker) Update(interval int, ids []int64, G *mat.Dense) []ArtifactSco
 			h.weight = h.weight*decay + 1
 		}
 		h.last = interval
+	}
+	tr.record(interval, out)
+	return out
+}
+
+// Appear records the artifacts of interval `interval` for a run that computes no role
+// memberships: each returned ArtifactScore has its ID and New (first appearance) alone,
+// Score NaN and no Before or After. The interval summaries count artifacts and new
+// ones as Update's do; their Delta and DeltaKnown are NaN. A Tracker is fed either by
+// Update or by Appear: mixing them is a programmer error and panics. The history it
+// keeps is one small entry per artifact ever seen (about 60 bytes), not memberships.
+func (tr *Tracker) Appear(interval int, ids []int64) []ArtifactScore {
+	if tr.started && interval <= tr.last {
+		panic(fmt.Sprintf("graphkit: Tracker.Appear for interval %d after %d", interval, tr.last))
+	}
+	if tr.roles > 0 {
+		panic("graphkit: Tracker.Appear after Update")
+	}
+	tr.roles = -1
+	if len(ids) == 0 {
+		tr.record(interval, nil)
+		return nil
+	}
+	out := make([]ArtifactScore, len(ids))
+	for i, id := range ids {
+		h := tr.history[id]
+		isNew := h == nil
+		if isNew {
+			h = &artifactHistory{}
+			tr.history[id] = h
+		} else if h.last == interval {
+			panic(fmt.Sprintf("graphkit: artifact %d twice in interval %d", id, interval))
+		}
+		h.last = interval
+		out[i] = ArtifactScore{ID: id, Score: math.NaN(), New: isNew}
 	}
 	tr.record(interval, out)
 	return out

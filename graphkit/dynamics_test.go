@@ -99,6 +99,52 @@ func TestTrackerEWMA(t *testing.T) {
 	}
 }
 
+// TestTrackerAppear checks that Appear marks first appearances and counts the
+// interval summaries exactly as Update does on the same sequence of ids (random
+// subsets of 40 artifacts over intervals with gaps), with no δ.
+func TestTrackerAppear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	withRoles, _ := NewTracker(DynamicsConfig{})
+	bare, _ := NewTracker(DynamicsConfig{})
+	for k := 0; k < 60; k += 1 + rng.IntN(3) {
+		var ids []int64
+		for id := range int64(40) {
+			if rng.IntN(4) == 0 {
+				ids = append(ids, id)
+			}
+		}
+		G := mat.NewDense(max(len(ids), 1), 2, nil)
+		for i := range ids {
+			G.Set(i, rng.IntN(2), 1)
+		}
+		var want []ArtifactScore
+		if len(ids) > 0 {
+			want = withRoles.Update(k, ids, G)
+		} else {
+			want = withRoles.Update(k, nil, nil)
+		}
+		got := bare.Appear(k, ids)
+		if len(got) != len(want) {
+			t.Fatalf("interval %d: %d scores, want %d", k, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].ID != want[i].ID || got[i].New != want[i].New || !math.IsNaN(got[i].Score) || got[i].Before != nil || got[i].After != nil {
+				t.Errorf("interval %d, artifact %d: %+v, want ID %d new %v, no δ", k, i, got[i], want[i].ID, want[i].New)
+			}
+		}
+	}
+	wi, gi := withRoles.Intervals(), bare.Intervals()
+	if len(wi) != len(gi) || bare.Seen() != withRoles.Seen() {
+		t.Fatalf("%d intervals and %d seen, want %d and %d", len(gi), bare.Seen(), len(wi), withRoles.Seen())
+	}
+	for i := range gi {
+		if gi[i].Interval != wi[i].Interval || gi[i].Artifacts != wi[i].Artifacts || gi[i].New != wi[i].New ||
+			!math.IsNaN(gi[i].Delta) || !math.IsNaN(gi[i].DeltaKnown) {
+			t.Errorf("summary %d: %+v, want counts of %+v and no Δ", i, gi[i], wi[i])
+		}
+	}
+}
+
 func TestTrackerMisuse(t *testing.T) {
 	cases := map[string]func(tr *Tracker){
 		"interval goes back": func(tr *Tracker) {
@@ -111,6 +157,17 @@ func TestTrackerMisuse(t *testing.T) {
 		"roles change": func(tr *Tracker) {
 			tr.Update(0, []int64{1}, memberships([]float64{1, 0}))
 			tr.Update(1, []int64{1}, memberships([]float64{1, 0, 0}))
+		},
+		"update after appear": func(tr *Tracker) {
+			tr.Appear(0, []int64{1})
+			tr.Update(1, []int64{1}, memberships([]float64{1, 0}))
+		},
+		"appear after update": func(tr *Tracker) {
+			tr.Update(0, []int64{1}, memberships([]float64{1, 0}))
+			tr.Appear(1, []int64{1})
+		},
+		"appear twice in an interval": func(tr *Tracker) {
+			tr.Appear(0, []int64{1, 1})
 		},
 		"rows and ids differ": func(tr *Tracker) {
 			tr.Update(0, []int64{1, 2}, memberships([]float64{1, 0}))

@@ -1,6 +1,7 @@
 -- lanl_scores, lanl_interval_scores, lanl_roles: a role-dynamics scoring run
 -- (Session.Score, the run lanlq score makes) seen as tables, with the columns of
--- scores.parquet, interval_scores.parquet and roles.parquet, in those files' order.
+-- scores.parquet, interval_scores.parquet and roles.parquet, in those files' order. They
+-- always compute role memberships (ScoreSpec.Memberships), as lanlq score --memberships.
 --   arch              'notebook', 'entity' or the path of an architecture .sql file
 --   interval_seconds  interval width in seconds
 --   from_ts, to_ts    optional frame [from_ts, to_ts) on event times: a TIMESTAMP, a

@@ -147,9 +147,12 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 func printAnomalies(w io.Writer, top []engine.Anomaly) {
 	fmt.Fprintf(w, "%-19s  %-40s  %6s  %-5s  %-11s  %s\n", "interval", "artifact", "score", "new", "role", "red team")
 	for _, a := range top {
-		role := fmt.Sprintf("new → %d", a.RoleAfter)
-		if a.RoleBefore != nil {
-			role = fmt.Sprintf("%d → %d", *a.RoleBefore, a.RoleAfter)
+		role := "-" // the run computed no roles
+		switch {
+		case a.RoleAfter != nil && a.RoleBefore != nil:
+			role = fmt.Sprintf("%d → %d", *a.RoleBefore, *a.RoleAfter)
+		case a.RoleAfter != nil:
+			role = fmt.Sprintf("new → %d", *a.RoleAfter)
 		}
 		rt := ""
 		if a.RedTeam {

@@ -82,15 +82,17 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 			}
 			return " " + fmtMembership(m)
 		}
-		before := "none (new artifact)"
-		if a.RoleBefore != nil {
-			before = fmt.Sprintf("%d%s", *a.RoleBefore, vec(a.MembershipBefore))
+		if a.RoleAfter != nil {
+			before := "none (new artifact)"
+			if a.RoleBefore != nil {
+				before = fmt.Sprintf("%d%s", *a.RoleBefore, vec(a.MembershipBefore))
+			}
+			fmt.Fprintf(w, "  role    before %s → after %d%s, δ %.3f (how far its role memberships moved, 0–2)", before, *a.RoleAfter, vec(a.MembershipAfter), *a.RoleDelta)
+			if a.RoleSurprise != nil {
+				fmt.Fprintf(w, ", surprise %.3g", *a.RoleSurprise)
+			}
+			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "  role    before %s → after %d%s, δ %.3f (how far its role memberships moved, 0–2)", before, a.RoleAfter, vec(a.MembershipAfter), a.RoleDelta)
-		if a.RoleSurprise != nil {
-			fmt.Fprintf(w, ", surprise %.3g", *a.RoleSurprise)
-		}
-		fmt.Fprintln(w)
 		if a.NoveltyNewContacts != nil {
 			fmt.Fprintf(w, "  novelty %d new contacts (weighted contacts %.3g), surprise %.3g\n", *a.NoveltyNewContacts, *a.NoveltyValue, *a.NoveltySurprise)
 		}
@@ -111,8 +113,10 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 	if len(ex.History) > 0 {
 		fmt.Fprintln(w, "\nhistory before this interval:")
 		for _, h := range ex.History {
-			fmt.Fprintf(w, "  %s: scored in %d intervals, last %s, usual role %d", h.Artifact, h.Intervals,
-				h.LastSeen.Format("2006-01-02 15:04"), h.UsualRole)
+			fmt.Fprintf(w, "  %s: scored in %d intervals, last %s", h.Artifact, h.Intervals, h.LastSeen.Format("2006-01-02 15:04"))
+			if h.UsualRole != nil {
+				fmt.Fprintf(w, ", usual role %d", *h.UsualRole)
+			}
 			if h.MeanVolume != nil {
 				fmt.Fprintf(w, ", volume mean %.3g max %.4g", *h.MeanVolume, *h.MaxVolume)
 			}

@@ -43,7 +43,7 @@ func lanlqFails(t *testing.T, wants []string, args ...string) {
 }
 
 // firstHour is a small scored data set shared by the tests of this file: 2 days of
-// generated data, ingested, scored with a quick role fit.
+// generated data, ingested, scored by the default (fused novelty and volume, no roles).
 var firstHour struct {
 	once           sync.Once
 	dir            string
@@ -62,8 +62,7 @@ func scoredFixture(t *testing.T) (raw, data, out string) {
 		f.raw, f.data, f.out = filepath.Join(dir, "raw"), filepath.Join(dir, "data"), filepath.Join(dir, "out")
 		lanlq(t, "synth", "--out", f.raw, "--days", "2", "--scale", "0.05", "--seed", "11")
 		lanlq(t, "ingest", "--raw", f.raw, "--data", f.data)
-		lanlq(t, "score", "--data", f.data, "--out", f.out, "--roles", "2", "--generations", "1",
-			"--train-to", "2015-01-01 06:00:00")
+		lanlq(t, "score", "--data", f.data, "--out", f.out)
 	})
 	if f.out == "" {
 		t.Fatal("fixture failed in an earlier test")
@@ -175,8 +174,7 @@ func TestRescoreRemovesTheOldRunsFiles(t *testing.T) {
 	lanlq(t, "eval", "--data", data, "--scores", filepath.Join(mine, "scores.parquet"))
 	os.MkdirAll(filepath.Join(mine, "plots"), 0o755)
 	os.WriteFile(filepath.Join(mine, "plots", "roc.png"), []byte("an old plot"), 0o644)
-	lanlq(t, "score", "--data", data, "--out", mine, "--roles", "2", "--generations", "-1",
-		"--from", "2015-01-01 00:00:00", "--to", "2015-01-01 12:00:00", "--train-to", "2015-01-01 06:00:00")
+	lanlq(t, "score", "--data", data, "--out", mine, "--from", "2015-01-01 00:00:00", "--to", "2015-01-01 12:00:00")
 	for _, stale := range []string{"eval.json", "plots"} {
 		if _, err := os.Stat(filepath.Join(mine, stale)); err == nil {
 			t.Errorf("%s of the previous run still beside the new scores", stale)
@@ -322,7 +320,7 @@ func TestWarmupOnlyFrame(t *testing.T) {
 	_, data, _ := scoredFixture(t)
 	out := filepath.Join(t.TempDir(), "s")
 	_, stderr, err := lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--generations", "-1",
-		"--from", "2015-01-02 00:00:00", "--to", "2015-01-02 06:00:00")
+		"--from", "2015-01-02 00:00:00", "--to", "2015-01-02 06:00:00", "--memberships")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,9 +347,14 @@ func TestWarmupOnlyFrame(t *testing.T) {
 	}
 	// A frame past its first day warns of nothing.
 	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--generations", "-1",
-		"--train-to", "2015-01-01 06:00:00")
+		"--train-to", "2015-01-01 06:00:00", "--memberships")
 	if err != nil || stderr != "" {
 		t.Errorf("whole-data score: %v, stderr %q", err, stderr)
+	}
+	// Role settings without anything that uses roles are named as unused.
+	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00")
+	if err != nil || !strings.Contains(stderr, "roles, the training window set but unused") || !strings.Contains(stderr, "--memberships") {
+		t.Errorf("score with unused role settings: %v, stderr %q", err, stderr)
 	}
 }
 

@@ -20,14 +20,18 @@ func init() {
 		halfLife                                            float64
 		seed                                                uint64
 		generations, threads                                int
+		memberships                                         bool
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S]",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships]",
 		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
-		Long: `Builds the per-interval artifact graphs (as lanlq edges does), learns ReFeX features
+		Long: `Builds the per-interval artifact graphs (as lanlq edges does) and scores them. Role
+dynamics (--method roles, the role component, or --memberships) learns ReFeX features
 and fits a RolX role basis on the training window (default: the first day), then for
 every interval projects each artifact's features on that fixed basis and measures how far
-its roles moved from its own history: δ = Σr |membership − expected membership|.
+its roles moved from its own history: δ = Σr |membership − expected membership|. The
+default (fused novelty and volume) uses no roles and skips all of that: no training
+window, no roles.parquet, the role columns of scores.parquet NULL.
 
 --method roles scores each artifact by δ alone (the notebook's role dynamics).
 --method fused (the default) scores it by the Fisher fusion of surprises, each −log10
@@ -50,8 +54,9 @@ role_before, role_after, membership_before, membership_after, warmup, role_delta
 role_surprise, novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
 volume_surprise, fused_surprise, dominant, explanation; the component columns are NULL
 for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
-score, score_known, artifacts, new_artifacts, warmup), roles.parquet, roles_basis.parquet
-and experiment.json (every setting, the MDL table, the features, the components' settings).
+score, score_known, artifacts, new_artifacts, warmup), experiment.json (every setting, the
+MDL table, the features, the components' settings) and, with role memberships,
+roles.parquet and roles_basis.parquet.
 Explain one entity's score with: lanlq explain --data DIR --scores OUT/scores.parquet ENTITY INTERVAL
 The same data and flags give byte-identical files; files are replaced only when all
 are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
@@ -68,7 +73,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 			a := engine.ScoreArgs{
 				Edges:  engine.EdgeArgs{Arch: arch, Interval: width, From: from, To: to, Streams: streams},
 				Method: method, Components: components, Roles: roles, TrainFrom: trainFrom, TrainTo: trainTo,
-				Expect: expect, HalfLife: halfLife, Seed: seed, Generations: generations,
+				Expect: expect, HalfLife: halfLife, Seed: seed, Generations: generations, Memberships: memberships,
 			}
 			// --novelty's default belongs to the fused method alone.
 			if method == engine.MethodFused || cmd.Flags().Changed("novelty") {
@@ -117,6 +122,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.Float64Var(&halfLife, "half-life", graphkit.DefaultHalfLife, "EWMA half-life in intervals")
 	f.Uint64Var(&seed, "seed", 1, "seed of the role fit")
 	f.IntVar(&generations, "generations", engine.DefaultGenerations, "recursive ReFeX generations (-1: base features only)")
+	f.BoolVar(&memberships, "memberships", false, "compute role memberships (roles.parquet, the role columns) even when no component uses them")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
 	cmd.MarkFlagRequired("data")
@@ -154,8 +160,12 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 	}
 	fmt.Fprintf(w, "method %s; warm-up %d intervals before %s, flagged and left out by lanlq eval\n",
 		method, e.WarmupIntervals, e.WarmupTo)
-	fmt.Fprintf(w, "trained on [%s, %s): %d intervals, %d rows, %d features, %d roles (%s)\n",
-		e.TrainFrom, e.TrainTo, e.TrainIntervals, e.TrainRows, len(e.Features), e.Roles, auto)
+	if e.RoleModel {
+		fmt.Fprintf(w, "trained on [%s, %s): %d intervals, %d rows, %d features, %d roles (%s)\n",
+			e.TrainFrom, e.TrainTo, e.TrainIntervals, e.TrainRows, len(e.Features), e.Roles, auto)
+	} else {
+		fmt.Fprintln(w, "no role memberships: no component uses them (--memberships or --components role,… compute them)")
+	}
 	t := rep.Timing
 	fmt.Fprintf(w, "time %s: edges %s, features %s, role fit %s, projection %s, scoring %s, fusion %s, writing %s\n",
 		t.Total.Round(time.Millisecond), t.Edges.Round(time.Millisecond), t.Features.Round(time.Millisecond),

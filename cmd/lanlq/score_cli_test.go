@@ -20,9 +20,10 @@ func TestScoreEvalPlot(t *testing.T) {
 	raw, data, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
 	lanlq(t, "synth", "--out", raw, "--days", "2", "--scale", "0.1", "--seed", "3")
 	lanlq(t, "ingest", "--raw", raw, "--data", data)
-	// A short training window and fixed roles keep the role fit quick.
+	// A short training window and fixed roles keep the role fit quick; --memberships
+	// computes roles, which the default components do not use.
 	got := lanlq(t, "score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00",
-		"--expect", "previous", "--seed", "4")
+		"--expect", "previous", "--seed", "4", "--memberships")
 	if !strings.Contains(got, "48 intervals") || !strings.Contains(got, "2 roles (fixed)") {
 		t.Errorf("score output:\n%s", got)
 	}
@@ -86,6 +87,24 @@ func TestScoreEvalPlot(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		} else if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
 			t.Errorf("%s: %v", name, b)
+		}
+	}
+
+	// The default computes no roles: the same folder rescored loses the roles files.
+	got = lanlq(t, "score", "--data", data, "--out", out)
+	if !strings.Contains(got, "no role memberships") || strings.Contains(got, "trained on") {
+		t.Errorf("default score output:\n%s", got)
+	}
+	for _, f := range []string{"roles.parquet", "roles_basis.parquet"} {
+		if _, err := os.Stat(filepath.Join(out, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s after a default run: %v", f, err)
+		}
+	}
+	lanlq(t, "eval", "--data", data, "--scores", filepath.Join(out, "scores.parquet"))
+	got = lanlq(t, "plot", "--data", data, "--out", out)
+	for _, name := range names {
+		if !strings.Contains(got, filepath.Join(out, "plots", name)) {
+			t.Errorf("plot output of a default run lacks %s:\n%s", name, got)
 		}
 	}
 }
