@@ -1,5 +1,7 @@
 // Package engine owns lanlq's DuckDB sessions: the catalog of ingested streams,
-// ingest of raw LANL files into interval-partitioned Parquet, queries (with
+// ingest of raw LANL files into interval-partitioned Parquet (and of other telemetry
+// through source definitions in SQL, IngestSources, with the identity functions they
+// call), queries (with
 // PlainValue for printing DuckDB's values elsewhere), the per-interval artifact graphs
 // (edge lists in SQL, IntervalEdges; graphs for scoring from the SQL's distinct event
 // tuples, IntervalGraph), scoring, evaluation, explanations, the experiment runner and
