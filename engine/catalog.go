@@ -31,10 +31,8 @@ const (
 	rejectsDir   = "_rejects"
 )
 
-// partitionGlob is the glob of a stream's Parquet files under its directory.
-func partitionGlob(streamDir string) string {
-	return filepath.Join(streamDir, "interval_start=*", "*.parquet")
-}
+// partitionPattern is the glob of a stream's Parquet files relative to its folder.
+var partitionPattern = filepath.Join("interval_start=*", "*.parquet")
 
 type viewStream struct {
 	lanl.Stream
@@ -59,17 +57,17 @@ func viewsSQL(dirOf func(stream string) string, m manifest, sourceRejects string
 	for _, s := range lanl.Streams {
 		dir := dirOf(s.Name)
 		vs := viewStream{Stream: s}
-		if m, _ := filepath.Glob(partitionGlob(dir)); len(m) > 0 {
-			vs.Glob = escapeLiteral(partitionGlob(dir))
+		if m, _ := globIn(dir, partitionPattern); len(m) > 0 {
+			vs.Glob = escapeLiteral(filepath.Join(QuoteGlob(dir), partitionPattern))
 		}
-		if m, _ := filepath.Glob(filepath.Join(dir, rejectsDir, "*.parquet")); len(m) > 0 {
-			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(dir, rejectsDir, "*.parquet"))+"'")
+		if m, _ := globIn(filepath.Join(dir, rejectsDir), "*.parquet"); len(m) > 0 {
+			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(QuoteGlob(filepath.Join(dir, rejectsDir)), "*.parquet"))+"'")
 		}
 		data.Streams = append(data.Streams, vs)
 	}
 	if sourceRejects != "" {
-		if m, _ := filepath.Glob(filepath.Join(sourceRejects, rejectsDir, "*.parquet")); len(m) > 0 {
-			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(sourceRejects, rejectsDir, "*.parquet"))+"'")
+		if m, _ := globIn(filepath.Join(sourceRejects, rejectsDir), "*.parquet"); len(m) > 0 {
+			rejects = append(rejects, "'"+escapeLiteral(filepath.Join(QuoteGlob(filepath.Join(sourceRejects, rejectsDir)), "*.parquet"))+"'")
 		}
 	}
 	if len(rejects) > 0 {
@@ -104,4 +102,29 @@ func (s *Session) Checksum(ctx context.Context, table string) (rows int64, sum s
 	q := fmt.Sprintf("SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR FROM %s AS t", table)
 	err = s.QueryRow(ctx, q).Scan(&rows, &sum)
 	return rows, sum, err
+}
+
+// NameBrokenFile returns err, a failed query over the session's data, with the first
+// partition file that DuckDB cannot read whole added to it, when err is a Parquet
+// error that names no data file: DuckDB reports some corrupt pages ("dictionary
+// offset out of range") without their file. It reads every partition until one
+// fails, so it costs a scan of the data, on the error path only. Other errors are
+// returned as they are.
+func (s *Session) NameBrokenFile(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil || s.dataDir == "" ||
+		!strings.Contains(strings.ToLower(err.Error()), "parquet") || strings.Contains(err.Error(), s.dataDir) {
+		return err
+	}
+	for _, st := range lanl.Streams {
+		files, _ := globIn(s.streamDir(st.Name), partitionPattern)
+		for _, f := range files {
+			q := fmt.Sprintf("SELECT count(*), sum(hash(t)) FROM read_parquet('%s') AS t", readLiteral(f))
+			var n int64
+			var sum any
+			if ferr := s.QueryRow(ctx, q).Scan(&n, &sum); ferr != nil {
+				return fmt.Errorf("%w; the data file that fails to read: %s (%v)", err, f, ferr)
+			}
+		}
+	}
+	return err
 }

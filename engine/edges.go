@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
@@ -143,7 +144,7 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 	cache := s.dictionaryCache(q)
 	if cache != "" {
 		if _, err := os.Stat(cache); err == nil {
-			err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE artifact_dictionary AS SELECT * FROM read_parquet('%s') ORDER BY id", escapeLiteral(cache)))
+			err := s.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE artifact_dictionary AS SELECT * FROM read_parquet('%s') ORDER BY id", readLiteral(cache)))
 			if err == nil {
 				q = "" // loaded from the cache
 			}
@@ -389,7 +390,7 @@ func (p *edgePlan) sources(lo, hi int64) ([]edgeStream, error) {
 		for k := lanl.FloorDiv(*l, p.partWidth); k*p.partWidth < *h; k++ {
 			dir := filepath.Join(p.streamDirs[st.Name], lanl.PartitionDir(k*p.partWidth))
 			if _, err := os.Stat(dir); err == nil {
-				files = append(files, "'"+escapeLiteral(filepath.Join(dir, "*.parquet"))+"'")
+				files = append(files, "'"+escapeLiteral(filepath.Join(QuoteGlob(dir), "*.parquet"))+"'")
 			}
 		}
 		if len(files) == 0 {
@@ -563,6 +564,7 @@ func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 // ErrFrame, naming the data's time range, and leaves outDir as it was. progress, if not
 // nil, is called with the intervals done and their total.
 func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string, progress func(done, total int)) (err error) {
+	defer func() { err = s.NameBrokenFile(ctx, err) }()
 	out, err := beginOut(outDir, outEdges)
 	if err != nil {
 		return err
@@ -611,6 +613,10 @@ func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string,
 		if progress != nil {
 			progress(i+1, len(starts))
 		}
+		faultpoint.Reach(ctx, "edges interval")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return out.Publish()
 }

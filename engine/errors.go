@@ -48,6 +48,9 @@ var (
 	ErrSource = errors.New("engine: bad source")
 	// ErrNoScores reports a scores file (or its folder) that cannot be evaluated.
 	ErrNoScores = errors.New("engine: no scores")
+	// ErrPathChars reports a data or output folder whose path DuckDB cannot read
+	// through (see paths.go).
+	ErrPathChars = errors.New("engine: unusable folder path")
 )
 
 // LineError is a positional failure in a raw input file: which file, which line

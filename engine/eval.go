@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 	"github.com/lanlq/lanlq/plots"
 )
@@ -214,7 +215,7 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 	}
 	var lo, hi *int64
 	q := "SELECT epoch(min(interval_start))::BIGINT, epoch(max(interval_start))::BIGINT FROM read_parquet(?)"
-	if err := s.QueryRow(ctx, q, abs).Scan(&lo, &hi); err != nil {
+	if err := s.QueryRow(ctx, q, QuoteGlob(abs)).Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("engine: %s: %w", scoresPath, err)
 	}
 	if lo == nil {
@@ -252,7 +253,7 @@ func (sc *evalScope) render(name string) (string, error) {
 		Scores, Intervals string
 		Width, Lo, Hi     int64
 		Labels            bool
-	}{escapeLiteral(sc.scores), escapeLiteral(sc.intervals), sc.width, sc.lo, sc.hi, sc.labels})
+	}{readLiteral(sc.scores), readLiteral(sc.intervals), sc.width, sc.lo, sc.hi, sc.labels})
 }
 
 // Evaluate ranks the scores of scoresPath (a scores.parquet) against the redteam
@@ -577,7 +578,8 @@ func (s *Session) PlotResults(ctx context.Context, outDir string) (_ *PlotReport
 			return err
 		}
 		report.Files = append(report.Files, filepath.Join(final, name))
-		return nil
+		faultpoint.Reach(ctx, "plot drawn")
+		return ctx.Err()
 	}
 
 	// Red-team events per hour and per day.

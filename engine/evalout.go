@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"os"
 	"path/filepath"
 	"time"
@@ -54,6 +55,10 @@ func (s *Session) EvaluateInto(ctx context.Context, scoresPath string, interval 
 		defer func() { err = errors.Join(err, l.Unlock()) }()
 	}
 	if rep, err = s.Evaluate(ctx, absScores, interval); err != nil {
+		return nil, "", err
+	}
+	faultpoint.Reach(ctx, "eval evaluated")
+	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
 	if err := os.MkdirAll(absOut, 0o755); err != nil {

@@ -134,7 +134,7 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		return nil, err
 	}
 	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
-	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: escapeLiteral(sc.scores),
+	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: readLiteral(sc.scores),
 		lo: lo, hi: lo + sc.width, start: lanl.Time(lo)}
 	ex := &Explanation{Entity: entity, IntervalStart: q.start, Experiment: exp}
 	if ex.Artifacts, err = q.artifacts(ctx); err != nil {

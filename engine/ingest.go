@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 )
 
@@ -48,7 +49,11 @@ type IngestOptions struct {
 }
 
 // stepDone reports a durable step to the test hook, if any.
-func (o *IngestOptions) stepDone(event string) error {
+func (o *IngestOptions) stepDone(ctx context.Context, event string) error {
+	faultpoint.Reach(ctx, "ingest "+event)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if o.step == nil {
 		return nil
 	}
@@ -286,6 +291,11 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	if err := checkIngestTarget(opts.Raw, opts.Data); err != nil {
 		return nil, err
 	}
+	if abs, err := filepath.Abs(opts.Data); err != nil {
+		return nil, err
+	} else if err := checkPathChars("data", abs); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(opts.Data, internalDir, "work"), 0o755); err != nil {
 		return nil, fmt.Errorf("engine: data folder: %w", err)
 	}
@@ -341,7 +351,7 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := opts.stepDone("assemble " + s.Name); err != nil {
+		if err := opts.stepDone(ctx, "assemble "+s.Name); err != nil {
 			return nil, err
 		}
 		// Publish: swap the stream's symlink, then record it in the manifest. A crash
@@ -351,14 +361,14 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		if err := swapSymlink(filepath.Join(data, s.Name), filepath.Join(internalDir, "gen", sr.Generation)); err != nil {
 			return nil, fmt.Errorf("engine: publish %s: %w", s.Name, err)
 		}
-		if err := opts.stepDone("publish " + s.Name); err != nil {
+		if err := opts.stepDone(ctx, "publish "+s.Name); err != nil {
 			return nil, err
 		}
 		m.Streams[s.Name] = sr
 		if err := writeManifest(data, m); err != nil {
 			return nil, fmt.Errorf("engine: manifest: %w", err)
 		}
-		if err := opts.stepDone("manifest " + s.Name); err != nil {
+		if err := opts.stepDone(ctx, "manifest "+s.Name); err != nil {
 			return nil, err
 		}
 		if oldGen != "" && oldGen != sr.Generation {
@@ -380,7 +390,7 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 		if err := writeCatalog(ctx, data); err != nil {
 			return nil, err
 		}
-		if err := opts.stepDone("catalog"); err != nil {
+		if err := opts.stepDone(ctx, "catalog"); err != nil {
 			return nil, err
 		}
 	}
@@ -543,7 +553,7 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 	genDir := filepath.Join(opts.Data, internalDir, "gen", gen)
 	sr := StreamReport{Stream: s.Name, Fingerprint: fp, Generation: gen, MinTime: -1, MaxTime: -1}
 	// Work of an earlier, different input of this stream is stale.
-	stale, _ := filepath.Glob(filepath.Join(opts.Data, internalDir, "work", s.Name+"-*"))
+	stale, _ := globIn(filepath.Join(opts.Data, internalDir, "work"), s.Name+"-*")
 	for _, d := range stale {
 		if d != work {
 			os.RemoveAll(d)
@@ -625,7 +635,7 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 func assembleGeneration(segs []string, genDir string) (int, error) {
 	if _, err := os.Stat(genDir); err == nil {
 		// Finished by an earlier run that stopped before publishing.
-		parts, _ := filepath.Glob(filepath.Join(genDir, "interval_start=*"))
+		parts, _ := globIn(genDir, "interval_start=*")
 		return len(parts), nil
 	}
 	tmp := genDir + ".tmp"
@@ -697,7 +707,7 @@ func segmentName(fi, k int) string { return fmt.Sprintf("f%04d-s%06d", fi, k) }
 // existingSegments lists the finished segments of file fi in work.
 func existingSegments(work string, fi int) (map[int]string, error) {
 	m := map[int]string{}
-	matches, err := filepath.Glob(filepath.Join(work, fmt.Sprintf("f%04d-s*", fi)))
+	matches, err := globIn(work, fmt.Sprintf("f%04d-s*", fi))
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 	if err != nil {
 		return nil, err
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(work, fmt.Sprintf("f%04d-s*.tmp", fi)))
+	leftovers, _ := globIn(work, fmt.Sprintf("f%04d-s*.tmp", fi))
 	for _, d := range leftovers {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, err
@@ -148,7 +148,7 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 			return nil, errors.Join(err, firstErr(parseErr, readErr))
 		}
 		segs = append(segs, dir)
-		if err := opts.stepDone("commit " + s.Name + " " + filepath.Base(dir)); err != nil {
+		if err := opts.stepDone(ctx, "commit "+s.Name+" "+filepath.Base(dir)); err != nil {
 			return nil, err
 		}
 	}
@@ -489,13 +489,13 @@ func writeSegment(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int,
 // resortPartition replaces the segment's files in one partition folder by a single
 // file sorted by time.
 func resortPartition(ctx context.Context, sess *Session, s lanl.Stream, dir, name string) error {
-	files, err := filepath.Glob(filepath.Join(dir, name+"-*.parquet"))
+	files, err := globIn(dir, name+"-*.parquet")
 	if err != nil || len(files) == 0 {
 		return err
 	}
 	sorted := filepath.Join(dir, name+"-sorted.tmp")
 	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet('%s') ORDER BY time) TO '%s' (FORMAT parquet, COMPRESSION zstd)",
-		escapeLiteral(filepath.Join(dir, name+"-*.parquet")), escapeLiteral(sorted))
+		escapeLiteral(filepath.Join(QuoteGlob(dir), name+"-*.parquet")), escapeLiteral(sorted))
 	if err := sess.Exec(ctx, q); err != nil {
 		return fmt.Errorf("engine: sort %s: %w", dir, err)
 	}
@@ -571,8 +571,17 @@ func writeCatalog(ctx context.Context, data string) error {
 		return err
 	}
 	defer sess.Close()
-	stmts := fmt.Sprintf("ATTACH '%s' AS lanlq_catalog; USE lanlq_catalog; %s USE memory; DETACH lanlq_catalog;", escapeLiteral(tmp), q)
-	if err := sess.Exec(ctx, stmts); err != nil {
+	attach, done, cleanup, err := attachableFile(tmp)
+	if err != nil {
+		return fmt.Errorf("engine: write catalog: %w", err)
+	}
+	defer cleanup()
+	stmts := fmt.Sprintf("ATTACH '%s' AS lanlq_catalog; USE lanlq_catalog; %s USE memory; DETACH lanlq_catalog;", escapeLiteral(attach), q)
+	err = sess.Exec(ctx, stmts)
+	if err == nil {
+		err = done()
+	}
+	if err != nil {
 		// A half-written catalog (a full disk) is of no use: remove it.
 		os.Remove(tmp)
 		os.Remove(tmp + ".wal")

@@ -44,6 +44,9 @@ func beginOutLocked(outDir string, kind outKind, lock bool) (*outStage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	if err := checkPathChars("output", abs); err != nil {
+		return nil, err
+	}
 	o := &outStage{Dir: abs}
 	if lock {
 		if o.lock, err = lockOut(abs); err != nil {
@@ -53,7 +56,7 @@ func beginOutLocked(outDir string, kind outKind, lock bool) (*outStage, error) {
 	if err := checkOutTarget(abs, kind); err != nil {
 		return nil, errors.Join(err, o.Close())
 	}
-	if o.Stage, err = os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-"); err != nil {
+	if o.Stage, err = os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".tmp-*"); err != nil {
 		return nil, errors.Join(fmt.Errorf("engine: %w", err), o.Close())
 	}
 	return o, nil

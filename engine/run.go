@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/arrowio"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 )
 
 // An experiment is one SQL file run in batch: its statements run in order in a Session
@@ -167,6 +168,10 @@ func RunExperiment(ctx context.Context, dataDir, outDir, path string, progress f
 		if ev.Err != nil {
 			return ev.Err
 		}
+		faultpoint.Reach(ctx, "run statement")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 
 	info, err := experimentInfo(ctx, s, stage, filepath.Base(path), text, len(stmts))

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
@@ -68,7 +69,8 @@ type ScoreTiming struct {
 // once all are written: on error none is written or replaced. progress, if not nil, is
 // called with the intervals done and their total (training intervals included).
 func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*ScoreReport, error) {
-	return s.score(ctx, spec, outDir, progress, true)
+	rep, err := s.score(ctx, spec, outDir, progress, true)
+	return rep, s.NameBrokenFile(ctx, err)
 }
 
 // score is Score, locking outDir only when lock is set (the table functions score
@@ -307,11 +309,12 @@ func (r *scoreRun) start(k int64) time.Time {
 	return lanl.Origin.Add(time.Duration(k*r.width) * time.Second)
 }
 
-func (r *scoreRun) step() {
+func (r *scoreRun) step(ctx context.Context) {
 	r.done++
 	if r.progress != nil {
 		r.progress(r.done, r.total)
 	}
+	faultpoint.Reach(ctx, "score interval")
 }
 
 // graph builds the graph of interval k under spec (nil when it has no edge).
@@ -352,7 +355,7 @@ func (r *scoreRun) train(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.step()
+		r.step(ctx)
 		if g == nil {
 			continue
 		}
@@ -453,7 +456,7 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 			if r.fused != nil {
 				r.summaries = append(r.summaries, intervalSummary{})
 			}
-			r.step()
+			r.step(ctx)
 			continue
 		}
 		if r.roles {
@@ -485,7 +488,7 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		}
 		r.rep.Timing.Track += t3.Sub(t2) + time.Since(t4)
 		r.rep.Rows += int64(len(scores))
-		r.step()
+		r.step(ctx)
 	}
 	return nil
 }

@@ -153,7 +153,7 @@ func (s *Session) ReadExperiment(ctx context.Context, resultPath string) (*Exper
 	kv := map[string][]byte{}
 	// An unreadable file (not Parquet, or a folder) still has experiment.json beside it.
 	if rows, err := s.Query(ctx, "SELECT decode(key), value FROM parquet_kv_metadata(?) WHERE key IN (encode(?), encode(?))",
-		resultPath, ExperimentKey, ExperimentRunKey); err == nil {
+		QuoteGlob(resultPath), ExperimentKey, ExperimentRunKey); err == nil {
 		for rows.Next() {
 			var k string
 			var v []byte

@@ -145,6 +145,9 @@ func Open(ctx context.Context, dataDir string, opts Options) (*Session, error) {
 	if err := checkDataFolder(abs, dataDir); err != nil {
 		return nil, err
 	}
+	if err := checkPathChars("data", abs); err != nil {
+		return nil, err
+	}
 	// The shared lock first, then the manifest: an ingest removes the generations it
 	// replaced only while no reader holds the lock.
 	// In a read-only data folder this fails, and lockShared then holds no lock (no

@@ -644,7 +644,7 @@ FROM lanlq_stage_%[1]s AS t JOIN lanlq_stage_records AS r USING (src, source, fi
 	sr.Checksum = sum
 	if _, err := os.Stat(genDir); err == nil {
 		// Finished by an earlier run that stopped before publishing.
-		parts, _ := filepath.Glob(filepath.Join(genDir, "interval_start=*"))
+		parts, _ := globIn(genDir, "interval_start=*")
 		sr.Partitions = len(parts)
 		return sr, nil
 	}

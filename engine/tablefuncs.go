@@ -517,7 +517,8 @@ func bindResult(ctx context.Context, s *Session, table *resultTable, args []any)
 	return src, nil
 }
 
-func (r *resultSource) path() string { return filepath.Join(r.state.dir, r.table.file) }
+// path returns the result file as a reader's argument (QuoteGlob'd).
+func (r *resultSource) path() string { return QuoteGlob(filepath.Join(r.state.dir, r.table.file)) }
 
 // fileColumns maps the result file's Arrow schema to DuckDB columns.
 func (r *resultSource) fileColumns() ([]duckdb.ColumnInfo, error) {

@@ -11,8 +11,10 @@ import (
 // Generate writes outDir/{auth,proc,flows,dns,redteam}.txt.gz in LANL's formats and
 // outDir/truth.json describing the red-team campaigns. The same Config gives
 // byte-identical files. Streams are generated hour by hour and compressed as they
-// go, in parallel, so memory does not grow with the number of events.
-func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
+// go, in parallel, so memory does not grow with the number of events. Each file is
+// written as NAME.tmp and renamed into place once all are complete: a failed or
+// cancelled run leaves outDir's earlier files as they were and no partial file.
+func Generate(ctx context.Context, outDir string, cfg Config) (_ Summary, err error) {
 	if err := cfg.validate(); err != nil {
 		return Summary{}, err
 	}
@@ -59,6 +61,17 @@ func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
 		Processes: len(w.procs),
 		Seconds:   int64(hours)*secondsPerHour - 1,
 	}
+	final := map[string]string{truthFile: filepath.Join(outDir, truthFile)}
+	for _, name := range StreamNames {
+		final[name] = filepath.Join(outDir, name+".txt.gz")
+	}
+	defer func() {
+		if err != nil {
+			for _, path := range final {
+				_ = os.Remove(path + ".tmp") // the run's own partial file; err says why
+			}
+		}
+	}()
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -67,7 +80,7 @@ func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
 	for _, name := range StreamNames {
 		job := jobs[name]
 		wg.Go(func() {
-			r, err := job(ctx, filepath.Join(outDir, name+".txt.gz"))
+			r, err := job(ctx, final[name]+".tmp")
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -85,11 +98,19 @@ func Generate(ctx context.Context, outDir string, cfg Config) (Summary, error) {
 		return Summary{}, firstErr
 	}
 	truth := Truth{Seed: cfg.Seed, Days: cfg.Days, Scale: cfg.Scale, Replay: cfg.Replay, Campaigns: rt.campaigns}
-	if err := writeTruth(filepath.Join(outDir, "truth.json"), truth); err != nil {
+	if err := writeTruth(final[truthFile]+".tmp", truth); err != nil {
 		return Summary{}, err
+	}
+	for _, name := range append([]string{truthFile}, StreamNames...) {
+		if err := os.Rename(final[name]+".tmp", final[name]); err != nil {
+			return Summary{}, fmt.Errorf("synth: %w", err)
+		}
 	}
 	return sum, nil
 }
+
+// truthFile is the campaigns' description beside the streams.
+const truthFile = "truth.json"
 
 // bind binds a job to the number of hours to generate.
 func (j *streamJob[E]) bind(hours int) func(context.Context, string) (streamResult, error) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 )
 
 // chunkBytes bounds a formatted chunk handed to the compressor, so memory stays flat
@@ -143,6 +144,7 @@ func (j *streamJob[E]) produce(ctx context.Context, hours int, chunks chan<- []b
 		if j.progress != nil {
 			j.progress(h+1, hours)
 		}
+		faultpoint.Reach(ctx, "synth hour")
 	}
 	// Events after the last hour (late LogOffs, Ends) fall outside the data set.
 	if len(buf) > 0 {

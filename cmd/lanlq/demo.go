@@ -135,7 +135,7 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 				return err
 			}
 			printEvalReport(w, nrep)
-			step("done; try: lanlq sql --data %s -c \"FROM '%s' LIMIT 10\"", data, scores)
+			step("done; try: lanlq sql --data %s -c \"FROM '%s' LIMIT 10\"", data, engine.QuoteGlob(scores))
 			return nil
 		},
 	}

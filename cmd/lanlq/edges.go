@@ -66,17 +66,17 @@ when the export completes; a folder holding anything else is refused.`,
 			}
 			var intervals, edges int64
 			q := "SELECT count(DISTINCT interval_start), count(*) FROM read_parquet(?)"
-			if err := s.QueryRow(cmd.Context(), q, out+"/*/*.parquet").Scan(&intervals, &edges); err != nil {
+			if err := s.QueryRow(cmd.Context(), q, engine.QuoteGlob(out)+"/*/*.parquet").Scan(&intervals, &edges); err != nil {
 				// An export of a frame without events writes no file to count.
 				intervals, edges = 0, 0
 			}
-			fmt.Printf("%d intervals, %d edges in %s (%s)\n", intervals, edges, out, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "%d intervals, %d edges in %s (%s)\n", intervals, edges, out, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
-	f.StringVar(&out, "out", "", "folder to write the edge lists to (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder written by lanlq ingest")
+	requiredString(cmd, &out, "out", "folder to write the edge lists to")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
 	f.StringVar(&interval, "interval", "1h", "interval width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.StringVar(&from, "from", "", "first event time included (timestamp or LANL seconds)")
@@ -84,8 +84,6 @@ when the export completes; a folder holding anything else is refused.`,
 	f.StringVar(&streams, "streams", "", "comma-separated streams (default: all the architecture uses)")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("out")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "arch [notebook|entity]",
 		Short: "Print a built-in graph architecture's SQL, the template for your own FILE.sql",

@@ -62,13 +62,11 @@ results.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder holding the redteam stream (required)")
-	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder holding the redteam stream")
+	requiredString(cmd, &scores, "scores", "scores.parquet written by lanlq score")
 	f.StringVar(&out, "out", "", "folder to write eval.json into (default: the scores' folder)")
 	f.StringVar(&interval, "interval", "", "interval width of the scores (default: from the scoring run)")
 	f.StringVar(&labels, "labels", "", "CSV file of labelled (time, entity) pairs to evaluate against instead of the redteam stream")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("scores")
 	rootCmd.AddCommand(cmd)
 }
 

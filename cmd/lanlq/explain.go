@@ -48,13 +48,11 @@ stream views), and the raw events of the interval involving it (up to 50 per str
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder the scores were computed from (required)")
-	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder the scores were computed from")
+	requiredString(cmd, &scores, "scores", "scores.parquet written by lanlq score")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit")
 	f.BoolVar(&all, "all", false, fmt.Sprintf("list every new contact (default: the first %d)", explainContacts))
 	f.BoolVar(&memberships, "memberships", false, "also print the role membership vectors (one weight per role, summing to 1)")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("scores")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -71,6 +71,9 @@ func scoredFixture(t *testing.T) (raw, data, out string) {
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(signalChildEnv); spec != "" {
+		os.Exit(signalChild(spec))
+	}
 	code := m.Run()
 	if firstHour.dir != "" {
 		os.RemoveAll(firstHour.dir)

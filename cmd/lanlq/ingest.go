@@ -83,12 +83,11 @@ reason). The sources given are the data folder's whole input.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Raw, "raw", "", "folder with the raw LANL files")
 	f.StringArrayVar(&sources, "source", nil, "NAME=PATH: a source definition (shipped name or FILE.sql) and its file, glob or folder (repeatable)")
-	f.StringVar(&opts.Data, "data", "", "lanlq data folder to create or update (required)")
+	requiredString(cmd, &opts.Data, "data", "lanlq data folder to create or update")
 	f.StringVar(&interval, "interval", "1h", "partition width: whole seconds, bare (3600) or as a duration (1h, 15m, 2d)")
 	f.BoolVar(&opts.KeepRejects, "rejects", false, "keep malformed lines in the rejects view instead of failing")
 	f.StringVar(&opts.MemoryLimit, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&opts.Threads, "threads", 0, "DuckDB threads (0: all CPUs)")
-	cmd.MarkFlagRequired("data")
 	rootCmd.AddCommand(cmd)
 }
 

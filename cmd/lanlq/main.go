@@ -25,6 +25,14 @@ var rootCmd = &cobra.Command{
 }
 
 func main() {
+	os.Exit(execute(os.Args[1:]))
+}
+
+// execute runs the command line args under a context that SIGINT and SIGTERM cancel
+// and returns the exit status. An interrupted command stops at its next step, removes
+// what it had not published (stages, temporary files, spill folders) and releases its
+// locks before it returns.
+func execute(args []string) int {
 	// LANLQ_CPUPROFILE=FILE writes a CPU profile of the whole command (for tuning).
 	if path := os.Getenv("LANLQ_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
@@ -34,10 +42,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	rootCmd.SetArgs(args)
 	if err := rootCmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "lanlq:", err)
-		stop()
-		pprof.StopCPUProfile()
-		os.Exit(1)
+		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "lanlq: interrupted by a signal; nothing unfinished was published (run the command again to redo it):", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "lanlq:", err)
+		}
+		return 1
 	}
+	return 0
 }

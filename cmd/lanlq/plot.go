@@ -34,11 +34,8 @@ of the 8 artifacts with the highest scores). A plot without data is left out.`,
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder holding the redteam stream (required)")
-	f.StringVar(&out, "out", "", "folder of lanlq score's results (required)")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("out")
+	requiredString(cmd, &data, "data", "lanlq data folder holding the redteam stream")
+	requiredString(cmd, &out, "out", "folder of lanlq score's results")
 	rootCmd.AddCommand(cmd)
 }
 

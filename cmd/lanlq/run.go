@@ -49,11 +49,8 @@ and leaves OUT as it was. experiments/README.md documents the table functions.`,
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
-	f.StringVar(&out, "out", "", "folder the results are moved into (required)")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("out")
+	requiredString(cmd, &data, "data", "lanlq data folder written by lanlq ingest")
+	requiredString(cmd, &out, "out", "folder the results are moved into")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -104,8 +104,8 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder written by lanlq ingest (required)")
-	f.StringVar(&out, "out", "", "folder to write the result files to (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder written by lanlq ingest")
+	requiredString(cmd, &out, "out", "folder to write the result files to")
 	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (novelty and volume surprise by default, Fisher-combined) or roles (plain role dynamics δ)")
 	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: novelty,volume)")
 	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
@@ -125,8 +125,6 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.BoolVar(&memberships, "memberships", false, "compute role memberships (roles.parquet, the role columns) even when no component uses them")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(cmd)
 }
 

@@ -44,10 +44,9 @@ statement's result is printed; with neither, an interactive prompt starts.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder")
 	f.StringVarP(&command, "command", "c", "", "SQL to run")
 	f.StringVar(&format, "format", "table", "output format: table, csv or json")
 	f.StringVar(&memory, "memory", "4GB", "DuckDB memory limit")
-	cmd.MarkFlagRequired("data")
 	rootCmd.AddCommand(cmd)
 }

@@ -15,11 +15,11 @@ import (
 func runSQL(ctx context.Context, s *engine.Session, w io.Writer, query, format string) error {
 	rows, err := s.Query(ctx, query)
 	if err != nil {
-		return err
+		return s.NameBrokenFile(ctx, err)
 	}
 	defer rows.Close()
 	_, err = writeRows(w, rows, format)
-	return err
+	return s.NameBrokenFile(ctx, err)
 }
 
 // prompt runs an interactive read-eval-print loop: statements end with ';', errors

@@ -51,47 +51,30 @@ func TestPrompt(t *testing.T) {
 	}
 }
 
-func TestWriteRowsFormats(t *testing.T) {
+// TestWriteRows checks every output format, and DuckDB's own value types, which reach
+// the CLI through engine.PlainValue: a DECIMAL is a JSON number as DuckDB prints it
+// (trailing zeros of its scale included); a UUID and an INTERVAL are text.
+func TestWriteRows(t *testing.T) {
 	s := openEmpty(t)
 	ctx := context.Background()
-	q := `SELECT 1 AS i, 'a,b' AS s, NULL AS n, DATE '2015-01-02' AS d, TIMESTAMP '2015-01-01 01:02:03' AS ts, 0.5 AS f`
-	cases := map[string]string{
-		"csv":   "i,s,n,d,ts,f\n1,\"a,b\",,2015-01-02,2015-01-01 01:02:03,0.5\n",
-		"json":  "[\n  {\"i\": 1, \"s\": \"a,b\", \"n\": null, \"d\": \"2015-01-02\", \"ts\": \"2015-01-01 01:02:03\", \"f\": 0.5}\n]\n",
-		"table": "i │ s   │ n    │ d          │ ts                  │ f\n──┼─────┼──────┼────────────┼─────────────────────┼────\n1 │ a,b │ NULL │ 2015-01-02 │ 2015-01-01 01:02:03 │ 0.5\n(1 row)\n",
-	}
-	for format, want := range cases {
+	plain := `SELECT 1 AS i, 'a,b' AS s, NULL AS n, DATE '2015-01-02' AS d, TIMESTAMP '2015-01-01 01:02:03' AS ts, 0.5 AS f`
+	duck := `SELECT 12.50::DECIMAL(6,2) AS d, -0.001::DECIMAL(9,3) AS neg, '00000000-0000-0000-0000-000000000001'::UUID AS u, INTERVAL 90 MINUTE AS iv`
+	for _, c := range []struct{ query, format, want string }{
+		{plain, "csv", "i,s,n,d,ts,f\n1,\"a,b\",,2015-01-02,2015-01-01 01:02:03,0.5\n"},
+		{plain, "json", "[\n  {\"i\": 1, \"s\": \"a,b\", \"n\": null, \"d\": \"2015-01-02\", \"ts\": \"2015-01-01 01:02:03\", \"f\": 0.5}\n]\n"},
+		{plain, "table", "i │ s   │ n    │ d          │ ts                  │ f\n──┼─────┼──────┼────────────┼─────────────────────┼────\n1 │ a,b │ NULL │ 2015-01-02 │ 2015-01-01 01:02:03 │ 0.5\n(1 row)\n"},
+		{duck, "csv", "d,neg,u,iv\n12.50,-0.001,00000000-0000-0000-0000-000000000001,01:30:00\n"},
+		{duck, "json", "[\n  {\"d\": 12.50, \"neg\": -0.001, \"u\": \"00000000-0000-0000-0000-000000000001\", \"iv\": \"01:30:00\"}\n]\n"},
+	} {
 		var b bytes.Buffer
-		if err := runSQL(ctx, s, &b, q, format); err != nil {
+		if err := runSQL(ctx, s, &b, c.query, c.format); err != nil {
 			t.Fatal(err)
 		}
-		if b.String() != want {
-			t.Errorf("%s:\n got %q\nwant %q", format, b.String(), want)
+		if b.String() != c.want {
+			t.Errorf("%s %s:\n got %q\nwant %q", c.format, c.query, b.String(), c.want)
 		}
 	}
-	if err := runSQL(ctx, s, &bytes.Buffer{}, q, "xml"); err == nil {
+	if err := runSQL(ctx, s, &bytes.Buffer{}, plain, "xml"); err == nil {
 		t.Errorf("unknown format accepted")
-	}
-}
-
-// TestWriteRowsDuckDBTypes checks DuckDB's own value types, which reach the CLI
-// through engine.PlainValue: a DECIMAL is a JSON number as DuckDB prints it (trailing zeros of its scale included); a UUID, a
-// MAP and an INTERVAL are text.
-func TestWriteRowsDuckDBTypes(t *testing.T) {
-	s := openEmpty(t)
-	ctx := context.Background()
-	q := `SELECT 12.50::DECIMAL(6,2) AS d, -0.001::DECIMAL(9,3) AS neg, '00000000-0000-0000-0000-000000000001'::UUID AS u, INTERVAL 90 MINUTE AS iv`
-	cases := map[string]string{
-		"csv":  "d,neg,u,iv\n12.50,-0.001,00000000-0000-0000-0000-000000000001,01:30:00\n",
-		"json": "[\n  {\"d\": 12.50, \"neg\": -0.001, \"u\": \"00000000-0000-0000-0000-000000000001\", \"iv\": \"01:30:00\"}\n]\n",
-	}
-	for format, want := range cases {
-		var b bytes.Buffer
-		if err := runSQL(ctx, s, &b, q, format); err != nil {
-			t.Fatal(err)
-		}
-		if b.String() != want {
-			t.Errorf("%s:\n got %q\nwant %q", format, b.String(), want)
-		}
 	}
 }

@@ -50,11 +50,9 @@ time, not attacks. Follow one up with: lanlq explain --data DIR --scores FILE EN
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "lanlq data folder the scores were computed from (required)")
-	f.StringVar(&scores, "scores", "", "scores.parquet written by lanlq score (required)")
+	requiredString(cmd, &data, "data", "lanlq data folder the scores were computed from")
+	requiredString(cmd, &scores, "scores", "scores.parquet written by lanlq score")
 	f.IntVarP(&entities, "entities", "n", 10, "number of entities")
 	f.IntVar(&perEntity, "per-entity", 3, "alerts shown per entity")
-	cmd.MarkFlagRequired("data")
-	cmd.MarkFlagRequired("scores")
 	rootCmd.AddCommand(cmd)
 }
