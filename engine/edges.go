@@ -526,6 +526,12 @@ func (s *Session) IntervalEdges(ctx context.Context, spec EdgeSpec, start time.T
 // work buffers, reused when the caller builds many graphs with the same b (a scoring
 // run keeps one); nil builds with buffers for this call alone.
 func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder) (*graphkit.Graph, error) {
+	return s.intervalGraph(ctx, spec, start, b, nil)
+}
+
+// intervalGraph is IntervalGraph, copying the interval's tuples into keep when it is
+// not nil (for the scorers that read events, not only the graph).
+func (s *Session) intervalGraph(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder, keep *graphkit.Tuples) (*graphkit.Graph, error) {
 	p, err := s.plan(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -547,6 +553,9 @@ func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 	}
 	if err := b.AddReader(rdr); err != nil {
 		return nil, fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
+	}
+	if keep != nil {
+		b.CopyTuples(keep)
 	}
 	g, err := b.Build()
 	if err != nil {

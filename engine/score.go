@@ -112,6 +112,10 @@ type scoreRun struct {
 
 	trainSpec EdgeSpec
 	held      map[int64]*graphkit.Graph // training graphs reusable for the frame
+	// heldTuples are the tuples of the held graphs, kept when a component reads events.
+	heldTuples map[int64]*graphkit.Tuples
+	// cur is the tuples of the interval being scored (spec.needsTuples only).
+	cur *graphkit.Tuples
 	// tuples holds the work buffers of every interval graph the run builds (about
 	// 100 MB at LANL rates): reused from one interval to the next, freed with the run.
 	tuples    graphkit.TupleBuilder
@@ -164,7 +168,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		return nil, s.frameError(spec.Edges, names)
 	}
 	r := &scoreRun{s: s, spec: spec, roles: spec.UsesRoles(), plan: p, width: p.width, nonEmpty: map[int64]bool{},
-		held: map[int64]*graphkit.Graph{}, progress: progress, outDir: abs, mem: scoreAllocator()}
+		held: map[int64]*graphkit.Graph{}, heldTuples: map[int64]*graphkit.Tuples{}, progress: progress, outDir: abs, mem: scoreAllocator()}
 	r.setFrame(starts)
 	if err := r.setTrainWindow(starts); err != nil {
 		return nil, err
@@ -324,10 +328,15 @@ func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit
 	// The tuple path: the same graph as graphkit over IntervalEdges' edge list
 	// (TestIntervalGraphExact), for about a third less CPU on the notebook architecture
 	// (BENCHMARKS.md, "Artifact graphs").
-	g, err := r.s.IntervalGraph(ctx, spec, r.start(k), &r.tuples)
+	var keep *graphkit.Tuples
+	if r.spec.needsTuples() {
+		keep = new(graphkit.Tuples)
+	}
+	g, err := r.s.intervalGraph(ctx, spec, r.start(k), &r.tuples, keep)
 	if err != nil {
 		return nil, err
 	}
+	r.cur = keep
 	if g.NumVertices() == 0 {
 		return nil, nil
 	}
@@ -363,6 +372,9 @@ func (r *scoreRun) train(ctx context.Context) error {
 		// The frame's graph of k is this one when both clip the interval alike.
 		if k >= r.first && k <= r.last && r.sameClip(k) {
 			r.held[k] = g
+			if r.cur != nil {
+				r.heldTuples[k] = r.cur
+			}
 		}
 	}
 	exp := &r.rep.Experiment
@@ -442,6 +454,8 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		}
 		g, ok := r.held[k]
 		delete(r.held, k)
+		r.cur = r.heldTuples[k]
+		delete(r.heldTuples, k)
 		if !ok && r.nonEmpty[k] {
 			if g, err = r.graph(ctx, r.spec.Edges, k); err != nil {
 				return err
@@ -474,7 +488,7 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		t3 := time.Now()
 		var fused []graphkit.Fused
 		if r.fused != nil {
-			fused = r.fused.update(int(k), g, scores)
+			fused = r.fused.update(int(k), g, scores, r.cur)
 			var sum intervalSummary
 			for i, f := range fused {
 				sum.add(f.Score, scores[i].New)

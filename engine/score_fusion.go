@@ -16,15 +16,22 @@ import (
 // fusedScorers are MethodFused's components and their fusion, fed one interval at a
 // time after the Tracker.
 type fusedScorers struct {
-	names   []string // components in fusion order
-	role    *graphkit.RoleNormalizer
-	novelty *graphkit.Novelty
-	volume  *graphkit.Volume
-	fusion  *graphkit.Fusion
+	names         []string // components in fusion order
+	role          *graphkit.RoleNormalizer
+	novelty       *graphkit.Novelty
+	volume        *graphkit.Volume
+	typed         *graphkit.Typed
+	switching     *graphkit.Switching
+	peers         *graphkit.Peers
+	spread        *graphkit.Spread
+	fusion        *graphkit.Fusion
+	artifactNames []string // artifact names by id, for spread's explanations
 
-	roleEv, novEv, volEv []graphkit.Evidence
-	comps                [][]graphkit.Evidence
-	out                  []graphkit.Fused
+	roleEv, novEv, volEv, typedEv, switchEv, peersEv, spreadEv []graphkit.Evidence
+	comps                                                      [][]graphkit.Evidence
+	out                                                        []graphkit.Fused
+	base                                                       []float64 // per vertex: the fusion without spread
+	parts                                                      []float64
 }
 
 // The settings of the fused components, set explicitly so that experiment.json
@@ -59,6 +66,12 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 		NoveltyPairs: [][2]string{},
 	}
 	f := &fusedScorers{}
+	ak, authOK := graphkit.NotebookAuthKinds(kinds)
+	if r.spec.needsTuples() || slices.Contains(r.spec.Components, ComponentSpread) || slices.Contains(r.spec.Components, ComponentPeers) {
+		if f.artifactNames, err = r.s.artifactClasses(ctx, kinds); err != nil {
+			return nil, err
+		}
+	}
 	for _, c := range r.spec.Components {
 		switch c {
 		case ComponentRole:
@@ -98,6 +111,35 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
 			set.VolumeMinScale = h.MinScale
+		case ComponentTyped:
+			if !authOK {
+				continue // no auth kinds in this architecture: left out (recorded in components)
+			}
+			if f.typed, err = graphkit.NewTyped(kinds, ak, graphkit.TypedConfig{HalfLife: memory}); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+		case ComponentSwitch:
+			if !authOK {
+				continue
+			}
+			if f.switching, err = graphkit.NewSwitching(kinds, ak, graphkit.SwitchConfig{HalfLife: memory}); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+		case ComponentPeers:
+			pairs := graphkit.DefaultPeerPairs(kinds)
+			if len(pairs) == 0 {
+				continue
+			}
+			if f.peers, err = graphkit.NewPeers(kinds, graphkit.PeersConfig{Pairs: pairs, HalfLife: memory}); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+		case ComponentSpread:
+			if f.novelty == nil {
+				continue // novelty left out for this architecture: no contacts to follow
+			}
+			if f.spread, err = graphkit.NewSpread(kinds, graphkit.DefaultNoveltyPairs(kinds)); err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
 		}
 		f.names = append(f.names, c)
 	}
@@ -142,10 +184,46 @@ func (s *Session) artifactKinds(ctx context.Context) (*graphkit.Kinds, error) {
 	return kinds, nil
 }
 
-// update feeds interval k's graph and the Tracker's scores (parallel to g.IDs) to
-// every component and returns their fusion, parallel to g.IDs (valid until the next
-// call).
-func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.ArtifactScore) []graphkit.Fused {
+// artifactClasses sets the class and entity of every artifact in kinds (see
+// graphkit.Kinds.SetClasses) and returns the artifact names by id.
+func (s *Session) artifactClasses(ctx context.Context, kinds *graphkit.Kinds) ([]string, error) {
+	rows, err := s.Query(ctx, lsql.Text("score_classes.sql"))
+	if err != nil {
+		return nil, fmt.Errorf("engine: artifact classes: %w", err)
+	}
+	defer rows.Close()
+	n := len(kinds.ByID)
+	class, entity, names := make([]graphkit.Class, 0, n), make([]int32, 0, n), make([]string, 0, n)
+	for rows.Next() {
+		var id int64
+		var c, e int32
+		var name string
+		if err := rows.Scan(&id, &c, &e, &name); err != nil {
+			return nil, fmt.Errorf("engine: artifact classes: %w", err)
+		}
+		if id != int64(len(class)) {
+			return nil, fmt.Errorf("engine: artifact dictionary ids are not dense: %d at row %d", id, len(class))
+		}
+		class, entity, names = append(class, graphkit.Class(c)), append(entity, e), append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("engine: artifact classes: %w", err)
+	}
+	if err := kinds.SetClasses(class, entity); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return names, nil
+}
+
+// update feeds interval k's graph, its tuples (nil unless a component reads events) and
+// the Tracker's scores (parallel to g.IDs) to every component and returns their fusion,
+// parallel to g.IDs (valid until the next call). Spread comes last: it passes on the
+// fusion of the others.
+func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.ArtifactScore, tuples *graphkit.Tuples) []graphkit.Fused {
+	if tuples == nil {
+		tuples = &graphkit.Tuples{}
+	}
+	spreadAt := -1
 	for c, name := range f.names {
 		switch name {
 		case ComponentRole:
@@ -157,7 +235,33 @@ func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.Artifa
 		case ComponentVolume:
 			f.volEv = f.volume.Update(k, g, f.volEv)
 			f.comps[c] = f.volEv
+		case ComponentTyped:
+			f.typedEv = f.typed.Update(k, g, tuples, f.typedEv)
+			f.comps[c] = f.typedEv
+		case ComponentSwitch:
+			f.switchEv = f.switching.Update(k, g, tuples, f.switchEv)
+			f.comps[c] = f.switchEv
+		case ComponentPeers:
+			f.peersEv = f.peers.Update(k, g, f.peersEv)
+			f.comps[c] = f.peersEv
+		case ComponentSpread:
+			spreadAt = c
 		}
+	}
+	if spreadAt >= 0 {
+		n := g.NumVertices()
+		f.base = slices.Grow(f.base[:0], n)[:n]
+		for v := range n {
+			f.parts = f.parts[:0]
+			for c, comp := range f.comps {
+				if c != spreadAt {
+					f.parts = append(f.parts, comp[v].Surprise)
+				}
+			}
+			f.base[v] = graphkit.FisherSurprise(f.parts)
+		}
+		f.spreadEv = f.spread.Update(g, f.base, f.novelty.Grades(), f.spreadEv)
+		f.comps[spreadAt] = f.spreadEv
 	}
 	f.out = f.fusion.Fuse(g.IDs, f.comps...)
 	for i := range f.out {
@@ -172,10 +276,13 @@ func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.Artifa
 
 // appendComponents appends the component columns of one row, from field `from` of b
 // on: role_surprise, novelty_new_contacts, novelty_value, novelty_surprise,
-// volume_degree, volume_expected, volume_surprise, fused_surprise, dominant,
-// explanation. i is the artifact's index in the interval's graph.
+// volume_degree, volume_expected, volume_surprise, typed_first_contacts,
+// typed_surprise, switch_new_accounts, switch_surprise, peers_unexplained,
+// peers_surprise, spread_from, spread_surprise,
+// fused_surprise, dominant, explanation. i is the artifact's index in the interval's
+// graph.
 func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu graphkit.Fused, warmup bool) {
-	var role, nov, vol *graphkit.Evidence
+	var role, nov, vol, typ, sw, peer, spr *graphkit.Evidence
 	for c, name := range f.names {
 		e := &fu.Components[c]
 		switch name {
@@ -185,6 +292,14 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 			nov = e
 		case ComponentVolume:
 			vol = e
+		case ComponentTyped:
+			typ = e
+		case ComponentSwitch:
+			sw = e
+		case ComponentPeers:
+			peer = e
+		case ComponentSpread:
+			spr = e
 		}
 	}
 	fl := func(i int, e *graphkit.Evidence, v func(*graphkit.Evidence) float64) {
@@ -207,8 +322,28 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 	fl(4, vol, func(e *graphkit.Evidence) float64 { return e.Value })
 	fl(5, vol, func(e *graphkit.Evidence) float64 { return e.Expected })
 	fl(6, vol, surprise)
-	b.Field(from + 7).(*array.Float64Builder).Append(fu.Score)
-	dom, expl := b.Field(from+8).(*array.StringBuilder), b.Field(from+9).(*array.StringBuilder)
+	count := func(col int, e *graphkit.Evidence, counts func() []int32) {
+		ib := b.Field(from + col).(*array.Int64Builder)
+		if e == nil {
+			ib.AppendNull()
+		} else {
+			ib.Append(int64(counts()[i]))
+		}
+	}
+	count(7, typ, func() []int32 { return f.typed.FirstContacts() })
+	fl(8, typ, surprise)
+	count(9, sw, func() []int32 { first, _ := f.switching.Emissions(); return first })
+	fl(10, sw, surprise)
+	count(11, peer, func() []int32 { u, _ := f.peers.Unexplained(); return u })
+	fl(12, peer, surprise)
+	if sb := b.Field(from + 13).(*array.StringBuilder); spr == nil || f.spread.From()[i] < 0 {
+		sb.AppendNull()
+	} else {
+		sb.Append(f.artifactNames[f.spread.From()[i]])
+	}
+	fl(14, spr, surprise)
+	b.Field(from + 15).(*array.Float64Builder).Append(fu.Score)
+	dom, expl := b.Field(from+16).(*array.StringBuilder), b.Field(from+17).(*array.StringBuilder)
 	if fu.Dominant < 0 {
 		// No component has evidence: nothing to explain.
 		dom.AppendNull()
@@ -241,6 +376,24 @@ func (f *fusedScorers) explain(fu graphkit.Fused, i int, warmup bool) string {
 			fmt.Fprintf(&b, "volume %.3g (usual %.3g at this hour, p=%.2g)", e.Value, e.Expected, p)
 		case ComponentRole:
 			fmt.Fprintf(&b, "role change %.3g (usual %.3g at this hour, p=%.2g)", e.Value, e.Expected, p)
+		case ComponentTyped:
+			fmt.Fprintf(&b, "typed %d first contacts of their auth package and logon type (usual %.3g, p=%.2g)",
+				f.typed.FirstContacts()[i], e.Expected, p)
+		case ComponentSwitch:
+			first, switched := f.switching.Emissions()
+			fmt.Fprintf(&b, "switch %d user accounts never emitted from this source, %d after another account's logon (usual %.3g, p=%.2g)",
+				first[i], switched[i], e.Expected, p)
+		case ComponentPeers:
+			u, all := f.peers.Unexplained()
+			fmt.Fprintf(&b, "peers %d of %d first contacts that no peer (account sharing its destinations) made (usual %.3g, p=%.2g)",
+				u[i], all[i], e.Expected, p)
+		case ComponentSpread:
+			if from := f.spread.From()[i]; from >= 0 {
+				fmt.Fprintf(&b, "spread %.3g from %s (its own evidence %.3g, over a contact of familiarity %.2g)",
+					e.Surprise, f.artifactNames[from], e.Value, e.Expected)
+			} else {
+				b.WriteString("spread none")
+			}
 		default:
 			fmt.Fprintf(&b, "%s %.3g (expected %.3g, p=%.2g)", f.names[c], e.Value, e.Expected, p)
 		}

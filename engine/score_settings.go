@@ -34,10 +34,22 @@ const (
 	ComponentRole    = "role"
 	ComponentNovelty = "novelty"
 	ComponentVolume  = "volume"
+	// ComponentTyped is graphkit.Typed: first contacts per auth package, logon type and
+	// account class, read from the auth events (notebook architecture).
+	ComponentTyped = "typed"
+	// ComponentSwitch is graphkit.Switching: user accounts a source computer never
+	// emitted before, after another account's logon to it (notebook architecture).
+	ComponentSwitch = "switch"
+	// ComponentPeers is graphkit.Peers: first contacts of an account that none of its
+	// peers (accounts sharing its destinations) explains.
+	ComponentPeers = "peers"
+	// ComponentSpread is graphkit.Spread: an unfamiliar contact passes on the fused
+	// evidence of its other end (needs novelty, whose contacts it follows).
+	ComponentSpread = "spread"
 )
 
 // AllComponents are every component of MethodFused, in fusion order.
-var AllComponents = []string{ComponentRole, ComponentNovelty, ComponentVolume}
+var AllComponents = []string{ComponentRole, ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentPeers, ComponentSpread}
 
 // DefaultComponents are the components of MethodFused when ScoreSpec.Components is
 // empty: novelty and volume. The role component is left out of the default because it
@@ -145,6 +157,9 @@ func (spec ScoreSpec) withDefaults() (ScoreSpec, error) {
 			}
 		}
 		spec.Components = comps // fusion order, no duplicates
+		if slices.Contains(comps, ComponentSpread) && !slices.Contains(comps, ComponentNovelty) {
+			return ScoreSpec{}, fmt.Errorf("%w: component %s follows novelty's contacts: add %s", ErrScoreSpec, ComponentSpread, ComponentNovelty)
+		}
 	}
 	switch spec.Novelty {
 	case "":
@@ -171,4 +186,9 @@ func (spec ScoreSpec) withDefaults() (ScoreSpec, error) {
 		spec.HalfLife = graphkit.DefaultHalfLife
 	}
 	return spec, nil
+}
+
+// needsTuples reports whether a component reads the auth events, not only the graph.
+func (spec ScoreSpec) needsTuples() bool {
+	return slices.Contains(spec.Components, ComponentTyped) || slices.Contains(spec.Components, ComponentSwitch)
 }

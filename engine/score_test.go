@@ -47,7 +47,9 @@ var resultSchemas = map[string][][2]string{
 		{"membership_before", "DOUBLE[]"}, {"membership_after", "DOUBLE[]"},
 		{"warmup", "BOOLEAN"}, {"role_delta", "DOUBLE"}, {"role_surprise", "DOUBLE"},
 		{"novelty_new_contacts", "BIGINT"}, {"novelty_value", "DOUBLE"}, {"novelty_surprise", "DOUBLE"}, {"volume_degree", "DOUBLE"},
-		{"volume_expected", "DOUBLE"}, {"volume_surprise", "DOUBLE"}, {"fused_surprise", "DOUBLE"},
+		{"volume_expected", "DOUBLE"}, {"volume_surprise", "DOUBLE"},
+		{"typed_first_contacts", "BIGINT"}, {"typed_surprise", "DOUBLE"}, {"switch_new_accounts", "BIGINT"}, {"switch_surprise", "DOUBLE"},
+		{"peers_unexplained", "BIGINT"}, {"peers_surprise", "DOUBLE"}, {"spread_from", "VARCHAR"}, {"spread_surprise", "DOUBLE"}, {"fused_surprise", "DOUBLE"},
 		{"dominant", "VARCHAR"}, {"explanation", "VARCHAR"},
 	},
 	IntervalScoresFile: {
@@ -507,30 +509,46 @@ func checkFusedScores(t *testing.T, s *Session, scores string, comps []string) {
 	has := func(c string) bool { return slices.Contains(comps, c) }
 	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE (role_surprise IS NULL) = ?
 		OR (novelty_new_contacts IS NULL) = ? OR (novelty_value IS NULL) = ? OR (novelty_surprise IS NULL) = ?
-		OR (volume_degree IS NULL) = ? OR (volume_expected IS NULL) = ? OR (volume_surprise IS NULL) = ?`, scores,
+		OR (volume_degree IS NULL) = ? OR (volume_expected IS NULL) = ? OR (volume_surprise IS NULL) = ?
+		OR (typed_first_contacts IS NULL) = ? OR (typed_surprise IS NULL) = ?
+		OR (switch_new_accounts IS NULL) = ? OR (switch_surprise IS NULL) = ?
+		OR (peers_unexplained IS NULL) = ? OR (peers_surprise IS NULL) = ?
+		OR (spread_surprise IS NULL) = ? OR (spread_from IS NOT NULL AND spread_surprise IS NULL)`, scores,
 		has(ComponentRole), has(ComponentNovelty), has(ComponentNovelty), has(ComponentNovelty),
-		has(ComponentVolume), has(ComponentVolume), has(ComponentVolume)); n != 0 {
+		has(ComponentVolume), has(ComponentVolume), has(ComponentVolume),
+		has(ComponentTyped), has(ComponentTyped), has(ComponentSwitch), has(ComponentSwitch),
+		has(ComponentPeers), has(ComponentPeers), has(ComponentSpread)); n != 0 {
 		t.Errorf("%d fused rows whose component columns do not match the components %v", n, comps)
 	}
 	if n := queryInt(t, s, `WITH r AS (
-		SELECT *, coalesce(role_surprise, 0) AS rs, coalesce(novelty_surprise, 0) AS ns, coalesce(volume_surprise, 0) AS vs
+		SELECT *, coalesce(role_surprise, 0) AS rs, coalesce(novelty_surprise, 0) AS ns, coalesce(volume_surprise, 0) AS vs,
+			coalesce(typed_surprise, 0) AS ts, coalesce(switch_surprise, 0) AS ws, coalesce(spread_surprise, 0) AS ps,
+			coalesce(peers_surprise, 0) AS qs
 		FROM read_parquet(?))
 		SELECT count(*) FROM r WHERE score IS NULL OR NOT isfinite(score) OR score < 0
 		OR score IS DISTINCT FROM fused_surprise
-		OR NOT isfinite(rs + ns + vs + coalesce(volume_degree, 0) + coalesce(volume_expected, 0))
-		OR least(rs, ns, vs, coalesce(novelty_new_contacts, 0), coalesce(novelty_value, 0)) < 0
+		OR NOT isfinite(rs + ns + vs + ts + ws + ps + qs + coalesce(volume_degree, 0) + coalesce(volume_expected, 0))
+		OR least(rs, ns, vs, ts, ws, ps, qs, coalesce(novelty_new_contacts, 0), coalesce(novelty_value, 0),
+			coalesce(typed_first_contacts, 0), coalesce(switch_new_accounts, 0), coalesce(peers_unexplained, 0)) < 0
 		OR (novelty_value = 0 AND novelty_surprise <> 0)
-		OR (dominant IS NULL) <> (greatest(rs, ns, vs) = 0)
+		OR (typed_first_contacts = 0 AND typed_surprise <> 0)
+		OR (switch_new_accounts = 0 AND switch_surprise <> 0)
+		OR (peers_unexplained = 0 AND peers_surprise <> 0)
+		OR (spread_from IS NULL AND ps <> 0)
+		OR (dominant IS NULL) <> (greatest(rs, ns, vs, ts, ws, ps, qs) = 0)
 		OR (dominant IS NULL AND score <> 0)
-		OR dominant NOT IN ('role', 'novelty', 'volume')
+		OR dominant NOT IN ('role', 'novelty', 'volume', 'typed', 'switch', 'peers', 'spread')
 		OR (dominant IS NOT NULL AND NOT contains(explanation, dominant || ' '))
 		OR warmup <> (interval_start < TIMESTAMP '2015-01-02')`, scores); n != 0 {
 		t.Errorf("%d fused rows with a bad score, component, dominant or warm-up flag", n)
 	}
 	// The dominant component has the largest surprise.
 	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE dominant IS NOT NULL AND
-		CASE dominant WHEN 'role' THEN role_surprise WHEN 'novelty' THEN novelty_surprise ELSE volume_surprise END
-		< greatest(coalesce(role_surprise, 0), coalesce(novelty_surprise, 0), coalesce(volume_surprise, 0))`, scores); n != 0 {
+		CASE dominant WHEN 'role' THEN role_surprise WHEN 'novelty' THEN novelty_surprise
+			WHEN 'volume' THEN volume_surprise WHEN 'typed' THEN typed_surprise
+			WHEN 'switch' THEN switch_surprise WHEN 'peers' THEN peers_surprise ELSE spread_surprise END
+		< greatest(coalesce(role_surprise, 0), coalesce(novelty_surprise, 0), coalesce(volume_surprise, 0),
+			coalesce(typed_surprise, 0), coalesce(switch_surprise, 0), coalesce(peers_surprise, 0), coalesce(spread_surprise, 0))`, scores); n != 0 {
 		t.Errorf("%d rows whose dominant component is not the most surprising", n)
 	}
 	// Each component has evidence somewhere after the warm-up.
@@ -713,5 +731,66 @@ func checkExplainTyped(t *testing.T, s *Session, scores string, beyondDefault bo
 	}
 	if typed == 0 || beyondDefault != (outside > 0) {
 		t.Errorf("%d counted contacts, %d outside the default pairs (want some: %t)", typed, outside, beyondDefault)
+	}
+}
+
+// TestScoreAuthComponents runs the fused score with the components that read auth
+// events and spread evidence: their columns are filled, spread names an artifact that
+// is scored in the same interval, and its spread surprise is at most that artifact's
+// own evidence; spread without novelty is refused; on the entity architecture typed and
+// switch have no auth kinds and are left out.
+func TestScoreAuthComponents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, scoreTestData(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	comps := []string{ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentPeers, ComponentSpread}
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 2, Seed: 5, Components: comps}
+	out := filepath.Join(t.TempDir(), "out")
+	rep, err := s.Score(ctx, spec, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Experiment.Components, comps) {
+		t.Errorf("components %v, want %v", rep.Experiment.Components, comps)
+	}
+	scores := filepath.Join(out, ScoresFile)
+	checkFusedScores(t, s, scores, comps)
+	// Spread comes from an artifact of the same interval, and passes on at most what
+	// that one's own components (the five but spread) say: their Fisher combination,
+	// S = ln 10 · Σ s, −log10(e^−S (1 + S + S²/2 + S³/6 + S⁴/24)).
+	if n := queryInt(t, s, `WITH r AS (SELECT *, ln(10) * (novelty_surprise + volume_surprise + typed_surprise
+			+ switch_surprise + peers_surprise) AS s FROM read_parquet(?)),
+		b AS (SELECT *, (s - ln(1 + s + s^2 / 2 + s^3 / 6 + s^4 / 24)) / ln(10) AS own FROM r)
+		SELECT count(*) FROM r AS a LEFT JOIN b ON b.interval_start = a.interval_start AND b.artifact = a.spread_from
+		WHERE a.spread_from IS NOT NULL AND (b.artifact IS NULL OR a.spread_surprise > b.own + 1e-9 * (1 + b.own) OR a.spread_surprise <= 0)`, scores); n != 0 {
+		t.Errorf("%d rows whose spread does not come from a scored artifact of the interval or exceeds it", n)
+	}
+	for _, c := range []string{"typed", "switch", "peers", "spread"} {
+		if n := queryInt(t, s, "SELECT count(*) FROM read_parquet(?) WHERE NOT warmup AND "+c+"_surprise > 1", scores); n == 0 {
+			t.Errorf("component %s has no evidence above p = 0.1 after the warm-up", c)
+		}
+	}
+	// Switch counts user accounts only: never a machine account or an anonymous one.
+	if n := queryInt(t, s, `SELECT count(*) FROM read_parquet(?) WHERE kind = 'userdomain_source'
+		AND (value LIKE '%$@%' OR value LIKE 'ANONYMOUS%') AND switch_new_accounts > 0`, scores); n != 0 {
+		t.Errorf("%d machine or anonymous accounts with switched emissions", n)
+	}
+
+	if _, err := s.Score(ctx, ScoreSpec{Edges: spec.Edges, Roles: 2, Components: []string{ComponentVolume, ComponentSpread}}, t.TempDir(), nil); !errors.Is(err, ErrScoreSpec) {
+		t.Errorf("spread without novelty: %v, want ErrScoreSpec", err)
+	}
+	ent := ScoreSpec{Edges: EdgeSpec{Arch: ArchEntity, Interval: time.Hour}, Roles: 2, Components: comps}
+	rep, err = s.Score(ctx, ent, filepath.Join(t.TempDir(), "ent"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{ComponentNovelty, ComponentVolume, ComponentPeers, ComponentSpread}; !slices.Equal(rep.Experiment.Components, want) {
+		t.Errorf("entity architecture components %v, want %v", rep.Experiment.Components, want)
 	}
 }

@@ -167,7 +167,7 @@ func TestTableFuncScores(t *testing.T) {
 	mustExec(t, s, "SET VARIABLE arch = 'notebook'; SET VARIABLE interval_seconds = 3600; SET VARIABLE expect = 'previous'")
 	const args = `getvariable('arch'), getvariable('interval_seconds'), to_ts := 28800, roles := 3,
 		train_to := TIMESTAMP '2015-01-01 04:00:00', expect := getvariable('expect'),
-		components := 'volume, role,novelty', novelty := 'all'`
+		components := 'volume, role,novelty,spread,switch,typed,peers', novelty := 'all'`
 	for fn, file := range map[string]string{TableFuncScores: ScoresFile, TableFuncIntervalScores: IntervalScoresFile, TableFuncRoles: RolesFile} {
 		// One call per function (each scores): its rows numbered in the order they came.
 		mustExec(t, s, "CREATE OR REPLACE TEMP TABLE got AS SELECT row_number() OVER () AS i, * FROM "+fn+"("+args+")")

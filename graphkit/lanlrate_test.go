@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -331,4 +333,167 @@ func BenchmarkLANLRate(b *testing.B) {
 // steadier than wall time (a parallel op uses up to GOMAXPROCS cores).
 func reportCPU(b *testing.B, cpu time.Duration) {
 	b.ReportMetric((ProcessCPU()-cpu).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// lanlRateTuples returns the Tuples of a lanlTuples hour (as TupleBuilder.CopyTuples
+// would hold them).
+func (t lanlTuples) tuples() *Tuples {
+	out := &Tuples{Width: 8}
+	for key, n := range t {
+		var mask uint64
+		for c, x := range key {
+			if x >= 0 {
+				mask |= 1 << c
+				out.IDs = append(out.IDs, x)
+			} else {
+				out.IDs = append(out.IDs, 0)
+			}
+		}
+		out.Valid = append(out.Valid, mask)
+		out.N = append(out.N, float64(n))
+	}
+	return out
+}
+
+// BenchmarkLANLRateScorers times the fused scorers per LANL-rate hour (see lanlWorld;
+// LANLQ_BENCH_GRAPH_HOURS hours, default 3, at LANLQ_BENCH_GRAPH_SCALE): each op feeds
+// every hour, in order, to a fresh scorer, and s/hour is its time per hour. "default"
+// is novelty and volume (lanlq score's default before issue 12); the others are one
+// scorer each (spread over novelty's grades, novelty's time not counted).
+//
+//	go test -tags duckdb_arrow -run '^$' -bench LANLRateScorers -benchtime 2x ./graphkit/
+func BenchmarkLANLRateScorers(b *testing.B) {
+	hours, scale := 3, 1.0
+	if h, err := strconv.Atoi(os.Getenv("LANLQ_BENCH_GRAPH_HOURS")); err == nil && h >= 1 {
+		hours = h
+	}
+	if f, err := strconv.ParseFloat(os.Getenv("LANLQ_BENCH_GRAPH_SCALE"), 64); err == nil && f > 0 {
+		scale = f
+	}
+	w := &lanlWorld{ids: map[string]int64{}}
+	var graphs []*Graph
+	var tuples []*Tuples
+	for h := range int64(hours) {
+		t := w.hour(h, scale)
+		graphs = append(graphs, t.graph(b))
+		tuples = append(tuples, t.tuples())
+	}
+	kindOf := make([]string, len(w.ids))
+	class := make([]Class, len(w.ids))
+	for name, id := range w.ids {
+		i := strings.Index(name, "::")
+		kindOf[id] = name[:i]
+		if v := name[i+2:]; v == "?" {
+			class[id] = ClassUnknown
+		} else if strings.Contains(v, "$") {
+			class[id] = ClassMachine
+		}
+	}
+	kinds, err := NewKinds(kindOf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := kinds.SetClasses(class, nil); err != nil {
+		b.Fatal(err)
+	}
+	ak, ok := NotebookAuthKinds(kinds)
+	if !ok {
+		b.Fatal("no auth kinds")
+	}
+	b.Logf("%d hours, %d vertices and %d tuples in the last", hours, graphs[hours-1].NumVertices(), tuples[hours-1].Len())
+	perHour := func(b *testing.B, cpu time.Duration) {
+		reportCPU(b, cpu)
+		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/float64(hours), "s/hour")
+	}
+	pairs := DefaultNoveltyPairs(kinds)
+	b.Run("default", func(b *testing.B) {
+		cpu := ProcessCPU()
+		for b.Loop() {
+			nv, err := NewNovelty(kinds, NoveltyConfig{Pairs: pairs, Graded: true, Counterpart: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			vol, err := NewVolume(kinds, VolumeConfig{History: HistoryConfig{Period: 24}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var e1, e2 []Evidence
+			for h, g := range graphs {
+				e1 = nv.Update(h, g, e1)
+				e2 = vol.Update(h, g, e2)
+			}
+		}
+		perHour(b, cpu)
+	})
+	b.Run("typed", func(b *testing.B) {
+		cpu := ProcessCPU()
+		for b.Loop() {
+			ty, err := NewTyped(kinds, ak, TypedConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ev []Evidence
+			for h, g := range graphs {
+				ev = ty.Update(h, g, tuples[h], ev)
+			}
+		}
+		perHour(b, cpu)
+	})
+	b.Run("switch", func(b *testing.B) {
+		cpu := ProcessCPU()
+		for b.Loop() {
+			s, err := NewSwitching(kinds, ak, SwitchConfig{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ev []Evidence
+			for h, g := range graphs {
+				ev = s.Update(h, g, tuples[h], ev)
+			}
+		}
+		perHour(b, cpu)
+	})
+	b.Run("peers", func(b *testing.B) {
+		cpu := ProcessCPU()
+		for b.Loop() {
+			p, err := NewPeers(kinds, PeersConfig{Pairs: DefaultPeerPairs(kinds)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ev []Evidence
+			for h, g := range graphs {
+				ev = p.Update(h, g, ev)
+			}
+		}
+		perHour(b, cpu)
+	})
+	b.Run("spread", func(b *testing.B) {
+		nv, err := NewNovelty(kinds, NoveltyConfig{Pairs: pairs, Graded: true, Counterpart: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var grades [][]float32
+		var bases [][]float64
+		var ev []Evidence
+		for h, g := range graphs {
+			ev = nv.Update(h, g, ev)
+			grades = append(grades, slices.Clone(nv.Grades()))
+			base := make([]float64, len(ev))
+			for v := range ev {
+				base[v] = ev[v].Surprise
+			}
+			bases = append(bases, base)
+		}
+		sp, err := NewSpread(kinds, pairs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu := ProcessCPU()
+		for b.Loop() {
+			for h, g := range graphs {
+				ev = sp.Update(g, bases[h], grades[h], ev)
+			}
+		}
+		perHour(b, cpu)
+	})
 }

@@ -6,7 +6,9 @@ COPY (
     SELECT r.interval_start, d.name AS artifact, d.kind, d.value, r.score, r.new,
            r.role_before, r.role_after, r.membership_before, r.membership_after,
            r.warmup, r.role_delta, r.role_surprise, r.novelty_new_contacts, r.novelty_value, r.novelty_surprise,
-           r.volume_degree, r.volume_expected, r.volume_surprise, r.fused_surprise,
+           r.volume_degree, r.volume_expected, r.volume_surprise,
+           r.typed_first_contacts, r.typed_surprise, r.switch_new_accounts, r.switch_surprise,
+           r.peers_unexplained, r.peers_surprise, r.spread_from, r.spread_surprise, r.fused_surprise,
            r.dominant, r.explanation
     FROM lanlq_score_rows AS r
     JOIN artifact_dictionary AS d ON d.id = r.id

@@ -16,7 +16,8 @@
 --   generations       recursive ReFeX generations; NULL means the default, -1 base only
 --   method            'fused' (default) or 'roles' (plain role dynamics, the paper's and
 --                     the notebook's method)
---   components        fused components, a comma-separated subset of 'role,novelty,volume';
+--   components        fused components, a comma-separated subset of
+--                     'role,novelty,volume,typed,switch,peers,spread';
 --                     NULL means the default set (lanlq score --components)
 --   novelty           novelty's contacts: 'contacts' (default: users and computers) or
 --                     'all' (also a computer's first processes and ports)

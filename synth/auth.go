@@ -131,7 +131,10 @@ func (g *authGen) machineUnit(h int, out []timed[authEvent]) []timed[authEvent] 
 // then (more often for admins) somewhere new.
 func (g *authGen) destination(u *user) int32 {
 	p := 0.01
-	if u.admin {
+	switch {
+	case u.hard.helpdesk:
+		p = 0.5
+	case u.admin:
 		p = 0.06
 	}
 	if g.r.Float64() < p {
@@ -145,49 +148,50 @@ func (g *authGen) humanUnit(h int, out []timed[authEvent]) []timed[authEvent] {
 	t := randomSecond(r, h)
 	u := g.active.draw(r)
 	p := userP(u.id)
+	home := u.homeAt(h)
 	x := r.Float64()
 	switch {
 	case x < 0.34: // Kerberos to a habitual server, sometimes after a service ticket
 		if r.Float64() < 0.3 {
-			out = append(out, timed[authEvent]{t, authEvent{p, p, u.home, u.home, atUnknown, ltUnknown, dirTGS, resSuccess}})
+			out = append(out, timed[authEvent]{t, authEvent{p, p, home, home, atUnknown, ltUnknown, dirTGS, resSuccess}})
 		}
 		at := atKerberos
 		if r.Float64() < 0.12 {
 			at = atNegotiate
 		}
-		e := authEvent{p, p, u.home, g.destination(u), at, ltNetwork, dirLogOn, resSuccess}
+		e := authEvent{p, p, w.sourceAt(r, u, h), g.destination(u), at, ltNetwork, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.012, r, networkSessionLength(r))
 	case x < 0.41: // NTLM to a habitual server: legacy shares and apps
-		e := authEvent{p, p, u.home, g.destination(u), atNTLM, ltNetwork, dirLogOn, resSuccess}
+		e := authEvent{p, p, w.sourceAt(r, u, h), g.destination(u), atNTLM, ltNetwork, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.04, r, networkSessionLength(r))
 	case x < 0.48:
-		e := authEvent{p, p, u.home, u.dc, atKerberos, ltUnknown, dirTGT, resSuccess}
+		e := authEvent{p, p, home, u.dc, atKerberos, ltUnknown, dirTGT, resSuccess}
 		return logon(out, t, e, 0.02, r, -1)
 	case x < 0.60:
-		return append(out, timed[authEvent]{t, authEvent{p, p, u.home, u.home, atUnknown, ltUnknown, dirTGS, resSuccess}})
+		return append(out, timed[authEvent]{t, authEvent{p, p, home, home, atUnknown, ltUnknown, dirTGS, resSuccess}})
 	case x < 0.71: // at the keyboard: unlock, or a fresh interactive logon
 		if r.Float64() < 0.65 {
-			e := authEvent{p, p, u.home, u.home, atNegotiate, ltUnlock, dirLogOn, resSuccess}
+			e := authEvent{p, p, home, home, atNegotiate, ltUnlock, dirLogOn, resSuccess}
 			return logon(out, t, e, 0.05, r, -1)
 		}
-		e := authEvent{p, p, u.home, u.home, atNegotiate, ltInteractive, dirLogOn, resSuccess}
+		e := authEvent{p, p, home, home, atNegotiate, ltInteractive, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.05, r, heavyInt(r, 8.5, 1, 14*secondsPerHour))
 	case x < 0.77:
-		return append(out, timed[authEvent]{t, authEvent{p, machineP(u.home), u.home, u.home, atUnknown, ltUnknown, dirAuthMap, resSuccess}})
+		return append(out, timed[authEvent]{t, authEvent{p, machineP(home), home, home, atUnknown, ltUnknown, dirAuthMap, resSuccess}})
 	case x < 0.83: // credential validation by the DC
-		e := authEvent{p, p, u.home, u.dc, atMSV, ltUnknown, dirLogOn, resSuccess}
+		e := authEvent{p, p, home, u.dc, atMSV, ltUnknown, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.05, r, -1)
 	case x < 0.86: // remote desktop, mostly admins
 		if !u.admin && r.Float64() < 0.7 {
 			return out
 		}
-		e := authEvent{p, p, u.home, habit(r, u), atNegotiate, ltRemoteInteractive, dirLogOn, resSuccess}
+		e := authEvent{p, p, home, habit(r, u), atNegotiate, ltRemoteInteractive, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.02, r, heavyInt(r, 7, 1, 8*secondsPerHour))
 	case x < 0.89:
-		e := authEvent{p, p, u.home, u.home, atNegotiate, ltBatch, dirLogOn, resSuccess}
+		e := authEvent{p, p, home, home, atNegotiate, ltBatch, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.005, r, heavyInt(r, 3, 1.5, 4*secondsPerHour))
 	default: // everyone's file servers
-		e := authEvent{p, p, u.home, w.hubs[w.hubPick.pick(r)], atKerberos, ltNetwork, dirLogOn, resSuccess}
+		e := authEvent{p, p, w.sourceAt(r, u, h), w.hubs[w.hubPick.pick(r)], atKerberos, ltNetwork, dirLogOn, resSuccess}
 		return logon(out, t, e, 0.004, r, networkSessionLength(r))
 	}
 }

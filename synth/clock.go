@@ -54,6 +54,9 @@ func humanActivity(h int) float64 {
 // userActivity is user u's activity in global hour h: the diurnal curve shifted by
 // the user's phase, scaled by its weight and weekend habit.
 func userActivity(u *user, h int) float64 {
+	if h < u.hard.start {
+		return 0 // a new hire not yet arrived
+	}
 	a := diurnal[(h%hoursPerDay-u.phase+hoursPerDay)%hoursPerDay]
 	if isWeekend(h) {
 		a *= u.weekend

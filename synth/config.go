@@ -21,6 +21,12 @@ type Config struct {
 	// are replayed as the red team instead of synthetic campaigns. Days then defaults
 	// to cover its last line.
 	Replay string
+	// Hard makes the background harder on purpose, with more benign first contacts:
+	// new hires (10% of the users start after the second day), rebuilt workstations
+	// (5% move to a fresh one), roaming users and admins (network logons from other
+	// workstations) and helpdesk accounts (from anywhere, to a new host half of the
+	// time). A replayed red team's accounts are never new hires.
+	Hard bool
 	// Progress, when set, is called from one goroutine after each generated hour
 	// of the largest stream with the hours done and the total.
 	Progress func(done, total int)

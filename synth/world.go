@@ -36,6 +36,8 @@ type user struct {
 	// weekend scales the user's activity on Saturdays and Sundays.
 	weekend float64
 	admin   bool
+	// hard holds the benign first contacts of Config.Hard (zero otherwise).
+	hard hardHabits
 }
 
 // world is the enterprise: its people, computers and software. It is built once from
@@ -225,6 +227,9 @@ func newWorld(cfg Config, res reserved) *world {
 	procIDs := freeIDs(r, nProcs*6/5, nProcs, map[int32]bool{})
 	w.procs = procIDs
 	w.procRank = newSampler(zipfWeights(nProcs, 1.1))
+	if cfg.Hard {
+		w.addHardHabits(cfg, res)
+	}
 	return w
 }
 

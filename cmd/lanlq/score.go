@@ -23,7 +23,7 @@ func init() {
 		memberships                                         bool
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships]",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume,typed,switch,peers,spread] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships]",
 		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
 		Long: `Builds the per-interval artifact graphs (as lanlq edges does) and scores them. Role
 dynamics (--method roles, the role component, or --memberships) learns ReFeX features
@@ -41,7 +41,15 @@ of a tail probability under the artifact's own history:
            1 + the counterpart's usual novelty, against its own rate (--novelty all
            also counts a computer's first processes and ports);
   volume   its degree and event count against its hour-of-day profile;
-  role     its δ against the δ it usually has at this hour of day.
+  role     its δ against the δ it usually has at this hour of day;
+  typed    its first contacts per auth package, logon type and account class (an NTLM
+           network logon of a user account is its own population), binomial mid-p;
+  switch   user accounts a source computer never emitted before, counted twice after
+           another account's logon to it (credential switching), mid-p;
+  peers    its first contacts that no peer (an account sharing its destinations) made;
+  spread   the evidence of a loud artifact it met in an unfamiliar contact (one hop,
+           fading with familiarity; needs novelty).
+  (typed and switch read the auth events of the notebook architecture.)
 --components picks them (default novelty,volume: adding role cut average precision
 about sixfold on the replayed LANL red team). The histories take about a day to form: the
 intervals of the frame's first day (and of the training window, when it lies in the
@@ -52,7 +60,8 @@ frame) are scored but flagged warmup, and lanlq eval leaves them out, for both m
 Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
 role_surprise, novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
-volume_surprise, fused_surprise, dominant, explanation; the component columns are NULL
+volume_surprise, typed_first_contacts, typed_surprise, switch_new_accounts, switch_surprise,
+peers_unexplained, peers_surprise, spread_from, spread_surprise, fused_surprise, dominant, explanation; the component columns are NULL
 for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
 score, score_known, artifacts, new_artifacts, warmup), experiment.json (every setting, the
 MDL table, the features, the components' settings) and, with role memberships,
@@ -107,7 +116,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	requiredString(cmd, &data, "data", "lanlq data folder written by lanlq ingest")
 	requiredString(cmd, &out, "out", "folder to write the result files to")
 	f.StringVar(&method, "method", engine.MethodFused, "scoring method: fused (novelty and volume surprise by default, Fisher-combined) or roles (plain role dynamics δ)")
-	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume (default: novelty,volume)")
+	f.StringVar(&components, "components", "", "fused components, comma-separated subset of role,novelty,volume,typed,switch,peers,spread (default: novelty,volume)")
 	f.StringVar(&novelty, "novelty", engine.NoveltyContacts, "novelty's contacts: contacts (users and computers: who met whom) or all (also a computer's first processes and ports)")
 	f.StringVar(&arch, "arch", engine.ArchNotebook, "graph architecture: notebook, entity or FILE.sql")
 	f.StringVar(&warmup, "warmup", "", "warm-up length (default a day): intervals scored but flagged and left out by lanlq eval")

@@ -16,7 +16,7 @@ func init() {
 		cfg = synth.DefaultConfig()
 	)
 	cmd := &cobra.Command{
-		Use:   "synth --out DIR [--days N] [--scale F] [--seed S] [--replay REDTEAM]",
+		Use:   "synth --out DIR [--days N] [--scale F] [--seed S] [--replay REDTEAM] [--hard]",
 		Short: "Generate LANL-format telemetry with red-team campaigns",
 		Long: `synth writes DIR/{auth,proc,flows,dns,redteam}.txt.gz in the LANL cyber1 formats and
 DIR/truth.json describing the injected red-team campaigns. The background looks like an
@@ -55,5 +55,6 @@ campaigns.`,
 	f.Float64Var(&cfg.Scale, "scale", cfg.Scale, "event volume multiplier (1 ≈ 600k events a day)")
 	f.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	f.StringVar(&cfg.Replay, "replay", "", "LANL redteam file to replay instead of synthetic campaigns")
+	f.BoolVar(&cfg.Hard, "hard", false, "a harder background: new hires, rebuilt workstations, roaming users and admins, helpdesk accounts (more benign first contacts)")
 	rootCmd.AddCommand(cmd)
 }
