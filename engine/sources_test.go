@@ -192,7 +192,7 @@ type authRow struct {
 
 func authRows(t *testing.T, s *Session, where string) []authRow {
 	t.Helper()
-	q := `SELECT userdomain_source, computer_source, computer_destination, auth, coalesce(logon, ''), direction, result
+	q := `SELECT userdomain_source, computer_source, computer_destination, coalesce(auth, ''), coalesce(logon, ''), direction, result
 FROM auth WHERE ` + where + ` ORDER BY ALL`
 	rows, err := s.Query(context.Background(), q)
 	if err != nil {
@@ -544,5 +544,49 @@ func TestNormalizeIdentities(t *testing.T) {
 		if got != c.want || ok != (c.want != "") {
 			t.Errorf("NormalizeHost(%q) = %q, %t; want %q", c.in, got, ok, c.want)
 		}
+	}
+}
+
+// TestWindowsSecurityMapping runs windows-security over hand-written events of the
+// ids the samples lack (4648, 4768, a failed 4769, a 4624 from an IPv6 client, a
+// Sysmon event in the same file, a line that is no JSON, an event without
+// @timestamp) and checks each row against the mapping atop the definition.
+func TestWindowsSecurityMapping(t *testing.T) {
+	events := []string{
+		`{"@timestamp":"2021-03-01T10:00:00.000Z","Channel":"Security","EventID":4648,"Hostname":"WS1.corp.local","SubjectUserName":"alice","SubjectDomainName":"CORP","TargetUserName":"admin","TargetDomainName":"CORP","TargetServerName":"srv2.corp.local"}`,
+		`{"@timestamp":"2021-03-01T10:00:01.000Z","Channel":"Security","EventID":4768,"Hostname":"DC1.corp.local","TargetUserName":"alice","TargetDomainName":"CORP.LOCAL","IpAddress":"::ffff:10.1.2.3","Status":"0x0"}`,
+		`{"@timestamp":"2021-03-01T10:00:02.000Z","Channel":"Security","EventID":4769,"Hostname":"DC1.corp.local","TargetUserName":"alice@CORP.LOCAL","TargetDomainName":"CORP.LOCAL","ServiceName":"SRV2$","IpAddress":"::ffff:10.1.2.3","Status":"0x1b"}`,
+		`{"@timestamp":"2021-03-01T10:00:03.000Z","Channel":"Security","EventID":4624,"Hostname":"SRV2.corp.local","TargetUserName":"Alice","TargetDomainName":"CORP","IpAddress":"FE80:0:0:0:0:0:0:5","WorkstationName":"WS1","LogonType":"10","AuthenticationPackageName":"Negotiate"}`,
+		`{"@timestamp":"2021-03-01T10:00:04.000Z","Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Hostname":"WS1.corp.local"}`,
+		`{"@timestamp":"2021-03-01T10:00:05.000Z","Channel":"Security","EventID":4634,"Hostname":"WS1.corp.local"}`,
+		`not json at all`,
+		`{"Channel":"Security","EventID":4624,"Hostname":"WS1.corp.local"}`,
+	}
+	file := filepath.Join(t.TempDir(), "security.json")
+	if err := os.WriteFile(file, []byte(strings.Join(events, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	rep, err := IngestSources(context.Background(), SourceIngestOptions{Data: data, Interval: time.Minute,
+		Sources: []SourceSpec{{"windows-security", file}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Sources[0]; r.Read != 8 || r.Rows["auth"] != 4 || r.NotMapped != 2 || r.Rejects != 2 {
+		t.Errorf("report %+v, want 8 read = 4 auth + 2 not mapped + 2 rejects", r)
+	}
+	s := openData(t, data)
+	got := authRows(t, s, "true")
+	want := []authRow{
+		{"alice@CORP", "WS1", "SRV2", "", "", "ExplicitCredentials", "Success"},
+		{"alice@CORP", "10.1.2.3", "DC1", "Kerberos", "", "TGT", "Success"},
+		{"alice@CORP", "10.1.2.3", "DC1", "Kerberos", "", "TGS", "Fail"},
+		{"alice@CORP", "WS1", "SRV2", "Negotiate", "RemoteInteractive", "LogOn", "Success"},
+	}
+	byText := func(a, b authRow) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) }
+	slices.SortFunc(want, byText)
+	slices.SortFunc(got, byText)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("auth rows\n%+v\nwant\n%+v", got, want)
 	}
 }
