@@ -55,7 +55,8 @@ about sixfold on the replayed LANL red team). The histories take about a day to 
 intervals of the frame's first day (and of the training window, when it lies in the
 frame) are scored but flagged warmup, and lanlq eval leaves them out, for both methods.
 --warmup shortens the first day for captures of minutes (--warmup 10m with
---interval 1m and --train-to ten minutes in): their histories are that short.
+--interval 1m; with the role component also --train-to as early, since a training
+window inside the frame is warm-up too): their histories are that short.
 
 Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
