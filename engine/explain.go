@@ -135,7 +135,7 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 	}
 	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
 	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: readLiteral(sc.scores),
-		lo: lo, hi: lo + sc.width, start: lanl.Time(lo)}
+		lo: lo, hi: lo + sc.width, start: lanl.Time(lo), fused: exp != nil && exp.Method == MethodFused}
 	ex := &Explanation{Entity: entity, IntervalStart: q.start, Experiment: exp}
 	if ex.Artifacts, err = q.artifacts(ctx); err != nil {
 		return nil, err
@@ -171,6 +171,7 @@ type explainQuery struct {
 	scores string // the scores file, escaped for a SQL literal
 	lo, hi int64
 	start  time.Time
+	fused  bool // the scores are a fused run's
 }
 
 // each runs the rendered template name with data and args and calls scan on every
@@ -206,8 +207,12 @@ func (q *explainQuery) artifacts(ctx context.Context) ([]ExplainedArtifact, erro
 			var mb, ma any // a list, or nil for a run without roles
 			if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
 				&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
-				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.FusedSurprise, &a.Dominant, &a.Explanation); err != nil {
+				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.Dominant, &a.Explanation); err != nil {
 				return err
+			}
+			if q.fused {
+				// A fused run's score is its fused surprise.
+				a.FusedSurprise = &a.Score
 			}
 			a.RoleBefore, a.RoleAfter = intPtr(before), intPtr(after)
 			a.MembershipBefore, a.MembershipAfter = floats(mb), floats(ma)

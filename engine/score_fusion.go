@@ -278,9 +278,8 @@ func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.Artifa
 // on: role_surprise, novelty_new_contacts, novelty_value, novelty_surprise,
 // volume_degree, volume_expected, volume_surprise, typed_first_contacts,
 // typed_surprise, switch_new_accounts, switch_surprise, peers_unexplained,
-// peers_surprise, spread_from, spread_surprise,
-// fused_surprise, dominant, explanation. i is the artifact's index in the interval's
-// graph.
+// peers_surprise, spread_from, spread_surprise, dominant, explanation (the fused
+// surprise is the row's score). i is the artifact's index in the interval's graph.
 func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu graphkit.Fused, warmup bool) {
 	var role, nov, vol, typ, sw, peer, spr *graphkit.Evidence
 	for c, name := range f.names {
@@ -303,11 +302,11 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 		}
 	}
 	fl := func(i int, e *graphkit.Evidence, v func(*graphkit.Evidence) float64) {
-		fb := b.Field(from + i).(*array.Float64Builder)
+		fb := b.Field(from + i).(*array.Float32Builder)
 		if e == nil {
 			fb.AppendNull()
 		} else {
-			fb.Append(v(e))
+			fb.Append(float32(v(e)))
 		}
 	}
 	surprise := func(e *graphkit.Evidence) float64 { return e.Surprise }
@@ -342,8 +341,7 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 		sb.Append(f.artifactNames[f.spread.From()[i]])
 	}
 	fl(14, spr, surprise)
-	b.Field(from + 15).(*array.Float64Builder).Append(fu.Score)
-	dom, expl := b.Field(from+16).(*array.StringBuilder), b.Field(from+17).(*array.StringBuilder)
+	dom, expl := b.Field(from+15).(*array.StringBuilder), b.Field(from+16).(*array.StringBuilder)
 	if fu.Dominant < 0 {
 		// No component has evidence: nothing to explain.
 		dom.AppendNull()
@@ -351,8 +349,19 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 		return
 	}
 	dom.Append(f.names[fu.Dominant])
+	if fu.Score < ExplainMinScore {
+		expl.AppendNull()
+		return
+	}
 	expl.Append(f.explain(fu, i, warmup))
 }
+
+// ExplainMinScore is the lowest fused score whose row in scores.parquet carries an
+// explanation: 2, a fused tail probability of 1 %. The explanation was the largest
+// column of a default run (about 7 of its 35 bytes per artifact-hour at LANL rates,
+// every row a distinct string) and says little of the ordinary rows below it, whose
+// components stay in their columns for lanlq explain and SQL.
+const ExplainMinScore = 2
 
 // explain renders a row's evidence as one line a user reads without the README:
 // "novelty 18 first contacts (pairs never met before), weighted 12.4 against a usual 0.3 (p=1e-14) drove it;

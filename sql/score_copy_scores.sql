@@ -1,6 +1,6 @@
 -- scores.parquet: one row per (interval, artifact), fully ordered so that the same run
 -- gives the same bytes (text/template: .Dir the folder, .Meta the experiment JSON).
--- score is the method's score (fused: fused_surprise; roles: role_delta); warmup marks
+-- score is the method's score (fused: the fused surprise; roles: role_delta); warmup marks
 -- the intervals before experiment.warmup_to, which lanlq eval leaves out.
 COPY (
     SELECT r.interval_start, d.name AS artifact, d.kind, d.value, r.score, r.new,
@@ -8,7 +8,7 @@ COPY (
            r.warmup, r.role_delta, r.role_surprise, r.novelty_new_contacts, r.novelty_value, r.novelty_surprise,
            r.volume_degree, r.volume_expected, r.volume_surprise,
            r.typed_first_contacts, r.typed_surprise, r.switch_new_accounts, r.switch_surprise,
-           r.peers_unexplained, r.peers_surprise, r.spread_from, r.spread_surprise, r.fused_surprise,
+           r.peers_unexplained, r.peers_surprise, r.spread_from, r.spread_surprise,
            r.dominant, r.explanation
     FROM lanlq_score_rows AS r
     JOIN artifact_dictionary AS d ON d.id = r.id

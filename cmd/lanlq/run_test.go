@@ -40,7 +40,7 @@ func TestRunCLI(t *testing.T) {
 	}
 	// method := 'roles' is plain role dynamics: score = δ, no fused components.
 	csv = lanlq(t, "sql", "--data", data, "--format", "csv", "-c", `
-		SELECT count(*) FILTER (WHERE fused_surprise IS NOT NULL) AS fused,
+		SELECT count(*) FILTER (WHERE novelty_surprise IS NOT NULL OR volume_surprise IS NOT NULL) AS fused,
 		       count(*) FILTER (WHERE abs(score - (SELECT sum(abs(x.a - x.b)) FROM
 		           (SELECT unnest(membership_after) AS a, unnest(membership_before) AS b) AS x)) > 1e-9) AS not_delta
 		FROM lanl_scores('notebook', 3600, to_ts := 28800, roles := 2, train_to := 14400, method := 'roles')`)

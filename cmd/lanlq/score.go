@@ -62,7 +62,7 @@ Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, n
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
 role_surprise, novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
 volume_surprise, typed_first_contacts, typed_surprise, switch_new_accounts, switch_surprise,
-peers_unexplained, peers_surprise, spread_from, spread_surprise, fused_surprise, dominant, explanation; the component columns are NULL
+peers_unexplained, peers_surprise, spread_from, spread_surprise, dominant, explanation; the component columns are NULL
 for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
 score, score_known, artifacts, new_artifacts, warmup), experiment.json (every setting, the
 MDL table, the features, the components' settings) and, with role memberships,
