@@ -49,7 +49,7 @@ var resultSchemas = map[string][][2]string{
 		{"novelty_new_contacts", "BIGINT"}, {"novelty_value", "FLOAT"}, {"novelty_surprise", "FLOAT"}, {"volume_degree", "FLOAT"},
 		{"volume_expected", "FLOAT"}, {"volume_surprise", "FLOAT"},
 		{"typed_first_contacts", "BIGINT"}, {"typed_surprise", "FLOAT"}, {"switch_new_accounts", "BIGINT"}, {"switch_surprise", "FLOAT"},
-		{"peers_unexplained", "BIGINT"}, {"peers_surprise", "FLOAT"}, {"spread_from", "VARCHAR"}, {"spread_surprise", "FLOAT"}, 
+		{"peers_unexplained", "BIGINT"}, {"peers_surprise", "FLOAT"}, {"spread_from", "VARCHAR"}, {"spread_surprise", "FLOAT"},
 		{"dominant", "VARCHAR"}, {"explanation", "VARCHAR"},
 	},
 	IntervalScoresFile: {
