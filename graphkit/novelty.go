@@ -124,11 +124,9 @@ type Novelty struct {
 	rowOK []bool // [ka]: kind ka takes part in some pair
 	seen  pairSet
 
-	state []noveltyState
-
-	pop, pending []rateStat // per kind
-	started      bool
-	first, last  int
+	rates       rateHistory
+	started     bool
+	first, last int
 
 	count  []int32   // per local vertex: first contacts this interval
 	weight []float64 // per local vertex: weighted contacts this interval (Graded, Counterpart)
@@ -136,14 +134,6 @@ type Novelty struct {
 	active []bool    // per local vertex: had a contact this interval
 	grades []float32 // per adjacency slot of the last graph: the contact's familiarity (Grades)
 }
-
-type noveltyState struct {
-	a, n float32 // discounted first contacts and active intervals, as of last
-	last int32   // the latest active interval, relative to Novelty.first
-	seen bool    // has had contacts before
-}
-
-type rateStat struct{ events, intervals float64 }
 
 // NewNovelty returns a Novelty scorer over the artifacts typed by kinds.
 func NewNovelty(kinds *Kinds, cfg NoveltyConfig) (*Novelty, error) {
@@ -165,7 +155,7 @@ func NewNovelty(kinds *Kinds, cfg NoveltyConfig) (*Novelty, error) {
 	nv := &Novelty{
 		cfg: cfg, kinds: kinds, nk: nk,
 		sel: make([]bool, nk*nk), rowOK: make([]bool, nk),
-		pop: make([]rateStat, nk), pending: make([]rateStat, nk),
+		rates: newRateHistory(nk, cfg.HalfLife, cfg.PriorWeight),
 	}
 	for _, p := range cfg.Pairs {
 		if int(p.A) >= nk || int(p.B) >= nk {
@@ -213,9 +203,7 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 			panic(fmt.Sprintf("graphkit: Novelty needs artifact ids in [0, 2³²−1), got %d..%d", g.IDs[0], last))
 		}
 		nv.kinds.Of(g.IDs[n-1]) // the kind table covers every id
-		if need := int(g.IDs[n-1]) + 1; need > len(nv.state) {
-			nv.state = append(nv.state, make([]noveltyState, need-len(nv.state))...)
-		}
+		nv.rates.cover(g.IDs[n-1])
 	}
 
 	if nv.cfg.Counterpart {
@@ -223,8 +211,8 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		// than once per contact.
 		nv.expect = grow(nv.expect, n)
 		for v, id := range g.IDs {
-			if nv.rowOK[nv.kinds.ByID[id]] {
-				_, _, alpha, beta := nv.posterior(id, rel)
+			if kind := nv.kinds.ByID[id]; nv.rowOK[kind] {
+				_, _, alpha, beta := nv.rates.posterior(id, kind, rel)
 				nv.expect[v] = alpha / beta
 			}
 		}
@@ -278,53 +266,16 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 
 	dst = grow(dst, n)
 	clear(dst)
-	decayPop := math.Exp2(-float64(elapsed) / nv.cfg.HalfLife)
-	for i := range nv.pop {
-		nv.pop[i].events *= decayPop
-		nv.pop[i].intervals *= decayPop
-	}
+	nv.rates.decayKinds(elapsed)
 	for v := range n {
-		if !nv.active[v] {
-			continue
+		if nv.active[v] {
+			id := g.IDs[v]
+			dst[v] = nv.rates.observe(id, byID[id], rel, nv.weight[v], negBinomSurprise)
 		}
-		id := g.IDs[v]
-		k := nv.weight[v]
-		st := &nv.state[id]
-		if !st.seen {
-			*st = noveltyState{last: int32(rel), seen: true}
-			dst[v] = Evidence{Value: k, New: true}
-			continue
-		}
-		A, N, alpha, beta := nv.posterior(id, rel)
-		kind := byID[id]
-		dst[v] = Evidence{Value: k, Expected: alpha / beta, Surprise: negBinomSurprise(k, alpha, beta)}
-		st.a, st.n, st.last = float32(A+k), float32(N+1), int32(rel)
-		nv.pending[kind].events += k
-		nv.pending[kind].intervals++
 	}
 	// The kind averages learn from this interval only after it is scored.
-	for i := range nv.pop {
-		nv.pop[i].events += nv.pending[i].events
-		nv.pop[i].intervals += nv.pending[i].intervals
-		nv.pending[i] = rateStat{}
-	}
+	nv.rates.mergeKinds()
 	return dst
-}
-
-// posterior returns artifact id's discounted history A (first contacts) and N (active
-// intervals) as of interval rel, and the Gamma(α, β) posterior of its rate (see
-// Novelty); an artifact without history has A = N = 0, its kind's prior. The kind
-// averages may be taken before or after their decay in Update: it scales both alike.
-func (nv *Novelty) posterior(id int64, rel int) (A, N, alpha, beta float64) {
-	if st := &nv.state[id]; st.seen {
-		d := math.Exp2(-float64(int32(rel)-st.last) / nv.cfg.HalfLife)
-		A, N = float64(st.a)*d, float64(st.n)*d
-	}
-	mK := 0.0
-	if p := nv.pop[nv.kinds.ByID[id]]; p.intervals > 0 {
-		mK = p.events / p.intervals
-	}
-	return A, N, 0.5 + A + nv.cfg.PriorWeight*mK, N + nv.cfg.PriorWeight
 }
 
 // NewContacts returns the first contacts of each vertex in the last Update, parallel

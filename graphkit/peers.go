@@ -52,9 +52,7 @@ type Peers struct {
 	users  map[int64][]int64 // destination → accounts
 	nUsers int
 
-	state   []noveltyState
-	pop     []rateStat
-	pending []rateStat
+	rates   rateHistory
 	started bool
 	first   int
 	last    int
@@ -88,7 +86,7 @@ func NewPeers(kinds *Kinds, cfg PeersConfig) (*Peers, error) {
 	nk := max(len(kinds.Names), 1)
 	p := &Peers{cfg: cfg, kinds: kinds, nk: nk, acct: make([]bool, nk*nk),
 		dests: map[int64][]int64{}, users: map[int64][]int64{},
-		pop: make([]rateStat, nk), pending: make([]rateStat, nk), mark: map[int64]bool{}}
+		rates: newRateHistory(nk, cfg.HalfLife, cfg.PriorWeight), mark: map[int64]bool{}}
 	for _, kp := range cfg.Pairs {
 		if int(kp.A) >= nk || int(kp.B) >= nk {
 			return nil, fmt.Errorf("%w: kind pair %v outside the %d kinds", ErrInvalidConfig, kp, nk)
@@ -161,9 +159,7 @@ func (p *Peers) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		if g.IDs[n-1] >= 1<<32-1 {
 			panic(fmt.Sprintf("graphkit: Peers needs artifact ids below 2³²−1, got %d", g.IDs[n-1]))
 		}
-		if need := int(g.IDs[n-1]) + 1; need > len(p.state) {
-			p.state = append(p.state, make([]noveltyState, need-len(p.state))...)
-		}
+		p.rates.cover(g.IDs[n-1])
 	}
 	p.newPairs = p.newPairs[:0]
 	byID := p.kinds.ByID
@@ -195,41 +191,14 @@ func (p *Peers) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 
 	dst = grow(dst, n)
 	clear(dst)
-	decay := math.Exp2(-float64(elapsed) / p.cfg.HalfLife)
-	for i := range p.pop {
-		p.pop[i].events *= decay
-		p.pop[i].intervals *= decay
-	}
+	p.rates.decayKinds(elapsed)
 	for v := range n {
-		if !p.active[v] {
-			continue
+		if p.active[v] {
+			id := g.IDs[v]
+			dst[v] = p.rates.observe(id, byID[id], rel, float64(p.unexplained[v]), negBinomMidSurprise)
 		}
-		id := g.IDs[v]
-		k := float64(p.unexplained[v])
-		st := &p.state[id]
-		if !st.seen {
-			*st = noveltyState{last: int32(rel), seen: true}
-			dst[v] = Evidence{Value: k, New: true}
-			continue
-		}
-		d := math.Exp2(-float64(int32(rel)-st.last) / p.cfg.HalfLife)
-		A, N := float64(st.a)*d, float64(st.n)*d
-		kind := byID[id]
-		mK := 0.0
-		if ps := p.pop[kind]; ps.intervals > 0 {
-			mK = ps.events / ps.intervals
-		}
-		alpha, beta := 0.5+A+p.cfg.PriorWeight*mK, N+p.cfg.PriorWeight
-		dst[v] = Evidence{Value: k, Expected: alpha / beta, Surprise: negBinomMidSurprise(k, alpha, beta)}
-		st.a, st.n, st.last = float32(A+k), float32(N+1), int32(rel)
-		p.pending[kind].events += k
-		p.pending[kind].intervals++
 	}
-	for i := range p.pop {
-		p.pop[i].events += p.pending[i].events
-		p.pop[i].intervals += p.pending[i].intervals
-		p.pending[i] = rateStat{}
-	}
+	p.rates.mergeKinds()
 	// Learn the interval's first contacts (in a fixed order: the graph's).
 	for _, pr := range p.newPairs {
 		u, d := pr[0], pr[1]

@@ -39,9 +39,7 @@ type Switching struct {
 	ak    AuthKinds
 
 	emitted pairSet
-	state   []noveltyState
-	pop     []rateStat
-	pending []rateStat
+	rates   rateHistory
 	started bool
 	first   int
 	last    int
@@ -68,7 +66,7 @@ func NewSwitching(kinds *Kinds, ak AuthKinds, cfg SwitchConfig) (*Switching, err
 		return nil, fmt.Errorf("%w: switching half-life %v, prior weight %v", ErrInvalidConfig, cfg.HalfLife, cfg.PriorWeight)
 	}
 	nk := max(len(kinds.Names), 1)
-	return &Switching{cfg: cfg, kinds: kinds, ak: ak, pop: make([]rateStat, nk), pending: make([]rateStat, nk),
+	return &Switching{cfg: cfg, kinds: kinds, ak: ak, rates: newRateHistory(nk, cfg.HalfLife, cfg.PriorWeight),
 		inbound: map[int64][]int64{}, prevIn: map[int64][]int64{}}, nil
 }
 
@@ -117,9 +115,7 @@ func (s *Switching) Update(interval int, g *Graph, tuples *Tuples, dst []Evidenc
 	clear(s.active)
 	clear(s.kv)
 	if n > 0 {
-		if need := int(g.IDs[n-1]) + 1; need > len(s.state) {
-			s.state = append(s.state, make([]noveltyState, need-len(s.state))...)
-		}
+		s.rates.cover(g.IDs[n-1])
 	}
 	otherLogon := func(host, user int64) bool {
 		for _, in := range [][]int64{s.inbound[host], s.prevIn[host]} {
@@ -162,41 +158,14 @@ func (s *Switching) Update(interval int, g *Graph, tuples *Tuples, dst []Evidenc
 
 	dst = grow(dst, n)
 	clear(dst)
-	decay := math.Exp2(-float64(elapsed) / s.cfg.HalfLife)
-	for i := range s.pop {
-		s.pop[i].events *= decay
-		s.pop[i].intervals *= decay
-	}
+	s.rates.decayKinds(elapsed)
 	for v := range n {
-		if !s.active[v] {
-			continue
+		if s.active[v] {
+			id := g.IDs[v]
+			dst[v] = s.rates.observe(id, s.kinds.ByID[id], rel, s.kv[v], negBinomMidSurprise)
 		}
-		id := g.IDs[v]
-		k := s.kv[v]
-		st := &s.state[id]
-		if !st.seen {
-			*st = noveltyState{last: int32(rel), seen: true}
-			dst[v] = Evidence{Value: k, New: true}
-			continue
-		}
-		d := math.Exp2(-float64(int32(rel)-st.last) / s.cfg.HalfLife)
-		A, N := float64(st.a)*d, float64(st.n)*d
-		kind := s.kinds.ByID[id]
-		mK := 0.0
-		if p := s.pop[kind]; p.intervals > 0 {
-			mK = p.events / p.intervals
-		}
-		alpha, beta := 0.5+A+s.cfg.PriorWeight*mK, N+s.cfg.PriorWeight
-		dst[v] = Evidence{Value: k, Expected: alpha / beta, Surprise: negBinomMidSurprise(k, alpha, beta)}
-		st.a, st.n, st.last = float32(A+k), float32(N+1), int32(rel)
-		s.pending[kind].events += k
-		s.pending[kind].intervals++
 	}
-	for i := range s.pop {
-		s.pop[i].events += s.pending[i].events
-		s.pop[i].intervals += s.pending[i].intervals
-		s.pending[i] = rateStat{}
-	}
+	s.rates.mergeKinds()
 	return dst
 }
 
