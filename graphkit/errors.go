@@ -31,3 +31,7 @@ var (
 // ErrTupleSchema reports tuple batches without a multiplicity column or with columns of
 // the wrong type.
 var ErrTupleSchema = errors.New("graphkit: tuple schema")
+
+// ErrState reports a saved scorer state that cannot be loaded: truncated, corrupt, or
+// saved with other settings.
+var ErrState = errors.New("graphkit: saved state")

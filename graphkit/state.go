@@ -1,0 +1,779 @@
+package graphkit
+
+import (
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+)
+
+// Saved state: what each scorer carries from one interval to the next, written so that
+// a scorer loaded from it continues exactly as the one that wrote it would have (the
+// equality of incremental and batch scoring rests on it). The format is lanlq's own:
+// little-endian fixed-width integers, floats as their IEEE-754 bits (never decimal
+// text), a length before every list, maps in key order, each scorer's section opened
+// by its name and the settings it was made with, which LoadState checks. Scratch
+// buffers of the last interval are not state and are not written.
+//
+// Artifact ids are the rank of the artifact's name in the dictionary of the whole data
+// set, so new data shifts them; an IDMap carries saved ids over to the current ones.
+// Ranks keep their order when names are added, so a remapped state keeps every order
+// the scorers rely on (ids in a graph, a < b in a pair key).
+
+// StateEncoder appends values in the saved-state format.
+type StateEncoder struct{ b []byte }
+
+// Bytes returns what was appended so far.
+func (e *StateEncoder) Bytes() []byte { return e.b }
+
+// Uint64 appends v.
+func (e *StateEncoder) Uint64(v uint64) { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
+
+// Uint32 appends v.
+func (e *StateEncoder) Uint32(v uint32) { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
+
+// Int appends v as 64 bits.
+func (e *StateEncoder) Int(v int64) { e.Uint64(uint64(v)) }
+
+// Float64 appends v's bits.
+func (e *StateEncoder) Float64(v float64) { e.Uint64(math.Float64bits(v)) }
+
+// Float32 appends v's bits.
+func (e *StateEncoder) Float32(v float32) { e.Uint32(math.Float32bits(v)) }
+
+// Bool appends v as one byte.
+func (e *StateEncoder) Bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
+// String appends s with its length.
+func (e *StateEncoder) String(s string) {
+	e.Int(int64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+// Float64s appends a length and the values.
+func (e *StateEncoder) Float64s(v []float64) {
+	e.Int(int64(len(v)))
+	for _, x := range v {
+		e.Float64(x)
+	}
+}
+
+// Section opens a section: its name, then settings the loader must find equal.
+func (e *StateEncoder) Section(name string, settings ...float64) {
+	e.String(name)
+	e.Float64s(settings)
+}
+
+// StateDecoder reads what a StateEncoder wrote. The first error (a short or corrupt
+// state) sticks: later reads return zeros, and Err reports it.
+type StateDecoder struct {
+	b   []byte
+	off int
+	err error
+}
+
+// NewStateDecoder reads b.
+func NewStateDecoder(b []byte) *StateDecoder { return &StateDecoder{b: b} }
+
+// Err returns the first error met.
+func (d *StateDecoder) Err() error { return d.err }
+
+// Remaining returns the number of bytes not read yet.
+func (d *StateDecoder) Remaining() int { return len(d.b) - d.off }
+
+func (d *StateDecoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: at byte %d: %s", ErrState, d.off, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *StateDecoder) take(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(d.b)-d.off {
+		d.fail("needs %d bytes, %d left", n, len(d.b)-d.off)
+		return nil
+	}
+	p := d.b[d.off : d.off+n]
+	d.off += n
+	return p
+}
+
+// Uint64 reads a uint64.
+func (d *StateDecoder) Uint64() uint64 {
+	if p := d.take(8); p != nil {
+		return binary.LittleEndian.Uint64(p)
+	}
+	return 0
+}
+
+// Uint32 reads a uint32.
+func (d *StateDecoder) Uint32() uint32 {
+	if p := d.take(4); p != nil {
+		return binary.LittleEndian.Uint32(p)
+	}
+	return 0
+}
+
+// Int reads an int64.
+func (d *StateDecoder) Int() int64 { return int64(d.Uint64()) }
+
+// Float64 reads a float64.
+func (d *StateDecoder) Float64() float64 { return math.Float64frombits(d.Uint64()) }
+
+// Float32 reads a float32.
+func (d *StateDecoder) Float32() float32 { return math.Float32frombits(d.Uint32()) }
+
+// Bool reads a bool.
+func (d *StateDecoder) Bool() bool {
+	if p := d.take(1); p != nil {
+		return p[0] != 0
+	}
+	return false
+}
+
+// Len reads a length of items of at least minBytes each, refusing one that the bytes
+// left cannot hold (so a corrupt length never allocates gigabytes).
+func (d *StateDecoder) Len(minBytes int) int {
+	n := d.Int()
+	if d.err == nil && (n < 0 || n > int64(d.Remaining()/max(minBytes, 1))) {
+		d.fail("length %d exceeds the %d bytes left", n, d.Remaining())
+		return 0
+	}
+	return int(n)
+}
+
+// String reads a string.
+func (d *StateDecoder) String() string { return string(d.take(d.Len(1))) }
+
+// Float64s reads a list of float64.
+func (d *StateDecoder) Float64s() []float64 {
+	v := make([]float64, d.Len(8))
+	for i := range v {
+		v[i] = d.Float64()
+	}
+	return v
+}
+
+// Section reads a section's opening and checks its name and settings.
+func (d *StateDecoder) Section(name string, settings ...float64) {
+	got := d.String()
+	vals := d.Float64s()
+	if d.err != nil {
+		return
+	}
+	if got != name {
+		d.fail("section %q where %q was expected", got, name)
+		return
+	}
+	if len(vals) != len(settings) {
+		d.fail("%s: %d settings saved, %d expected", name, len(vals), len(settings))
+		return
+	}
+	for i := range vals {
+		if math.Float64bits(vals[i]) != math.Float64bits(settings[i]) {
+			d.fail("%s: setting %d is %v in the saved state, %v now", name, i, vals[i], settings[i])
+			return
+		}
+	}
+}
+
+// IDMap carries saved ids over to the current dictionary: Artifact[old] is the new id
+// of saved artifact old, Entity[old] the new number of saved entity old (see
+// Kinds.Entity). Both must keep order (old a < old b ⇒ new a < new b), as ranks of
+// names do. A nil IDMap, or a nil slice, keeps ids as they are.
+type IDMap struct {
+	Artifact []int64
+	Entity   []int32
+}
+
+func (m *IDMap) artifact(d *StateDecoder, old int64) int64 {
+	if m == nil || m.Artifact == nil || old < 0 { // −1: no artifact (an event without one)
+		return old
+	}
+	if old >= int64(len(m.Artifact)) {
+		d.fail("artifact id %d outside the saved dictionary (%d)", old, len(m.Artifact))
+		return 0
+	}
+	return m.Artifact[old]
+}
+
+func (m *IDMap) entity(d *StateDecoder, old int64) int64 {
+	if m == nil || m.Entity == nil {
+		return old
+	}
+	if old < 0 || old >= int64(len(m.Entity)) {
+		d.fail("entity %d outside the saved dictionary (%d)", old, len(m.Entity))
+		return 0
+	}
+	return int64(m.Entity[old])
+}
+
+// pair maps both halves of a pair key (a<<32 | b).
+func (m *IDMap) pair(d *StateDecoder, key uint64) uint64 {
+	a, b := m.artifact(d, int64(key>>32)), m.artifact(d, int64(key&(1<<32-1)))
+	return uint64(a)<<32 | uint64(b)
+}
+
+// checkID reports an id outside the current kind table.
+func checkID(d *StateDecoder, kinds *Kinds, id int64) bool {
+	if id < 0 || id >= int64(len(kinds.ByID)) {
+		d.fail("artifact id %d outside the current dictionary (%d artifacts)", id, len(kinds.ByID))
+		return false
+	}
+	return true
+}
+
+// save writes the set's size and its keys (with their counters) in table order.
+func (s *pairSet) save(e *StateEncoder) {
+	e.Bool(s.windowed)
+	e.Bool(s.counted)
+	e.Int(int64(len(s.keys)))
+	e.Int(int64(s.count))
+	for i, k := range s.keys {
+		if k == 0 {
+			continue
+		}
+		e.Uint64(k)
+		if s.windowed {
+			e.Uint32(s.lastSeen[i])
+		}
+		if s.counted {
+			e.Uint32(s.met[i])
+		}
+	}
+}
+
+// load reads a saved set into s (whose windowed and counted are set), keeping its
+// table size so that it grows and expires at the same moments as the saved one would.
+func (s *pairSet) load(d *StateDecoder, m *IDMap) {
+	windowed, counted := d.Bool(), d.Bool()
+	size, count := d.Int(), d.Len(8)
+	if d.err != nil {
+		return
+	}
+	if windowed != s.windowed || counted != s.counted {
+		d.fail("pair set: windowed %v counted %v saved, %v %v now", windowed, counted, s.windowed, s.counted)
+		return
+	}
+	*s = pairSet{windowed: windowed, counted: counted}
+	if size == 0 {
+		return
+	}
+	if size < pairSetMinSize || size&(size-1) != 0 || int64(count)*4 > size*3 || size > 1<<40 {
+		d.fail("pair set of %d keys in a table of %d", count, size)
+		return
+	}
+	s.rehash(int(size))
+	mask := uint64(size - 1)
+	for range count {
+		k := m.pair(d, d.Uint64())
+		var last, met uint32
+		if windowed {
+			last = d.Uint32()
+		}
+		if counted {
+			met = d.Uint32()
+		}
+		if d.err != nil {
+			return
+		}
+		if k == 0 {
+			d.fail("pair set: the empty key")
+			return
+		}
+		j := pairHash(k) >> s.shift
+		for s.keys[j] != 0 {
+			if s.keys[j] == k {
+				d.fail("pair set: key %x twice", k)
+				return
+			}
+			j = (j + 1) & mask
+		}
+		s.keys[j] = k
+		if windowed {
+			s.lastSeen[j] = last
+		}
+		if counted {
+			s.met[j] = met
+		}
+		s.count++
+	}
+}
+
+// saveRates writes the seen entries of a per-artifact rate table.
+func saveRates(e *StateEncoder, state []noveltyState) {
+	n := 0
+	for i := range state {
+		if state[i].seen {
+			n++
+		}
+	}
+	e.Int(int64(n))
+	for id, st := range state {
+		if st.seen {
+			e.Int(int64(id))
+			e.Float32(st.a)
+			e.Float32(st.n)
+			e.Uint32(uint32(st.last))
+		}
+	}
+}
+
+func loadRates(d *StateDecoder, m *IDMap, kinds *Kinds) []noveltyState {
+	n := d.Len(20)
+	state := make([]noveltyState, len(kinds.ByID))
+	for range n {
+		id := m.artifact(d, d.Int())
+		st := noveltyState{a: d.Float32(), n: d.Float32(), last: int32(d.Uint32()), seen: true}
+		if d.err != nil || !checkID(d, kinds, id) {
+			return nil
+		}
+		state[id] = st
+	}
+	return state
+}
+
+func saveRateStats(e *StateEncoder, pop []rateStat) {
+	e.Int(int64(len(pop)))
+	for _, p := range pop {
+		e.Float64(p.events)
+		e.Float64(p.intervals)
+	}
+}
+
+func loadRateStats(d *StateDecoder, pop []rateStat) {
+	if n := d.Len(16); d.err == nil && n != len(pop) {
+		d.fail("%d kind rates saved, %d kinds now", n, len(pop))
+		return
+	}
+	for i := range pop {
+		pop[i] = rateStat{d.Float64(), d.Float64()}
+	}
+}
+
+func saveClock(e *StateEncoder, started bool, first, last int) {
+	e.Bool(started)
+	e.Int(int64(first))
+	e.Int(int64(last))
+}
+
+func loadClock(d *StateDecoder) (started bool, first, last int) {
+	return d.Bool(), int(d.Int()), int(d.Int())
+}
+
+// SaveState writes the tracker's histories (not its interval summaries: Intervals
+// after LoadState lists the intervals consumed since).
+func (tr *Tracker) SaveState(e *StateEncoder) {
+	e.Section("tracker", float64(tr.cfg.Mode), tr.cfg.HalfLife)
+	e.Int(int64(tr.roles))
+	saveClock(e, tr.started, 0, tr.last)
+	ids := slices.Sorted(maps.Keys(tr.history))
+	e.Int(int64(len(ids)))
+	for _, id := range ids {
+		h := tr.history[id]
+		e.Int(id)
+		e.Int(int64(h.last))
+		e.Float64(h.weight)
+		e.Float64s(h.sum)
+	}
+}
+
+// LoadState replaces the histories of a new Tracker (made with the same settings) by
+// the saved ones, ids carried over by m.
+func (tr *Tracker) LoadState(d *StateDecoder, m *IDMap) error {
+	d.Section("tracker", float64(tr.cfg.Mode), tr.cfg.HalfLife)
+	tr.roles = int(d.Int())
+	tr.started, _, tr.last = loadClock(d)
+	n := d.Len(32)
+	tr.history = make(map[int64]*artifactHistory, n)
+	for range n {
+		id := m.artifact(d, d.Int())
+		h := &artifactHistory{last: int(d.Int()), weight: d.Float64(), sum: d.Float64s()}
+		if len(h.sum) == 0 {
+			h.sum = nil
+		}
+		if d.err != nil {
+			break
+		}
+		tr.history[id] = h
+	}
+	tr.intervals = nil
+	return d.Err()
+}
+
+// SaveState writes the contacts met so far and the rate histories.
+func (nv *Novelty) SaveState(e *StateEncoder) {
+	c := nv.cfg
+	settings := []float64{float64(c.Window), c.HalfLife, c.PriorWeight, b2f(c.Graded), b2f(c.Counterpart), float64(nv.nk)}
+	for _, p := range c.Pairs {
+		settings = append(settings, float64(p.A), float64(p.B))
+	}
+	e.Section("novelty", settings...)
+	saveClock(e, nv.started, nv.first, nv.last)
+	saveRateStats(e, nv.pop)
+	saveRates(e, nv.state)
+	nv.seen.save(e)
+}
+
+// LoadState replaces the state of a new Novelty (same settings, the current kind
+// table) by the saved one, ids carried over by m.
+func (nv *Novelty) LoadState(d *StateDecoder, m *IDMap) error {
+	c := nv.cfg
+	settings := []float64{float64(c.Window), c.HalfLife, c.PriorWeight, b2f(c.Graded), b2f(c.Counterpart), float64(nv.nk)}
+	for _, p := range c.Pairs {
+		settings = append(settings, float64(p.A), float64(p.B))
+	}
+	d.Section("novelty", settings...)
+	nv.started, nv.first, nv.last = loadClock(d)
+	loadRateStats(d, nv.pop)
+	nv.state = loadRates(d, m, nv.kinds)
+	nv.seen.load(d, m)
+	return d.Err()
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (h *seasonalHistory) save(e *StateEncoder, name string) {
+	c := h.cfg
+	e.Section(name, c.HalfLife, float64(c.Period), c.ProfileAfter, c.PriorWeight, c.SlotWeight, c.PriorDoF, c.MinScale,
+		float64(h.m), b2f(h.poissonFloor), float64(len(h.kinds.Names)))
+	e.Bool(h.started)
+	e.Int(int64(h.first))
+	e.Int(int64(h.popLast))
+	e.Int(int64(len(h.pop)))
+	for _, p := range h.pop {
+		e.Float64(p.n)
+		e.Float64(p.sum)
+		e.Float64(p.en)
+		e.Float64(p.err2)
+	}
+	n := 0
+	for _, c := range h.n {
+		if c != 0 {
+			n++
+		}
+	}
+	e.Int(int64(n))
+	m := h.m
+	for id, c := range h.n {
+		if c == 0 {
+			continue
+		}
+		e.Int(int64(id))
+		e.Uint32(uint32(h.last[id]))
+		e.Float32(c)
+		for j := range m {
+			e.Float32(h.mean[id*m+j])
+			e.Float32(h.err2[id*m+j])
+		}
+		e.Int(int64(len(h.profile[id])))
+		for _, x := range h.profile[id] {
+			e.Float32(x)
+		}
+	}
+}
+
+func (h *seasonalHistory) load(d *StateDecoder, m *IDMap, name string) error {
+	c := h.cfg
+	d.Section(name, c.HalfLife, float64(c.Period), c.ProfileAfter, c.PriorWeight, c.SlotWeight, c.PriorDoF, c.MinScale,
+		float64(h.m), b2f(h.poissonFloor), float64(len(h.kinds.Names)))
+	h.started, h.first, h.popLast = d.Bool(), int(d.Int()), int(d.Int())
+	if n := d.Len(32); d.err == nil && n != len(h.pop) {
+		d.fail("%s: %d kind statistics saved, %d now", name, n, len(h.pop))
+	}
+	for i := range h.pop {
+		if d.err != nil {
+			break
+		}
+		h.pop[i] = popStat{n: d.Float64(), sum: d.Float64(), en: d.Float64(), err2: d.Float64()}
+		h.pending[i] = popStat{}
+	}
+	size, mm := len(h.kinds.ByID), h.m
+	h.last, h.n = make([]int32, size), make([]float32, size)
+	h.mean, h.err2 = make([]float32, size*mm), make([]float32, size*mm)
+	h.profile = make([][]float32, size)
+	n := d.Len(16)
+	for range n {
+		id := m.artifact(d, d.Int())
+		if d.err != nil || !checkID(d, h.kinds, id) {
+			break
+		}
+		h.last[id], h.n[id] = int32(d.Uint32()), d.Float32()
+		for j := range mm {
+			h.mean[int(id)*mm+j], h.err2[int(id)*mm+j] = d.Float32(), d.Float32()
+		}
+		if np := d.Len(4); np > 0 {
+			if np != c.Period*(1+mm) {
+				d.fail("%s: a profile of %d values, want %d", name, np, c.Period*(1+mm))
+				break
+			}
+			prof := make([]float32, np)
+			for i := range prof {
+				prof[i] = d.Float32()
+			}
+			h.profile[id] = prof
+		}
+	}
+	return d.Err()
+}
+
+// SaveState writes the degree and event-count histories.
+func (vs *Volume) SaveState(e *StateEncoder) {
+	vs.hist.save(e, "volume")
+	e.Bool(vs.only != nil)
+	for _, b := range vs.only {
+		e.Bool(b)
+	}
+}
+
+// LoadState replaces the histories of a new Volume (same settings) by the saved ones.
+func (vs *Volume) LoadState(d *StateDecoder, m *IDMap) error {
+	if err := vs.hist.load(d, m, "volume"); err != nil {
+		return err
+	}
+	if only := d.Bool(); only != (vs.only != nil) {
+		d.fail("volume: kind filter differs")
+	}
+	for i := range vs.only {
+		if d.Bool() != vs.only[i] {
+			d.fail("volume: kind filter differs")
+		}
+	}
+	return d.Err()
+}
+
+// SaveState writes the role-change histories.
+func (r *RoleNormalizer) SaveState(e *StateEncoder) { r.hist.save(e, "role") }
+
+// LoadState replaces the histories of a new RoleNormalizer (same settings) by the saved ones.
+func (r *RoleNormalizer) LoadState(d *StateDecoder, m *IDMap) error { return r.hist.load(d, m, "role") }
+
+// SaveState writes the contact types, the typed contacts met and their rates.
+func (ty *Typed) SaveState(e *StateEncoder) {
+	e.Section("typed", ty.cfg.HalfLife, ty.cfg.PriorWeight, float64(len(ty.kinds.Names)))
+	saveClock(e, ty.started, 0, ty.last)
+	types := slices.SortedFunc(maps.Keys(ty.types), func(a, b [3]int64) int { return slices.Compare(a[:], b[:]) })
+	e.Int(int64(len(types)))
+	for _, k := range types {
+		e.Int(k[0])
+		e.Int(k[1])
+		e.Int(k[2])
+		e.Uint32(uint32(ty.types[k]))
+	}
+	seen := slices.SortedFunc(maps.Keys(ty.seen), func(a, b typedContact) int {
+		return slices.Compare([]int64{a.a, a.b, int64(a.t)}, []int64{b.a, b.b, int64(b.t)})
+	})
+	e.Int(int64(len(seen)))
+	for _, c := range seen {
+		e.Int(c.a)
+		e.Int(c.b)
+		e.Uint32(uint32(c.t))
+	}
+	hist := slices.Sorted(maps.Keys(ty.hist))
+	e.Int(int64(len(hist)))
+	for _, k := range hist {
+		h := ty.hist[k]
+		e.Uint64(k)
+		e.Float64(h.k)
+		e.Float64(h.m)
+		e.Int(int64(h.last))
+	}
+	pop := slices.Sorted(maps.Keys(ty.pop))
+	e.Int(int64(len(pop)))
+	for _, k := range pop {
+		h := ty.pop[k]
+		e.Uint32(k)
+		e.Float64(h.k)
+		e.Float64(h.m)
+		e.Int(int64(h.last))
+	}
+	active := slices.Sorted(maps.Keys(ty.active))
+	e.Int(int64(len(active)))
+	for _, id := range active {
+		e.Int(id)
+	}
+}
+
+// LoadState replaces the state of a new Typed (same settings) by the saved one, ids
+// carried over by m.
+func (ty *Typed) LoadState(d *StateDecoder, m *IDMap) error {
+	d.Section("typed", ty.cfg.HalfLife, ty.cfg.PriorWeight, float64(len(ty.kinds.Names)))
+	ty.started, _, ty.last = loadClock(d)
+	clear(ty.types)
+	for range d.Len(28) {
+		a, l, c := m.artifact(d, d.Int()), m.artifact(d, d.Int()), d.Int()
+		ty.types[[3]int64{a, l, c}] = uint16(d.Uint32())
+	}
+	clear(ty.seen)
+	for range d.Len(20) {
+		c := typedContact{m.artifact(d, d.Int()), m.artifact(d, d.Int()), uint16(d.Uint32())}
+		ty.seen[c] = struct{}{}
+	}
+	clear(ty.hist)
+	for range d.Len(32) {
+		k := d.Uint64()
+		id := m.artifact(d, int64(k>>16))
+		ty.hist[uint64(id)<<16|k&0xffff] = &typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
+	}
+	clear(ty.pop)
+	for range d.Len(28) {
+		k := d.Uint32()
+		ty.pop[k] = &typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
+	}
+	clear(ty.active)
+	for range d.Len(8) {
+		ty.active[m.artifact(d, d.Int())] = true
+	}
+	return d.Err()
+}
+
+// SaveState writes the emissions met so far, the rates and the last interval's
+// inbound logons.
+func (s *Switching) SaveState(e *StateEncoder) {
+	e.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
+	saveClock(e, s.started, s.first, s.last)
+	e.Int(int64(s.prevAt))
+	saveRateStats(e, s.pop)
+	saveRates(e, s.state)
+	s.emitted.save(e)
+	// Only the last interval's logons are read again (as the previous interval's).
+	hosts := slices.Sorted(maps.Keys(s.inbound))
+	e.Int(int64(len(hosts)))
+	for _, h := range hosts {
+		e.Int(h)
+		e.Int(int64(len(s.inbound[h])))
+		for _, u := range s.inbound[h] {
+			e.Int(u)
+		}
+	}
+}
+
+// LoadState replaces the state of a new Switching (same settings) by the saved one,
+// ids and entities carried over by m.
+func (s *Switching) LoadState(d *StateDecoder, m *IDMap) error {
+	d.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
+	s.started, s.first, s.last = loadClock(d)
+	s.prevAt = int(d.Int())
+	loadRateStats(d, s.pop)
+	s.state = loadRates(d, m, s.kinds)
+	s.emitted.load(d, m)
+	clear(s.inbound)
+	clear(s.prevIn)
+	for range d.Len(16) {
+		h := m.entity(d, d.Int())
+		users := make([]int64, d.Len(8))
+		for i := range users {
+			users[i] = m.entity(d, d.Int())
+		}
+		if d.err != nil {
+			break
+		}
+		s.inbound[h] = users
+	}
+	return d.Err()
+}
+
+// SaveState writes the contacts met so far, who reached what, and the rates.
+func (p *Peers) SaveState(e *StateEncoder) {
+	settings := []float64{p.cfg.HubShare, p.cfg.HalfLife, p.cfg.PriorWeight, float64(p.nk)}
+	for _, kp := range p.cfg.Pairs {
+		settings = append(settings, float64(kp.A), float64(kp.B))
+	}
+	e.Section("peers", settings...)
+	saveClock(e, p.started, p.first, p.last)
+	e.Int(int64(p.nUsers))
+	saveRateStats(e, p.pop)
+	saveRates(e, p.state)
+	p.seen.save(e)
+	for _, lists := range []map[int64][]int64{p.dests, p.users} {
+		keys := slices.Sorted(maps.Keys(lists))
+		e.Int(int64(len(keys)))
+		for _, k := range keys {
+			e.Int(k)
+			e.Int(int64(len(lists[k])))
+			for _, x := range lists[k] {
+				e.Int(x)
+			}
+		}
+	}
+}
+
+// LoadState replaces the state of a new Peers (same settings) by the saved one, ids
+// carried over by m.
+func (p *Peers) LoadState(d *StateDecoder, m *IDMap) error {
+	settings := []float64{p.cfg.HubShare, p.cfg.HalfLife, p.cfg.PriorWeight, float64(p.nk)}
+	for _, kp := range p.cfg.Pairs {
+		settings = append(settings, float64(kp.A), float64(kp.B))
+	}
+	d.Section("peers", settings...)
+	p.started, p.first, p.last = loadClock(d)
+	p.nUsers = int(d.Int())
+	loadRateStats(d, p.pop)
+	p.state = loadRates(d, m, p.kinds)
+	p.seen.load(d, m)
+	for _, lists := range []map[int64][]int64{p.dests, p.users} {
+		clear(lists)
+		for range d.Len(16) {
+			k := m.artifact(d, d.Int())
+			vals := make([]int64, d.Len(8))
+			for i := range vals {
+				vals[i] = m.artifact(d, d.Int())
+			}
+			if d.err != nil {
+				break
+			}
+			lists[k] = vals
+		}
+	}
+	return d.Err()
+}
+
+// SaveState writes the learned feature set: names, recipes and scales.
+func (fs *FeatureSet) SaveState(e *StateEncoder) {
+	e.Section("features")
+	e.Int(int64(len(fs.names)))
+	for j, name := range fs.names {
+		e.String(name)
+		r := fs.recipe[j]
+		e.Int(int64(r.op))
+		e.Int(int64(r.arg))
+		e.Int(int64(r.gen))
+		e.Float64(fs.scale[j])
+	}
+}
+
+// LoadFeatureSet reads a feature set saved by SaveState; workers is as in RefexConfig
+// (results do not depend on it).
+func LoadFeatureSet(d *StateDecoder, workers int) (*FeatureSet, error) {
+	d.Section("features")
+	n := d.Len(40)
+	fs := &FeatureSet{workers: workers}
+	for range n {
+		fs.names = append(fs.names, d.String())
+		fs.recipe = append(fs.recipe, featureRecipe{op: featureOp(d.Int()), arg: int(d.Int()), gen: int(d.Int())})
+		fs.scale = append(fs.scale, d.Float64())
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	for j, r := range fs.recipe {
+		if r.gen > 0 && (r.arg < 0 || r.arg >= j) {
+			return nil, fmt.Errorf("%w: feature %d aggregates column %d", ErrState, j, r.arg)
+		}
+	}
+	return fs, nil
+}
