@@ -309,16 +309,23 @@ func (s *pairSet) load(d *StateDecoder, m *IDMap) {
 	}
 }
 
-// saveRates writes the seen entries of a per-artifact rate table.
-func saveRates(e *StateEncoder, state []noveltyState) {
+// save writes the seen artifacts' rates and the kind means.
+func (h *rateHistory) save(e *StateEncoder) {
+	e.Float64(h.halfLife)
+	e.Float64(h.priorWeight)
+	e.Int(int64(len(h.pop)))
+	for _, p := range h.pop {
+		e.Float64(p.events)
+		e.Float64(p.intervals)
+	}
 	n := 0
-	for i := range state {
-		if state[i].seen {
+	for i := range h.state {
+		if h.state[i].seen {
 			n++
 		}
 	}
 	e.Int(int64(n))
-	for id, st := range state {
+	for id, st := range h.state {
 		if st.seen {
 			e.Int(int64(id))
 			e.Float32(st.a)
@@ -328,35 +335,29 @@ func saveRates(e *StateEncoder, state []noveltyState) {
 	}
 }
 
-func loadRates(d *StateDecoder, m *IDMap, kinds *Kinds) []noveltyState {
+// load reads a saved rate history into h (made with the current kinds).
+func (h *rateHistory) load(d *StateDecoder, m *IDMap, kinds *Kinds) {
+	if hl, pw := d.Float64(), d.Float64(); d.err == nil && (hl != h.halfLife || pw != h.priorWeight) {
+		d.fail("rates: half-life %v, prior weight %v saved, %v %v now", hl, pw, h.halfLife, h.priorWeight)
+	}
+	if n := d.Len(16); d.err == nil && n != len(h.pop) {
+		d.fail("%d kind rates saved, %d kinds now", n, len(h.pop))
+	}
+	for i := range h.pop {
+		if d.err != nil {
+			return
+		}
+		h.pop[i], h.pending[i] = rateStat{d.Float64(), d.Float64()}, rateStat{}
+	}
 	n := d.Len(20)
-	state := make([]noveltyState, len(kinds.ByID))
+	h.state = make([]rateState, len(kinds.ByID))
 	for range n {
 		id := m.artifact(d, d.Int())
-		st := noveltyState{a: d.Float32(), n: d.Float32(), last: int32(d.Uint32()), seen: true}
+		st := rateState{a: d.Float32(), n: d.Float32(), last: int32(d.Uint32()), seen: true}
 		if d.err != nil || !checkID(d, kinds, id) {
-			return nil
+			return
 		}
-		state[id] = st
-	}
-	return state
-}
-
-func saveRateStats(e *StateEncoder, pop []rateStat) {
-	e.Int(int64(len(pop)))
-	for _, p := range pop {
-		e.Float64(p.events)
-		e.Float64(p.intervals)
-	}
-}
-
-func loadRateStats(d *StateDecoder, pop []rateStat) {
-	if n := d.Len(16); d.err == nil && n != len(pop) {
-		d.fail("%d kind rates saved, %d kinds now", n, len(pop))
-		return
-	}
-	for i := range pop {
-		pop[i] = rateStat{d.Float64(), d.Float64()}
+		h.state[id] = st
 	}
 }
 
@@ -419,8 +420,7 @@ func (nv *Novelty) SaveState(e *StateEncoder) {
 	}
 	e.Section("novelty", settings...)
 	saveClock(e, nv.started, nv.first, nv.last)
-	saveRateStats(e, nv.pop)
-	saveRates(e, nv.state)
+	nv.rates.save(e)
 	nv.seen.save(e)
 }
 
@@ -434,8 +434,7 @@ func (nv *Novelty) LoadState(d *StateDecoder, m *IDMap) error {
 	}
 	d.Section("novelty", settings...)
 	nv.started, nv.first, nv.last = loadClock(d)
-	loadRateStats(d, nv.pop)
-	nv.state = loadRates(d, m, nv.kinds)
+	nv.rates.load(d, m, nv.kinds)
 	nv.seen.load(d, m)
 	return d.Err()
 }
@@ -647,8 +646,7 @@ func (s *Switching) SaveState(e *StateEncoder) {
 	e.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
 	saveClock(e, s.started, s.first, s.last)
 	e.Int(int64(s.prevAt))
-	saveRateStats(e, s.pop)
-	saveRates(e, s.state)
+	s.rates.save(e)
 	s.emitted.save(e)
 	// Only the last interval's logons are read again (as the previous interval's).
 	hosts := slices.Sorted(maps.Keys(s.inbound))
@@ -668,8 +666,7 @@ func (s *Switching) LoadState(d *StateDecoder, m *IDMap) error {
 	d.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
 	s.started, s.first, s.last = loadClock(d)
 	s.prevAt = int(d.Int())
-	loadRateStats(d, s.pop)
-	s.state = loadRates(d, m, s.kinds)
+	s.rates.load(d, m, s.kinds)
 	s.emitted.load(d, m)
 	clear(s.inbound)
 	clear(s.prevIn)
@@ -696,8 +693,7 @@ func (p *Peers) SaveState(e *StateEncoder) {
 	e.Section("peers", settings...)
 	saveClock(e, p.started, p.first, p.last)
 	e.Int(int64(p.nUsers))
-	saveRateStats(e, p.pop)
-	saveRates(e, p.state)
+	p.rates.save(e)
 	p.seen.save(e)
 	for _, lists := range []map[int64][]int64{p.dests, p.users} {
 		keys := slices.Sorted(maps.Keys(lists))
@@ -722,8 +718,7 @@ func (p *Peers) LoadState(d *StateDecoder, m *IDMap) error {
 	d.Section("peers", settings...)
 	p.started, p.first, p.last = loadClock(d)
 	p.nUsers = int(d.Int())
-	loadRateStats(d, p.pop)
-	p.state = loadRates(d, m, p.kinds)
+	p.rates.load(d, m, p.kinds)
 	p.seen.load(d, m)
 	for _, lists := range []map[int64][]int64{p.dests, p.users} {
 		clear(lists)
