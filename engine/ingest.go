@@ -291,23 +291,11 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 	if err := checkIngestTarget(opts.Raw, opts.Data); err != nil {
 		return nil, err
 	}
-	if abs, err := filepath.Abs(opts.Data); err != nil {
-		return nil, err
-	} else if err := checkPathChars("data", abs); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(opts.Data, internalDir, "work"), 0o755); err != nil {
-		return nil, fmt.Errorf("engine: data folder: %w", err)
-	}
-	data, err := filepath.Abs(opts.Data)
+	data, lock, err := lockDataForIngest(opts.Data)
 	if err != nil {
 		return nil, err
 	}
 	opts.Data = data
-	lock, err := lockExclusive(filepath.Join(data, internalDir, ingestLockName), data)
-	if err != nil {
-		return nil, err
-	}
 	// The kernel releases the lock with the process anyway; a failed close loses no data.
 	defer func() { _ = lock.Unlock() }()
 	m, err := readManifest(data)
@@ -407,6 +395,27 @@ func catalogCurrent(data string) bool {
 	}
 	man, err := os.Stat(filepath.Join(data, manifestName))
 	return err == nil && !cat.ModTime().Before(man.ModTime())
+}
+
+// lockDataForIngest readies data folder data for an ingest (LANL's or the sources'):
+// its absolute path, refused if DuckDB could not read files through it (checkPathChars,
+// before anything is created), its work folder created, and the folder's ingest lock
+// taken without waiting (a second ingest fails with ErrLocked naming the holder). The
+// caller releases the lock.
+func lockDataForIngest(data string) (abs string, lock *fileLock, err error) {
+	if abs, err = filepath.Abs(data); err != nil {
+		return "", nil, err
+	}
+	if err := checkPathChars("data", abs); err != nil {
+		return "", nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(abs, internalDir, "work"), 0o755); err != nil {
+		return "", nil, fmt.Errorf("engine: data folder: %w", err)
+	}
+	if lock, err = lockExclusive(filepath.Join(abs, internalDir, ingestLockName), abs); err != nil {
+		return "", nil, err
+	}
+	return abs, lock, nil
 }
 
 // checkIngestTarget refuses a data folder that is the raw folder, or that holds raw

@@ -252,18 +252,11 @@ func IngestSources(ctx context.Context, opts SourceIngestOptions) (*IngestReport
 	if err := checkSourceTarget(opts.Data); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Data, internalDir, "work"), 0o755); err != nil {
-		return nil, fmt.Errorf("engine: data folder: %w", err)
-	}
-	data, err := filepath.Abs(opts.Data)
+	data, lock, err := lockDataForIngest(opts.Data)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockExclusive(filepath.Join(data, internalDir, ingestLockName), data)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = lock.Unlock() }()
+	defer func() { _ = lock.Unlock() }() // as in Ingest: the kernel releases it with the process anyway
 	m, err := readManifest(data)
 	if err != nil {
 		return nil, err

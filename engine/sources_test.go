@@ -590,3 +590,44 @@ func TestWindowsSecurityMapping(t *testing.T) {
 		t.Errorf("auth rows\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// TestSourcesOddDataFolder: the sources' ingest checks its data folder as Ingest does
+// (lockDataForIngest): a folder holding a backslash, which DuckDB's readers cannot
+// match, is refused before anything is created; one holding glob metacharacters, next
+// to a sibling its name would match as a glob, reads its own rows only.
+func TestSourcesOddDataFolder(t *testing.T) {
+	in := t.TempDir()
+	log := filepath.Join(in, "dns.log")
+	lines := `{"ts":1588205198.5,"id.orig_h":"10.0.1.4","query":"a.example"}
+{"ts":1588205199.5,"id.orig_h":"10.0.1.5","query":"b.example"}
+`
+	if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := t.TempDir()
+	bad := filepath.Join(base, `da\ta`)
+	if _, err := IngestSources(ctx, SourceIngestOptions{Data: bad, Sources: []SourceSpec{{"zeek-dns", log}}}); !errors.Is(err, ErrPathChars) {
+		t.Errorf("sources into a folder holding a backslash: %v, want ErrPathChars", err)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Errorf("the refused folder %s was created", bad)
+	}
+	// "data" first: da*ta and da[t]a match it as globs, and it holds one row only.
+	one := filepath.Join(in, "one.log")
+	if err := os.WriteFile(one, []byte(strings.SplitAfter(lines, "\n")[0]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, log string
+		rows      int64
+	}{{"data", one, 1}, {"da*ta", log, 2}, {"da[t]a", log, 2}} {
+		data := filepath.Join(base, c.name)
+		if _, err := IngestSources(ctx, SourceIngestOptions{Data: data, Sources: []SourceSpec{{"zeek-dns", c.log}}}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := count(t, openData(t, data), "SELECT count(*) FROM dns"); got != c.rows {
+			t.Errorf("%s: %d dns rows, want %d", c.name, got, c.rows)
+		}
+	}
+}
