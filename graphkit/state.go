@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 )
 
@@ -756,6 +757,9 @@ func (fs *FeatureSet) SaveState(e *StateEncoder) {
 func LoadFeatureSet(d *StateDecoder, workers int) (*FeatureSet, error) {
 	d.Section("features")
 	n := d.Len(40)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	fs := &FeatureSet{workers: workers}
 	for range n {
 		fs.names = append(fs.names, d.String())
