@@ -530,20 +530,7 @@ func writeRejects(ctx context.Context, sess *Session, s lanl.Stream, f inputFile
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
-	if err != nil {
-		return err
-	}
-	defer rdr.Release()
-	release, err := sess.RegisterArrow(rdr, "lanlq_rejects")
-	if err != nil {
-		return fmt.Errorf("engine: register rejects: %w", err)
-	}
-	defer release()
-	if err := sess.Exec(ctx, render(rejectsTmpl, map[string]any{"View": "lanlq_rejects", "File": escapeLiteral(path)})); err != nil {
-		return fmt.Errorf("engine: write rejects: %w", err)
-	}
-	return nil
+	return sess.insertRecord(ctx, rec, "lanlq_rejects", render(rejectsTmpl, map[string]any{"View": "lanlq_rejects", "File": escapeLiteral(path)}))
 }
 
 // writeCatalog writes DATA/catalog.duckdb: a DuckDB database holding the views, with

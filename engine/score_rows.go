@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -112,24 +111,6 @@ func (r *scoreRun) insert(ctx context.Context, k int64, scores []graphkit.Artifa
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	return r.s.insertRecord(ctx, rec, "lanlq_score_batch", "INSERT INTO lanlq_score_rows SELECT * FROM lanlq_score_batch")
-}
-
-// insertRecord registers rec as the view name and runs query, which reads it once.
-func (s *Session) insertRecord(ctx context.Context, rec arrow.RecordBatch, name, query string) error {
-	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	defer rdr.Release()
-	release, err := s.RegisterArrow(rdr, name)
-	if err != nil {
-		return fmt.Errorf("engine: register %s: %w", name, err)
-	}
-	defer release()
-	if err := s.Exec(ctx, query); err != nil {
-		return fmt.Errorf("engine: %s: %w", name, err)
-	}
-	return nil
 }
 
 // argmax returns the index of the largest entry (the first of equal ones).

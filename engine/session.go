@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/lanlq/lanlq/lanl"
@@ -283,6 +284,24 @@ func (s *Session) QueryArrow(ctx context.Context, query string, args ...any) (ar
 // consumed by the scan). Call release after the last query that reads the view.
 func (s *Session) RegisterArrow(rdr array.RecordReader, name string) (release func(), err error) {
 	return s.arrow.RegisterView(rdr, name)
+}
+
+// insertRecord registers rec as the view name and runs query, which reads it once.
+func (s *Session) insertRecord(ctx context.Context, rec arrow.RecordBatch, name, query string) error {
+	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	defer rdr.Release()
+	release, err := s.RegisterArrow(rdr, name)
+	if err != nil {
+		return fmt.Errorf("engine: register %s: %w", name, err)
+	}
+	defer release()
+	if err := s.Exec(ctx, query); err != nil {
+		return fmt.Errorf("engine: %s: %w", name, err)
+	}
+	return nil
 }
 
 // ScoringRuns returns the experiment of every scoring run the session's table

@@ -124,9 +124,8 @@ type Novelty struct {
 	rowOK []bool // [ka]: kind ka takes part in some pair
 	seen  pairSet
 
-	rates       rateHistory
-	started     bool
-	first, last int
+	rates rateHistory
+	intervalClock
 
 	count  []int32   // per local vertex: first contacts this interval
 	weight []float64 // per local vertex: weighted contacts this interval (Graded, Counterpart)
@@ -176,18 +175,7 @@ func NewNovelty(kinds *Kinds, cfg NoveltyConfig) (*Novelty, error) {
 // binomial tail. Vertices without contacts of the selected kinds get a zero Evidence.
 // Artifact ids must be below 2³² and inside the kind table (else it panics).
 func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
-	if nv.started && interval <= nv.last {
-		panic(fmt.Sprintf("graphkit: Novelty.Update for interval %d after %d", interval, nv.last))
-	}
-	if !nv.started {
-		nv.started, nv.first, nv.last = true, interval, interval
-	}
-	elapsed := interval - nv.last
-	nv.last = interval
-	rel := interval - nv.first
-	if rel > math.MaxInt32 {
-		panic(fmt.Sprintf("graphkit: Novelty interval %d too far from the first, %d", interval, nv.first))
-	}
+	elapsed, rel := nv.advance("Novelty", interval)
 
 	n := g.NumVertices()
 	nv.count = grow(nv.count, n)

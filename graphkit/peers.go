@@ -52,10 +52,8 @@ type Peers struct {
 	users  map[int64][]int64 // destination → accounts
 	nUsers int
 
-	rates   rateHistory
-	started bool
-	first   int
-	last    int
+	rates rateHistory
+	intervalClock
 
 	newPairs    [][2]int64
 	unexplained []int32
@@ -139,15 +137,7 @@ func (p *Peers) supported(u, d int64) bool {
 // It returns one Evidence per vertex of g, parallel to g.IDs, in dst (grown as needed).
 // Artifact ids must be below 2³² and inside the kind table.
 func (p *Peers) Update(interval int, g *Graph, dst []Evidence) []Evidence {
-	if p.started && interval <= p.last {
-		panic(fmt.Sprintf("graphkit: Peers.Update for interval %d after %d", interval, p.last))
-	}
-	if !p.started {
-		p.started, p.first, p.last = true, interval, interval
-	}
-	elapsed := interval - p.last
-	p.last = interval
-	rel := interval - p.first
+	elapsed, rel := p.advance("Peers", interval)
 	n := g.NumVertices()
 	p.unexplained = grow(p.unexplained, n)
 	p.firsts = grow(p.firsts, n)

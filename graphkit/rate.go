@@ -1,6 +1,9 @@
 package graphkit
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // rateHistory is the Gamma–Poisson rate memory the count scorers share (Novelty,
 // Switching, Peers). Per artifact it keeps the discounted count A and the discounted
@@ -88,4 +91,30 @@ func (h *rateHistory) mergeKinds() {
 		h.pop[i].intervals += h.pending[i].intervals
 		h.pending[i] = rateStat{}
 	}
+}
+
+// intervalClock is a scorer's position in time: Update takes intervals in increasing
+// order, gaps allowed, and the histories count from the first one.
+type intervalClock struct {
+	started     bool
+	first, last int
+}
+
+// advance moves the clock to interval and returns the intervals elapsed since the
+// previous one (0 at the first) and interval's distance from the first. An interval
+// not after the previous one, or too far from the first for the histories' int32, is a
+// programmer's error: it panics, naming the scorer who.
+func (c *intervalClock) advance(who string, interval int) (elapsed, rel int) {
+	if c.started && interval <= c.last {
+		panic(fmt.Sprintf("graphkit: %s.Update for interval %d after %d", who, interval, c.last))
+	}
+	if !c.started {
+		c.started, c.first, c.last = true, interval, interval
+	}
+	elapsed, rel = interval-c.last, interval-c.first
+	if rel > math.MaxInt32 {
+		panic(fmt.Sprintf("graphkit: %s interval %d too far from the first, %d", who, interval, c.first))
+	}
+	c.last = interval
+	return elapsed, rel
 }

@@ -40,9 +40,7 @@ type Switching struct {
 
 	emitted pairSet
 	rates   rateHistory
-	started bool
-	first   int
-	last    int
+	intervalClock
 
 	inbound, prevIn map[int64][]int64 // computer entity → user entities that logged on to it
 	prevAt          int
@@ -74,15 +72,10 @@ func NewSwitching(kinds *Kinds, ak AuthKinds, cfg SwitchConfig) (*Switching, err
 // tuples. It returns one Evidence per vertex of g, parallel to g.IDs, in dst (grown as
 // needed). Artifact ids must be below 2³² and inside the kind table.
 func (s *Switching) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) []Evidence {
-	if s.started && interval <= s.last {
-		panic(fmt.Sprintf("graphkit: Switching.Update for interval %d after %d", interval, s.last))
-	}
 	if !s.started {
-		s.started, s.first, s.last, s.prevAt = true, interval, interval, interval-2
+		s.prevAt = interval - 2
 	}
-	elapsed := interval - s.last
-	s.last = interval
-	rel := interval - s.first
+	elapsed, rel := s.advance("Switching", interval)
 
 	// The inbound logons of the previous interval stay for this one.
 	if s.prevAt == interval-1 {
