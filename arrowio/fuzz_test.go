@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/lanlq/lanlq/internal/pqtest"
 )
 
 // The fuzz targets run their seeds as plain tests; README "Fuzzing" says how to run
@@ -47,11 +48,11 @@ func pqSeedFooter(f *testing.F) []byte {
 }
 
 func pqSeedFile(f *testing.F) []byte {
-	w, err := NewParquetWriter(pqRowsSchema, ParquetOptions{RowGroupRows: 3})
+	w, err := NewParquetWriter(pqtest.Schema, ParquetOptions{RowGroupRows: 3})
 	if err != nil {
 		f.Fatal(err)
 	}
-	rec := makePQRows(7, rand.New(rand.NewPCG(1, 1))).batch(memory.DefaultAllocator)
+	rec := pqtest.Make(7, rand.New(rand.NewPCG(1, 1))).Batch(memory.DefaultAllocator, 0, 7)
 	defer rec.Release()
 	var out bytes.Buffer
 	w.Reset(&out)

@@ -15,68 +15,17 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/lanlq/lanlq/internal/pqtest"
 )
-
-// pqRows are the columns of a test file: int64, int32 and strings of a few
-// cardinalities, with empty strings and multi-byte UTF-8.
-type pqRows struct {
-	times []int64
-	ports []int32
-	small []string // a handful of values
-	big   []string // mostly distinct
-	odd   []string // empty, '?', non-ASCII
-}
-
-var pqRowsSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "time", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "port", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "small", Type: arrow.BinaryTypes.String},
-	{Name: "big", Type: arrow.BinaryTypes.String},
-	{Name: "odd", Type: arrow.BinaryTypes.String},
-}, nil)
-
-func makePQRows(n int, rng *rand.Rand) pqRows {
-	var r pqRows
-	odd := []string{"", "?", "Ä", "日本", "a,b", "\x00"}
-	t := rng.Int64N(1 << 40)
-	for range n {
-		t += rng.Int64N(3) - 1 // not sorted: statistics must be true minima, not ends
-		r.times = append(r.times, t)
-		r.ports = append(r.ports, rng.Int32N(1<<20)-1<<19)
-		r.small = append(r.small, fmt.Sprintf("S%d", rng.IntN(5)))
-		r.big = append(r.big, fmt.Sprintf("B%d", rng.IntN(1<<30)))
-		r.odd = append(r.odd, odd[rng.IntN(len(odd))])
-	}
-	return r
-}
-
-func (r pqRows) batch(mem memory.Allocator) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, pqRowsSchema)
-	defer b.Release()
-	b.Field(0).(*array.Int64Builder).AppendValues(r.times, nil)
-	b.Field(1).(*array.Int32Builder).AppendValues(r.ports, nil)
-	b.Field(2).(*array.StringBuilder).AppendValues(r.small, nil)
-	b.Field(3).(*array.StringBuilder).AppendValues(r.big, nil)
-	b.Field(4).(*array.StringBuilder).AppendValues(r.odd, nil)
-	return b.NewRecordBatch()
-}
 
 // writePQ writes r with w, in batches of batchRows sliced out of one batch (arrays
 // with offsets), and returns the file's bytes.
-func writePQ(t *testing.T, mem memory.Allocator, w *ParquetWriter, r pqRows, batchRows int) []byte {
+func writePQ(t *testing.T, mem memory.Allocator, w *ParquetWriter, r pqtest.Rows, batchRows int) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	w.Reset(&out)
-	whole := r.batch(mem)
-	defer whole.Release()
-	n := len(r.times)
-	for lo := 0; lo < n; lo += batchRows {
-		s := whole.NewSlice(int64(lo), int64(min(n, lo+batchRows)))
-		err := w.Write(s)
-		s.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := r.WriteSliced(mem, w, batchRows); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -92,13 +41,13 @@ func TestParquetWriterArrowGoReader(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	const groupRows = 1000
-	w, err := NewParquetWriter(pqRowsSchema, ParquetOptions{RowGroupRows: groupRows, CreatedBy: "lanlq test"})
+	w, err := NewParquetWriter(pqtest.Schema, ParquetOptions{RowGroupRows: groupRows, CreatedBy: "lanlq test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []struct{ rows, batch int }{{0, 1}, {1, 1}, {9, 4}, {999, 1000}, {1000, 333}, {4321, 512}} {
-		r := makePQRows(tc.rows, rng)
+		r := pqtest.Make(tc.rows, rng)
 		b := writePQ(t, mem, w, r, tc.batch) // one writer, reused across files
 		name := fmt.Sprintf("%d rows", tc.rows)
 		rdr, err := file.NewParquetReader(bytes.NewReader(b))
@@ -131,18 +80,18 @@ func TestParquetWriterArrowGoReader(t *testing.T) {
 	}
 }
 
-func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqRows) {
+func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqtest.Rows) {
 	t.Helper()
-	if !tbl.Schema().Equal(pqRowsSchema) {
+	if !tbl.Schema().Equal(pqtest.Schema) {
 		// arrow-go reads OPTIONAL columns as nullable: compare names and types.
 		for i, f := range tbl.Schema().Fields() {
-			if want := pqRowsSchema.Field(i); f.Name != want.Name || !arrow.TypeEqual(f.Type, want.Type) {
+			if want := pqtest.Schema.Field(i); f.Name != want.Name || !arrow.TypeEqual(f.Type, want.Type) {
 				t.Fatalf("%s: column %d read as %s %s, want %s %s", name, i, f.Name, f.Type, want.Name, want.Type)
 			}
 		}
 	}
-	if tbl.NumRows() != int64(len(r.times)) {
-		t.Fatalf("%s: read %d rows, wrote %d", name, tbl.NumRows(), len(r.times))
+	if tbl.NumRows() != int64(r.Len()) {
+		t.Fatalf("%s: read %d rows, wrote %d", name, tbl.NumRows(), r.Len())
 	}
 	tr := array.NewTableReader(tbl, 0)
 	defer tr.Release()
@@ -155,9 +104,10 @@ func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqRows) {
 					t.Fatalf("%s: row %d column %d read as null", name, i, c)
 				}
 			}
-			got := fmt.Sprint(rec.Column(0).(*array.Int64).Value(k), rec.Column(1).(*array.Int32).Value(k),
-				rec.Column(2).(*array.String).Value(k), rec.Column(3).(*array.String).Value(k), rec.Column(4).(*array.String).Value(k))
-			want := fmt.Sprint(r.times[i], r.ports[i], r.small[i], r.big[i], r.odd[i])
+			got := fmt.Sprintf("%d %d %d %q %q %q", rec.Column(0).(*array.Int64).Value(k), rec.Column(1).(*array.Int32).Value(k),
+				rec.Column(2).(*array.Int64).Value(k), rec.Column(3).(*array.String).Value(k), rec.Column(4).(*array.String).Value(k),
+				rec.Column(5).(*array.String).Value(k))
+			want := r.Row(i)
 			if got != want {
 				t.Fatalf("%s: row %d read %q, wrote %q", name, i, got, want)
 			}
@@ -171,7 +121,7 @@ func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqRows) {
 
 // checkPQStats compares a row group's statistics with the rows it holds, which start
 // at row lo.
-func checkPQStats(t *testing.T, name string, rg *metadata.RowGroupMetaData, r pqRows, lo int) {
+func checkPQStats(t *testing.T, name string, rg *metadata.RowGroupMetaData, r pqtest.Rows, lo int) {
 	t.Helper()
 	hi := lo + int(rg.NumRows())
 	for c := range rg.NumColumns() {
@@ -189,11 +139,12 @@ func checkPQStats(t *testing.T, name string, rg *metadata.RowGroupMetaData, r pq
 		var got, want string
 		switch s := st.(type) {
 		case *metadata.Int64Statistics:
-			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.times[lo:hi]), slices.Max(r.times[lo:hi]))
+			col := map[int][]int64{0: r.Times, 2: r.Bytes}[c][lo:hi]
+			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(col), slices.Max(col))
 		case *metadata.Int32Statistics:
-			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.ports[lo:hi]), slices.Max(r.ports[lo:hi]))
+			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.Ports[lo:hi]), slices.Max(r.Ports[lo:hi]))
 		case *metadata.ByteArrayStatistics:
-			col := [][]string{r.small, r.big, r.odd}[c-2][lo:hi]
+			col := [][]string{r.Small, r.Big, r.Odd}[c-3][lo:hi]
 			got, want = fmt.Sprintf("%q %q", s.Min(), s.Max()), fmt.Sprintf("%q %q", slices.Min(col), slices.Max(col))
 		default:
 			t.Fatalf("%s: column %d has statistics of type %T", name, c, st)
@@ -226,10 +177,10 @@ func (f *failAfter) Write(p []byte) (int, error) {
 func TestParquetWriterMisuse(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rows := makePQRows(3000, rand.New(rand.NewPCG(1, 9)))
-	rec := rows.batch(mem)
+	rows := pqtest.Make(3000, rand.New(rand.NewPCG(1, 9)))
+	rec := rows.Batch(mem, 0, rows.Len())
 	defer rec.Release()
-	w, err := NewParquetWriter(pqRowsSchema, ParquetOptions{RowGroupRows: 1000})
+	w, err := NewParquetWriter(pqtest.Schema, ParquetOptions{RowGroupRows: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +206,7 @@ func TestParquetWriterMisuse(t *testing.T) {
 	if err := w.Write(nil); !errors.Is(err, ErrSchema) {
 		t.Errorf("Write(nil): %v, want ErrSchema", err)
 	}
-	other := arrow.NewSchema(pqRowsSchema.Fields()[:2], nil)
+	other := arrow.NewSchema(pqtest.Schema.Fields()[:2], nil)
 	ob := array.NewRecordBuilder(mem, other)
 	ob.Field(0).(*array.Int64Builder).Append(1)
 	ob.Field(1).(*array.Int32Builder).Append(1)

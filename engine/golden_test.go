@@ -14,6 +14,7 @@ import (
 
 	"github.com/lanlq/lanlq/arrowio"
 	"github.com/lanlq/lanlq/internal/golden"
+	"github.com/lanlq/lanlq/internal/pqtest"
 	"github.com/lanlq/lanlq/lanl"
 )
 
@@ -114,8 +115,8 @@ func TestGoldenEdgeSQL(t *testing.T) {
 //
 //	write rows=N [batch=N] [rowgroup=N] [seed=N]
 //
-// The rows are makePQTestRows' (times, low- and high-cardinality strings, odd strings,
-// INTEGER and BIGINT values) from a seeded generator.
+// The rows are pqtest.Make's (times, INTEGER and BIGINT values, low- and high-cardinality
+// strings, odd strings) from a seeded generator.
 func TestGoldenParquetLayout(t *testing.T) {
 	ctx := context.Background()
 	s, err := NewSession(ctx, Options{})
@@ -126,12 +127,12 @@ func TestGoldenParquetLayout(t *testing.T) {
 	golden.Run(t, "testdata/parquet_layout.txt", func(t *testing.T, c *golden.Case) string {
 		n := atoiArg(t, c, "rows", "1000")
 		seed := uint64(atoiArg(t, c, "seed", "1"))
-		w, err := arrowio.NewParquetWriter(pqTestSchema, arrowio.ParquetOptions{RowGroupRows: atoiArg(t, c, "rowgroup", "0")})
+		w, err := arrowio.NewParquetWriter(pqtest.Schema, arrowio.ParquetOptions{RowGroupRows: atoiArg(t, c, "rowgroup", "0")})
 		if err != nil {
 			return "error: " + err.Error()
 		}
 		path := filepath.Join(t.TempDir(), "layout.parquet")
-		writePQTest(t, w, path, makePQTestRows(n, rand.New(rand.NewPCG(seed, seed))), atoiArg(t, c, "batch", "8192"))
+		writePQTest(t, w, path, pqtest.Make(n, rand.New(rand.NewPCG(seed, seed))), atoiArg(t, c, "batch", "8192"))
 		var b strings.Builder
 		query := func(q string) {
 			rows, err := s.Query(ctx, q, path)
