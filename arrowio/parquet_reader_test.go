@@ -104,9 +104,9 @@ func checkPQTable(t *testing.T, name string, tbl arrow.Table, r pqtest.Rows) {
 					t.Fatalf("%s: row %d column %d read as null", name, i, c)
 				}
 			}
-			got := fmt.Sprintf("%d %d %d %q %q %q", rec.Column(0).(*array.Int64).Value(k), rec.Column(1).(*array.Int32).Value(k),
+			got := fmt.Sprintf("%d %d %d %q %q %q %d", rec.Column(0).(*array.Int64).Value(k), rec.Column(1).(*array.Int32).Value(k),
 				rec.Column(2).(*array.Int64).Value(k), rec.Column(3).(*array.String).Value(k), rec.Column(4).(*array.String).Value(k),
-				rec.Column(5).(*array.String).Value(k))
+				rec.Column(5).(*array.String).Value(k), rec.Column(6).(*array.Timestamp).Value(k))
 			want := r.Row(i)
 			if got != want {
 				t.Fatalf("%s: row %d read %q, wrote %q", name, i, got, want)
@@ -139,7 +139,7 @@ func checkPQStats(t *testing.T, name string, rg *metadata.RowGroupMetaData, r pq
 		var got, want string
 		switch s := st.(type) {
 		case *metadata.Int64Statistics:
-			col := map[int][]int64{0: r.Times, 2: r.Bytes}[c][lo:hi]
+			col := map[int][]int64{0: r.Times, 2: r.Bytes, 6: r.Stamp}[c][lo:hi]
 			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(col), slices.Max(col))
 		case *metadata.Int32Statistics:
 			got, want = fmt.Sprint(s.Min(), s.Max()), fmt.Sprint(slices.Min(r.Ports[lo:hi]), slices.Max(r.Ports[lo:hi]))
@@ -199,6 +199,12 @@ func TestParquetWriterMisuse(t *testing.T) {
 	}
 	if _, err := NewParquetWriter(nil, ParquetOptions{}); !errors.Is(err, ErrSchema) {
 		t.Errorf("nil schema: %v, want ErrSchema", err)
+	}
+	for _, typ := range []arrow.DataType{&arrow.TimestampType{Unit: arrow.Nanosecond}, &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"},
+		arrow.PrimitiveTypes.Float64} {
+		if _, err := NewParquetWriter(arrow.NewSchema([]arrow.Field{{Name: "x", Type: typ}}, nil), ParquetOptions{}); !errors.Is(err, ErrSchema) {
+			t.Errorf("a column of type %s: %v, want ErrSchema", typ, err)
+		}
 	}
 
 	var out bytes.Buffer

@@ -34,6 +34,15 @@ func (t *thriftWriter) i64(id int16, v int64) {
 	t.b = binary.AppendVarint(t.b, v)
 }
 
+// bool writes a boolean field: in the compact protocol the value is the field's type.
+func (t *thriftWriter) bool(id int16, v bool) {
+	if v {
+		t.field(id, thriftTrue)
+	} else {
+		t.field(id, thriftFalse)
+	}
+}
+
 func (t *thriftWriter) binary(id int16, v []byte) {
 	t.field(id, thriftBinary)
 	t.b = binary.AppendUvarint(t.b, uint64(len(v)))

@@ -116,7 +116,7 @@ func TestGoldenEdgeSQL(t *testing.T) {
 //	write rows=N [batch=N] [rowgroup=N] [seed=N]
 //
 // The rows are pqtest.Make's (times, INTEGER and BIGINT values, low- and high-cardinality
-// strings, odd strings) from a seeded generator.
+// strings, odd strings, a TIMESTAMP) from a seeded generator.
 func TestGoldenParquetLayout(t *testing.T) {
 	ctx := context.Background()
 	s, err := NewSession(ctx, Options{})

@@ -58,7 +58,7 @@ func TestParquetWriterRoundTrip(t *testing.T) {
 			r := pqtest.Make(tc.rows, rng)
 			path := filepath.Join(dir, fmt.Sprintf("r%d.parquet", tc.rows))
 			writePQTest(t, w, path, r, tc.batch) // the same writer, reused across files
-			rows, err := s.Query(ctx, fmt.Sprintf(`SELECT time, port, bytes, small, big, odd
+			rows, err := s.Query(ctx, fmt.Sprintf(`SELECT time, port, bytes, small, big, odd, epoch_us(stamp)
 				FROM read_parquet('%s', file_row_number = true) ORDER BY file_row_number`, escapeLiteral(path)))
 			if err != nil {
 				t.Fatal(err)
@@ -66,16 +66,16 @@ func TestParquetWriterRoundTrip(t *testing.T) {
 			defer rows.Close()
 			i := 0
 			for rows.Next() {
-				var tm, by int64
+				var tm, by, st int64
 				var sm, bg, od string
 				var pt int32
-				if err := rows.Scan(&tm, &pt, &by, &sm, &bg, &od); err != nil {
+				if err := rows.Scan(&tm, &pt, &by, &sm, &bg, &od, &st); err != nil {
 					t.Fatal(err)
 				}
 				if i >= tc.rows {
 					t.Fatalf("more rows than the %d written", tc.rows)
 				}
-				if got := fmt.Sprintf("%d %d %d %q %q %q", tm, pt, by, sm, bg, od); got != r.Row(i) {
+				if got := fmt.Sprintf("%d %d %d %q %q %q %d", tm, pt, by, sm, bg, od, st); got != r.Row(i) {
 					t.Fatalf("row %d: read %s, wrote %s", i, got, r.Row(i))
 				}
 				i++
@@ -91,7 +91,7 @@ func TestParquetWriterRoundTrip(t *testing.T) {
 				FROM (DESCRIBE SELECT * FROM read_parquet('%s'))`, escapeLiteral(path))).Scan(&types); err != nil {
 				t.Fatal(err)
 			}
-			if want := "time BIGINT, port INTEGER, bytes BIGINT, small VARCHAR, big VARCHAR, odd VARCHAR"; types != want {
+			if want := "time BIGINT, port INTEGER, bytes BIGINT, small VARCHAR, big VARCHAR, odd VARCHAR, stamp TIMESTAMP"; types != want {
 				t.Fatalf("types %q, want %q", types, want)
 			}
 			if tc.rows == 0 {
@@ -109,6 +109,7 @@ func TestParquetWriterRoundTrip(t *testing.T) {
 				    UNION ALL SELECT g, 'big', min(big), max(big) FROM data GROUP BY g
 				    UNION ALL SELECT g, 'odd', min(odd), max(odd) FROM data GROUP BY g
 				    UNION ALL SELECT g, 'port', min(port)::VARCHAR, max(port)::VARCHAR FROM data GROUP BY g
+				    UNION ALL SELECT g, 'stamp', min(stamp)::VARCHAR, max(stamp)::VARCHAR FROM data GROUP BY g
 				    UNION ALL SELECT g, 'bytes', min(bytes)::VARCHAR, max(bytes)::VARCHAR FROM data GROUP BY g
 				)
 				SELECT count(DISTINCT m.row_group_id), count(*) FILTER (WHERE m.stats_min_value IS DISTINCT FROM t.lo

@@ -20,6 +20,7 @@ type Rows struct {
 	Small []string // a handful of values, mostly in runs
 	Big   []string // tens of thousands of distinct values (17-bit dictionary codes)
 	Odd   []string // empty, '?', multi-byte UTF-8, long, a comma
+	Stamp []int64  // microseconds, a timestamp column (TIMESTAMP in DuckDB): hour starts, few distinct
 }
 
 // Schema is the schema of Rows' batches.
@@ -30,6 +31,7 @@ var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "small", Type: arrow.BinaryTypes.String},
 	{Name: "big", Type: arrow.BinaryTypes.String},
 	{Name: "odd", Type: arrow.BinaryTypes.String},
+	{Name: "stamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
 }, nil)
 
 // Make returns n rows drawn from rng.
@@ -45,6 +47,7 @@ func Make(n int, rng *rand.Rand) Rows {
 		r.Small = append(r.Small, []string{"LogOn", "LogOff", "TGS", "S3", "S4"}[(i/50+rng.IntN(2))%5])
 		r.Big = append(r.Big, fmt.Sprintf("U%d@DOM1", rng.IntN(90_000)))
 		r.Odd = append(r.Odd, odd[rng.IntN(len(odd))])
+		r.Stamp = append(r.Stamp, (1420070400+3600*int64(i/700+rng.IntN(2)))*1e6) // 2015-01-01 onwards
 	}
 	return r
 }
@@ -54,7 +57,7 @@ func (r Rows) Len() int { return len(r.Times) }
 
 // Row formats row i, to compare with a row read back formatted alike.
 func (r Rows) Row(i int) string {
-	return fmt.Sprintf("%d %d %d %q %q %q", r.Times[i], r.Ports[i], r.Bytes[i], r.Small[i], r.Big[i], r.Odd[i])
+	return fmt.Sprintf("%d %d %d %q %q %q %d", r.Times[i], r.Ports[i], r.Bytes[i], r.Small[i], r.Big[i], r.Odd[i], r.Stamp[i])
 }
 
 // Batch returns rows [lo, hi) as one record batch; the caller releases it.
@@ -67,6 +70,10 @@ func (r Rows) Batch(mem memory.Allocator, lo, hi int) arrow.RecordBatch {
 	b.Field(3).(*array.StringBuilder).AppendValues(r.Small[lo:hi], nil)
 	b.Field(4).(*array.StringBuilder).AppendValues(r.Big[lo:hi], nil)
 	b.Field(5).(*array.StringBuilder).AppendValues(r.Odd[lo:hi], nil)
+	ts := b.Field(6).(*array.TimestampBuilder)
+	for _, v := range r.Stamp[lo:hi] {
+		ts.Append(arrow.Timestamp(v))
+	}
 	return b.NewRecordBatch()
 }
 
