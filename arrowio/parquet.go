@@ -8,20 +8,25 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/klauspost/compress/zstd"
 )
 
-// ParquetWriter writes Arrow record batches of a flat schema (int32, int64, utf8 and
-// timestamp[us] without time zone columns, no nulls) as a Parquet file. It exists for ingest's hot path: DuckDB's
+// ParquetWriter writes Arrow record batches of a flat schema (int32, int64, utf8,
+// dictionary<int32, utf8> and timestamp[us] without time zone columns, no nulls) as a
+// Parquet file. It exists for ingest's hot path: DuckDB's
 // Arrow import plus its Parquet writer cost about 1.4 µs of CPU per LANL auth row, and
 // arrow-go's pqarrow about as much (its dictionary encoder hashes every value through
 // a general memo table); ingest's target leaves about 0.5 µs. What it writes is what
 // DuckDB's COPY … (FORMAT parquet, COMPRESSION zstd) writes for such data, with less
 // choice:
 //   - every column OPTIONAL (as DuckDB writes them), definition levels all 1;
+//   - a dictionary<int32, utf8> column as the utf8 column of its values, each
+//     dictionary entry looked up by its index (no hashing of values already met in the
+//     row group): for values drawn from a known table, such as artifact names by id;
 //   - timestamps as INT64 microseconds, TIMESTAMP(isAdjustedToUTC=false, MICROS), which
 //     DuckDB reads as TIMESTAMP;
 //   - strings dictionary-encoded per row group (a Go map, with a one-entry cache of
@@ -106,7 +111,14 @@ type pqColumn struct {
 	dictOffs []int32
 	prev     []byte // previous row's value (a view into the last batch)
 	prevCode int32
-	chunks   []pqChunk // one per row group written
+	// dictionary<int32, utf8> columns: the row group's code of each entry of the
+	// batches' dictionary (-1: not met yet), the entries set, and which dictionary
+	// that is (a batch with another one starts the mapping afresh; values met under
+	// the former keep their codes through dict).
+	remap   []int32
+	touched []int32
+	remapOf arrow.ArrayData
+	chunks  []pqChunk // one per row group written
 }
 
 type pqChunk struct {
@@ -140,14 +152,21 @@ func NewParquetWriter(schema *arrow.Schema, opts ParquetOptions) (*ParquetWriter
 	for _, f := range schema.Fields() {
 		switch f.Type.ID() {
 		case arrow.INT32, arrow.INT64, arrow.STRING:
+		case arrow.DICTIONARY:
+			if dt := f.Type.(*arrow.DictionaryType); dt.IndexType.ID() != arrow.INT32 || dt.ValueType.ID() != arrow.STRING {
+				return nil, fmt.Errorf("%w: Parquet writer: column %s has type %s (dictionaries of int32 indices and utf8 values only)", ErrSchema, f.Name, f.Type)
+			}
 		case arrow.TIMESTAMP:
 			if ts := f.Type.(*arrow.TimestampType); ts.Unit != arrow.Microsecond || ts.TimeZone != "" {
 				return nil, fmt.Errorf("%w: Parquet writer: column %s has type %s (timestamps in microseconds without time zone only)", ErrSchema, f.Name, f.Type)
 			}
 		default:
-			return nil, fmt.Errorf("%w: Parquet writer: column %s has type %s (int32, int64, utf8 or timestamp[us] only)", ErrSchema, f.Name, f.Type)
+			return nil, fmt.Errorf("%w: Parquet writer: column %s has type %s (int32, int64, utf8, dictionary<int32, utf8> or timestamp[us] only)", ErrSchema, f.Name, f.Type)
 		}
 		c := pqColumn{name: f.Name, typ: f.Type.ID()}
+		if c.typ == arrow.DICTIONARY {
+			c.typ = arrow.STRING // written as its values
+		}
 		if c.typ == arrow.STRING {
 			c.dict = map[string]int32{}
 		}
@@ -202,6 +221,11 @@ func (w *ParquetWriter) Write(rec arrow.RecordBatch) error {
 		if n := rec.Column(i).NullN(); n > 0 {
 			return fmt.Errorf("%w: Parquet writer: column %s holds %d nulls", ErrSchema, w.cols[i].name, n)
 		}
+		if d, ok := rec.Column(i).(*array.Dictionary); ok {
+			if err := checkDictionary(d); err != nil {
+				return fmt.Errorf("%w: Parquet writer: column %s: %w", ErrSchema, w.cols[i].name, err)
+			}
+		}
 	}
 	n := int(rec.NumRows())
 	for lo := 0; lo < n; {
@@ -246,15 +270,86 @@ func (c *pqColumn) physicalType() int32 {
 	}
 }
 
+// checkDictionary refuses a dictionary column the writer cannot write: nulls among
+// the values, or an index outside them.
+func checkDictionary(d *array.Dictionary) error {
+	values := d.Dictionary()
+	if n := values.NullN(); n > 0 {
+		return fmt.Errorf("%d null dictionary values", n)
+	}
+	size := int32(values.Len())
+	for _, k := range d.Indices().(*array.Int32).Int32Values() {
+		if k < 0 || k >= size {
+			return fmt.Errorf("index %d outside the dictionary of %d values", k, size)
+		}
+	}
+	return nil
+}
+
 func (c *pqColumn) resetGroup() {
 	c.i64, c.i32, c.codes = c.i64[:0], c.i32[:0], c.codes[:0]
 	if c.dict != nil {
 		clear(c.dict)
 	}
+	c.resetRemap()
 	c.dictBuf, c.dictOffs, c.prev, c.prevCode = c.dictBuf[:0], c.dictOffs[:0], nil, 0
 }
 
+// resetRemap forgets the codes of the dictionary entries met (a new row group, or
+// another dictionary).
+func (c *pqColumn) resetRemap() {
+	for _, k := range c.touched {
+		c.remap[k] = -1
+	}
+	c.touched = c.touched[:0]
+}
+
+// addValue returns the row group's code of value v, adding it to the dictionary page.
+func (c *pqColumn) addValue(v []byte) int32 {
+	code, ok := c.dict[string(v)]
+	if !ok {
+		code = int32(len(c.dictOffs))
+		c.dict[string(v)] = code
+		c.dictOffs = append(c.dictOffs, int32(len(c.dictBuf)))
+		c.dictBuf = binary.LittleEndian.AppendUint32(c.dictBuf, uint32(len(v)))
+		c.dictBuf = append(c.dictBuf, v...)
+	}
+	return code
+}
+
+// appendDictionary appends rows lo..hi of a dictionary<int32, utf8> column (checked by
+// checkDictionary): an entry met before in the row group costs one slice lookup.
+func (c *pqColumn) appendDictionary(d *array.Dictionary, lo, hi int) {
+	values := d.Dictionary().(*array.String)
+	if data := values.Data(); data != c.remapOf {
+		c.resetRemap()
+		c.remapOf = data
+		c.remap = slices.Grow(c.remap[:0], values.Len())[:values.Len()]
+		for i := range c.remap {
+			c.remap[i] = -1
+		}
+	}
+	offs, data := values.ValueOffsets(), values.ValueBytes()
+	base := int32(0)
+	if len(offs) > 0 {
+		base = offs[0]
+	}
+	for _, k := range d.Indices().(*array.Int32).Int32Values()[lo:hi] {
+		code := c.remap[k]
+		if code < 0 {
+			code = c.addValue(data[offs[k]-base : offs[k+1]-base])
+			c.remap[k] = code
+			c.touched = append(c.touched, k)
+		}
+		c.codes = append(c.codes, code)
+	}
+}
+
 func (c *pqColumn) append(a arrow.Array, lo, hi int) {
+	if d, ok := a.(*array.Dictionary); ok {
+		c.appendDictionary(d, lo, hi)
+		return
+	}
 	switch c.typ {
 	case arrow.INT64:
 		c.i64 = append(c.i64, a.(*array.Int64).Int64Values()[lo:hi]...)
@@ -278,14 +373,7 @@ func (c *pqColumn) append(a arrow.Array, lo, hi int) {
 				c.codes = append(c.codes, c.prevCode)
 				continue
 			}
-			code, ok := c.dict[string(v)]
-			if !ok {
-				code = int32(len(c.dictOffs))
-				c.dict[string(v)] = code
-				c.dictOffs = append(c.dictOffs, int32(len(c.dictBuf)))
-				c.dictBuf = binary.LittleEndian.AppendUint32(c.dictBuf, uint32(len(v)))
-				c.dictBuf = append(c.dictBuf, v...)
-			}
+			code := c.addValue(v)
 			c.codes = append(c.codes, code)
 			c.prev, c.prevCode = v, code
 		}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -258,5 +260,171 @@ func TestParquetWriterMisuse(t *testing.T) {
 	b := writePQ(t, mem, w, rows, 256)
 	if !bytes.Equal(b, out.Bytes()) {
 		t.Errorf("after failed files, the same rows give a different file (%d vs %d bytes)", len(b), size)
+	}
+}
+
+// TestParquetWriterDictionary writes a dictionary<int32, utf8> column (batches sliced
+// out of larger ones, a change of dictionary in the middle of a row group, duplicate
+// and empty values) and the plain utf8 column of the same values: the files must be
+// byte for byte the same, and arrow-go's reader must read the values back.
+func TestParquetWriterDictionary(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	dicts := [][]string{{"b", "a", "日本", "", "zz", "a"}, {"zz", "q", "a", strings.Repeat("x", 300)}}
+	const n, split = 5000, 2100 // rows [0, split) index dicts[0], the rest dicts[1]
+	rng := rand.New(rand.NewPCG(3, 4))
+	idx := make([]int32, n)
+	values := make([]string, n)
+	for i := range n {
+		d := dicts[min(1, i/split)]
+		idx[i] = int32(rng.IntN(len(d)))
+		if rng.IntN(4) == 0 && i > 0 && i != split {
+			idx[i] = idx[i-1] // runs
+		}
+		values[i] = d[idx[i]]
+	}
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	dictSchema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: dictType}, {Name: "k", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	plainSchema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.BinaryTypes.String}, {Name: "k", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	keys := func(lo, hi int) arrow.Array {
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		for i := lo; i < hi; i++ {
+			b.Append(int64(i))
+		}
+		return b.NewArray()
+	}
+	// dictBatch returns rows [lo, hi) indexing dictionary d, sliced out of an array of
+	// all n rows' indices (so the indices carry an offset).
+	dictBatch := func(d []string, lo, hi int) arrow.RecordBatch {
+		vb := array.NewStringBuilder(mem)
+		vb.AppendValues(d, nil)
+		dv := vb.NewArray()
+		vb.Release()
+		ib := array.NewInt32Builder(mem)
+		ib.AppendValues(idx, nil)
+		all := ib.NewArray()
+		ib.Release()
+		part := array.NewSlice(all, int64(lo), int64(hi))
+		da := array.NewDictionaryArray(dictType, part, dv)
+		k := keys(lo, hi)
+		rec := array.NewRecordBatch(dictSchema, []arrow.Array{da, k}, int64(hi-lo))
+		for _, a := range []arrow.Array{dv, all, part, da, k} {
+			a.Release()
+		}
+		return rec
+	}
+	w, err := NewParquetWriter(dictSchema, ParquetOptions{RowGroupRows: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	w.Reset(&got)
+	for _, span := range [][2]int{{0, 777}, {777, 1554}, {1554, split}, {split, 3333}, {3333, n}} {
+		rec := dictBatch(dicts[min(1, span[0]/split)], span[0], span[1])
+		err := w.Write(rec)
+		rec.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	pw, err := NewParquetWriter(plainSchema, ParquetOptions{RowGroupRows: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	pw.Reset(&want)
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues(values, nil)
+	sv := sb.NewArray()
+	sb.Release()
+	k := keys(0, n)
+	rec := array.NewRecordBatch(plainSchema, []arrow.Array{sv, k}, n)
+	sv.Release()
+	k.Release()
+	err = pw.Write(rec)
+	rec.Release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("the dictionary column's file (%d bytes) differs from the plain column's (%d bytes)", got.Len(), want.Len())
+	}
+
+	rdr, err := file.NewParquetReader(bytes.NewReader(got.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 700}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	i := 0
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		v, kc := rec.Column(0).(*array.String), rec.Column(1).(*array.Int64)
+		for r := range int(rec.NumRows()) {
+			if v.Value(r) != values[i] || kc.Value(r) != int64(i) {
+				t.Fatalf("row %d read (%q, %d), wrote (%q, %d)", i, v.Value(r), kc.Value(r), values[i], i)
+			}
+			i++
+		}
+	}
+	if i != n {
+		t.Fatalf("read %d rows, wrote %d", i, n)
+	}
+
+	// Misuse: an index outside the dictionary, a null value, other index types.
+	w.Reset(io.Discard)
+	bad := dictBatch(dicts[0], 0, 10)
+	defer bad.Release()
+	ib := array.NewInt32Builder(mem)
+	ib.AppendValues([]int32{0, 9}, nil)
+	far := ib.NewArray()
+	ib.Release()
+	defer far.Release()
+	da := array.NewDictionaryArray(dictType, far, bad.Column(0).(*array.Dictionary).Dictionary())
+	defer da.Release()
+	k2 := keys(0, 2)
+	defer k2.Release()
+	rec2 := array.NewRecordBatch(dictSchema, []arrow.Array{da, k2}, 2)
+	defer rec2.Release()
+	if err := w.Write(rec2); !errors.Is(err, ErrSchema) {
+		t.Errorf("an index outside the dictionary: %v, want ErrSchema", err)
+	}
+	nb := array.NewStringBuilder(mem)
+	nb.AppendNull()
+	nv := nb.NewArray()
+	nb.Release()
+	defer nv.Release()
+	zero := array.NewSlice(far, 0, 1)
+	defer zero.Release()
+	dn := array.NewDictionaryArray(dictType, zero, nv)
+	defer dn.Release()
+	k1 := keys(0, 1)
+	defer k1.Release()
+	rec3 := array.NewRecordBatch(dictSchema, []arrow.Array{dn, k1}, 1)
+	defer rec3.Release()
+	if err := w.Write(rec3); !errors.Is(err, ErrSchema) {
+		t.Errorf("a null dictionary value: %v, want ErrSchema", err)
+	}
+	wide := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int64, ValueType: arrow.BinaryTypes.String}
+	if _, err := NewParquetWriter(arrow.NewSchema([]arrow.Field{{Name: "v", Type: wide}}, nil), ParquetOptions{}); !errors.Is(err, ErrSchema) {
+		t.Errorf("int64 dictionary indices: %v, want ErrSchema", err)
 	}
 }
