@@ -17,11 +17,13 @@ all: build
 build:
 	$(GO) build $(GOFLAGS_TAGS) -o $(BIN) ./cmd/lanlq
 
-# The README's test command.
+# The README's test command. The -timeout values only catch a hung test: they are far above a quiet
+# machine's times (about 2.5 min for ./..., 1 min per race run) because a machine loaded ten times over
+# stretches the suite eightfold (engine: 153 s quiet, over 20 min at load 20); no test measures time.
 test: build
-	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 20m ./...
-	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -timeout 10m $(PURE)
-	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -short -timeout 15m -run $(ENGINE_RACE) ./engine/
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 60m ./...
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -timeout 30m $(PURE)
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -short -timeout 40m -run $(ENGINE_RACE) ./engine/
 
 test-short:
 	$(GO) test $(GOFLAGS_TAGS) -short -count=1 ./...
