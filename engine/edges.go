@@ -17,7 +17,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/graphkit"
-	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )
@@ -562,72 +561,6 @@ func (s *Session) intervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 		return nil, fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
 	}
 	return g, nil
-}
-
-// ExportEdges writes every interval's edge list of spec under outDir as Parquet, one
-// zstd file per interval at outDir/interval_start=YYYY-MM-DD hh:mm:ss/data_0.parquet,
-// with columns interval_start TIMESTAMP, a VARCHAR, b VARCHAR, weight BIGINT (artifact
-// names, a < b). The directory appears complete or not at all: it is built beside
-// outDir and renamed into place, replacing a previous export, under outDir's lock (a
-// second export into it fails with ErrLocked). A frame without events fails with
-// ErrFrame, naming the data's time range, and leaves outDir as it was. progress, if not
-// nil, is called with the intervals done and their total.
-func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string, progress func(done, total int)) (err error) {
-	defer func() { err = s.NameBrokenFile(ctx, err) }()
-	out, err := beginOut(outDir, outEdges)
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, out.Close()) }()
-	starts, err := s.Intervals(ctx, spec)
-	if err != nil {
-		return err
-	}
-	p, err := s.plan(ctx, spec)
-	if err != nil {
-		return err
-	}
-	if len(starts) == 0 {
-		// An empty export would replace the earlier one by nothing: most likely a
-		// frame outside the data.
-		var names []string
-		for _, st := range p.streams {
-			names = append(names, st.Name)
-		}
-		return s.frameError(spec, names)
-	}
-	if progress != nil {
-		progress(0, len(starts))
-	}
-	for i, start := range starts {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		dir := filepath.Join(out.Stage, "interval_start="+start.UTC().Format(time.DateTime))
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			return fmt.Errorf("engine: %w", err)
-		}
-		edges, err := p.edgesSQL(start)
-		if err != nil {
-			return err
-		}
-		q, err := edgeRender("edges_export.sql", struct{ Edges, Path string }{
-			edges, escapeLiteral(filepath.Join(dir, "data_0.parquet"))})
-		if err != nil {
-			return err
-		}
-		if err := s.Exec(ctx, q); err != nil {
-			return fmt.Errorf("engine: export edges of %s: %w", start.Format(time.DateTime), err)
-		}
-		if progress != nil {
-			progress(i+1, len(starts))
-		}
-		faultpoint.Reach(ctx, "edges interval")
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return out.Publish()
 }
 
 // replaceDir renames tmp to dir, moving a previous dir aside first and removing it

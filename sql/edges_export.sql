@@ -1,5 +1,7 @@
 -- One interval's edge list with artifact names, written as one zstd Parquet file
--- (text/template; .Edges is the rendered edges.sql). Ids are ranks of names, so a < b by
+-- (text/template; .Edges is the rendered edges.sql): the definition of lanlq edges'
+-- files, which ExportEdges writes from the event tuples in Go and the tests compare
+-- with this COPY (TestEdgesExportMatchesSQL). Ids are ranks of names, so a < b by
 -- id is a < b by name; rows are sorted by (a, b) for readers and for compression.
 COPY (
     SELECT e.interval_start, da.name AS a, db.name AS b, e.weight
