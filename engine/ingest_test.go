@@ -547,7 +547,9 @@ func TestIngestKill9(t *testing.T) {
 		t.Skip("subprocess test")
 	}
 	raw := t.TempDir()
-	writeFixture(t, raw, 150000)
+	// Enough lines for several committed segments: the kill points are the first and last
+	// step of each kind and a commit in the middle.
+	writeFixture(t, raw, 50000)
 	clean := t.TempDir()
 	steps := runChild(t, raw, clean, -1)
 	want := checksums(t, clean)
@@ -632,7 +634,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeShared()
+	os.Exit(code)
 }
 
 // TestSessionPrivateSpillFolder: every session spills into a folder of its own under

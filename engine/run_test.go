@@ -10,8 +10,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/lanlq/lanlq/synth"
 )
 
 func TestSplitStatements(t *testing.T) {
@@ -51,20 +49,6 @@ func TestSplitStatements(t *testing.T) {
 	}
 }
 
-// synthData generates one small day of synthetic LANL data and ingests it.
-func synthData(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	raw, data := t.TempDir(), t.TempDir()
-	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: 0.1, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 // readTree maps every file under dir (relative path) to its bytes.
 func readTree(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
@@ -87,7 +71,7 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 // folders and once more over the first, and requires byte-identical results.
 func TestRunExperiment(t *testing.T) {
 	ctx := context.Background()
-	data := synthData(t)
+	data := tinySynth(t, 0.05)
 	exp := filepath.Join("..", "experiments", "edges-notebook.sql")
 	out1, out2 := t.TempDir(), t.TempDir()
 	var events []StatementEvent

@@ -20,21 +20,14 @@ import (
 	"github.com/lanlq/lanlq/synth"
 )
 
-// scoreTestData generates and ingests two days of small synthetic data (about 115,000
-// events with red-team campaigns) and returns the data folder.
+// scoreTestData returns the data folder of two days of small synthetic data (about
+// 115,000 events with red-team campaigns), generated and ingested once for the tests
+// that read it.
 func scoreTestData(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	raw, data := t.TempDir(), t.TempDir()
-	sum, err := synth.Generate(ctx, raw, synth.Config{Days: 2, Scale: 0.1, Seed: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, data, sum := sharedSynth(t, synth.Config{Days: 2, Scale: 0.1, Seed: 11})
 	if sum.Lines["redteam"] == 0 {
 		t.Fatal("synth wrote no red-team lines")
-	}
-	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
-		t.Fatal(err)
 	}
 	return data
 }

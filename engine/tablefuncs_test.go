@@ -262,16 +262,10 @@ func TestTableFuncScoresErrors(t *testing.T) {
 	}
 }
 
-// tinySynth generates one day of synthetic LANL data at the given scale and ingests it.
+// tinySynth returns the data folder of one day of synthetic LANL data at the given
+// scale, generated and ingested once for the tests that read it.
 func tinySynth(t *testing.T, scale float64) string {
 	t.Helper()
-	ctx := context.Background()
-	raw, data := t.TempDir(), t.TempDir()
-	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: scale, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
-		t.Fatal(err)
-	}
+	_, data, _ := sharedSynth(t, synth.Config{Days: 1, Scale: scale, Seed: 1})
 	return data
 }
