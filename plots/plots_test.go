@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,24 +123,59 @@ var sizes = map[string]image.Point{
 	"top.png": {1000, 400}, "roc.png": {800, 500}, "pr.png": {800, 500},
 }
 
-// LANLQ_PLOTS_DIR keeps the test plots for looking at them.
-func outDir(t *testing.T) string {
-	if dir := os.Getenv("LANLQ_PLOTS_DIR"); dir != "" {
-		return dir
+// firstDraws holds one draw of each plot of draws, made on first use and looked at by
+// every test that checks a drawn file (TestDeterministic draws each a second time).
+// LANLQ_PLOTS_DIR keeps them for looking at them; otherwise they are removed by TestMain.
+var firstDraws struct {
+	mu    sync.Mutex
+	dir   string
+	keep  bool
+	paths map[string]string
+	took  map[string]time.Duration
+}
+
+// firstDraw returns the path of the first draw of the plot name and how long it took.
+func firstDraw(t *testing.T, name string) (string, time.Duration) {
+	t.Helper()
+	f := &firstDraws
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if path, ok := f.paths[name]; ok {
+		return path, f.took[name]
 	}
-	return t.TempDir()
+	if f.dir == "" {
+		f.dir, f.keep = os.Getenv("LANLQ_PLOTS_DIR"), true
+		if f.dir == "" {
+			dir, err := os.MkdirTemp("", "lanlq-plots-test-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.dir, f.keep = dir, false
+		}
+		f.paths, f.took = map[string]string{}, map[string]time.Duration{}
+	}
+	path := filepath.Join(f.dir, name)
+	start := time.Now()
+	if err := draws[name](path); err != nil {
+		t.Fatal(err)
+	}
+	f.paths[name], f.took[name] = path, time.Since(start)
+	return path, f.took[name]
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if !firstDraws.keep && firstDraws.dir != "" {
+		os.RemoveAll(firstDraws.dir)
+	}
+	os.Exit(code)
 }
 
 func TestPlotsArePNGs(t *testing.T) {
-	dir := outDir(t)
-	for name, draw := range draws {
+	for name := range draws {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(dir, name)
-			start := time.Now()
-			if err := draw(path); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("%s drawn in %v", name, time.Since(start))
+			path, took := firstDraw(t, name)
+			t.Logf("%s drawn in %v", name, took)
 			img := decodePNG(t, path)
 			if got, want := img.Bounds().Size(), sizes[name]; got != want {
 				t.Errorf("size %v, want %v", got, want)
@@ -153,12 +189,8 @@ func TestPlotsArePNGs(t *testing.T) {
 
 // TestRedTeamMarked checks that plots meant to show the red team have red in them.
 func TestRedTeamMarked(t *testing.T) {
-	dir := t.TempDir()
 	for _, name := range []string{"attacks_hour.png", "delta.png", "top.png"} {
-		path := filepath.Join(dir, name)
-		if err := draws[name](path); err != nil {
-			t.Fatal(err)
-		}
+		path, _ := firstDraw(t, name)
 		img := decodePNG(t, path)
 		reddish := 0
 		b := img.Bounds()
@@ -179,10 +211,8 @@ func TestRedTeamMarked(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	for name, draw := range draws {
-		a, b := filepath.Join(dir, "a_"+name), filepath.Join(dir, "b_"+name)
-		if err := draw(a); err != nil {
-			t.Fatal(err)
-		}
+		a, _ := firstDraw(t, name)
+		b := filepath.Join(dir, "b_"+name)
 		if err := draw(b); err != nil {
 			t.Fatal(err)
 		}
