@@ -32,9 +32,8 @@ func TestSynthIngestSQLCounts(t *testing.T) {
 	if _, err := exec.LookPath("zcat"); err != nil {
 		t.Skip("zcat not installed")
 	}
-	raw, data := t.TempDir(), t.TempDir()
-	lanlq(t, "synth", "--out", raw, "--days", "2", "--scale", "0.2", "--seed", "7")
-	lanlq(t, "ingest", "--raw", raw, "--data", data)
+	// The shared generated and ingested data set: a second ingest must leave it as is.
+	raw, data, _ := scoredFixture(t)
 	for _, stream := range []string{"auth", "proc", "flows", "dns", "redteam"} {
 		wc, err := exec.Command("sh", "-c", "zcat "+filepath.Join(raw, stream+".txt.gz")+" | wc -l").Output()
 		if err != nil {

@@ -17,7 +17,8 @@ import (
 // experiment through lanlq run, whose progress lines name each statement's line.
 func TestRunCLI(t *testing.T) {
 	raw, data, out := t.TempDir(), t.TempDir(), t.TempDir()
-	lanlq(t, "synth", "--out", raw, "--days", "1", "--scale", "0.1", "--seed", "1")
+	// A small day: the checks below count intervals, rows per artifact and statement lines.
+	lanlq(t, "synth", "--out", raw, "--days", "1", "--scale", "0.03", "--seed", "1")
 	lanlq(t, "ingest", "--raw", raw, "--data", data)
 
 	csv := lanlq(t, "sql", "--data", data, "--format", "csv", "-c",

@@ -17,9 +17,9 @@ func TestScoreEvalPlot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
 	}
-	raw, data, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
-	lanlq(t, "synth", "--out", raw, "--days", "2", "--scale", "0.1", "--seed", "3")
-	lanlq(t, "ingest", "--raw", raw, "--data", data)
+	// The shared data set (read only here); the results go to a folder of this test's.
+	_, data, _ := scoredFixture(t)
+	out := filepath.Join(t.TempDir(), "out")
 	// A short training window and fixed roles keep the role fit quick; --memberships
 	// computes roles, which the default components do not use.
 	got := lanlq(t, "score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00",
