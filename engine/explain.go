@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +38,26 @@ type Explanation struct {
 	// artifacts and another artifact that co-occur in an event of the interval and in
 	// no earlier event.
 	Contacts []Contact
+	// AuthFirsts are the entity's first typed contacts and first account emissions in
+	// the interval, as the run's typed and switch components counted them (empty when
+	// it had neither).
+	AuthFirsts []AuthFirst
 	// Events are the raw events of the interval involving the entity, per stream.
 	Events []StreamEvents
+}
+
+// AuthFirst is one first typed contact (What "typed": From, of kind Kind, met To by
+// Auth and Logon with an account of Class, for the first time) or one first emission
+// (What "switch": source computer From emitted the user account To for the first
+// time; Switched when another account had logged on to From in this or the previous
+// interval).
+type AuthFirst struct {
+	What, Kind, From, To string
+	Auth, Logon          string
+	// Class is the account's: 0 ordinary, 1 machine account.
+	Class    int
+	Events   int64
+	Switched bool
 }
 
 // ExplainedArtifact is one scores.parquet row with its rank in the interval.
@@ -55,10 +74,15 @@ type ExplainedArtifact struct {
 	MembershipBefore []float64
 	MembershipAfter  []float64
 	RoleDelta        *float64
-	// The components (fused runs only; nil otherwise).
+	// The components (fused runs only; nil otherwise, and for a component the run left
+	// out).
 	RoleSurprise, NoveltyValue, NoveltySurprise, VolumeDegree, VolumeExpected, VolumeSurprise, FusedSurprise *float64
 	NoveltyNewContacts                                                                                       *int64
-	Dominant, Explanation                                                                                    *string
+	TypedFirstContacts, SwitchNewAccounts, PeersUnexplained                                                  *int64
+	TypedSurprise, SwitchSurprise, PeersSurprise, SpreadSurprise                                             *float64
+	// SpreadFrom names the artifact whose evidence spread to this one (nil: none).
+	SpreadFrom            *string
+	Dominant, Explanation *string
 }
 
 // ArtifactHistory is an artifact's record before the explained interval.
@@ -156,6 +180,9 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 	if ex.Contacts, err = q.contacts(ctx, exp, sc.width); err != nil {
 		return nil, err
 	}
+	if ex.AuthFirsts, err = q.authFirsts(ctx, exp, sc.width); err != nil {
+		return nil, err
+	}
 	if ex.Events, err = q.events(ctx); err != nil {
 		return nil, err
 	}
@@ -207,7 +234,9 @@ func (q *explainQuery) artifacts(ctx context.Context) ([]ExplainedArtifact, erro
 			var mb, ma any // a list, or nil for a run without roles
 			if err := rows.Scan(&a.Artifact, &a.Kind, &a.Score, &a.Rank, &a.Total, &a.New, &a.Warmup, &before, &after,
 				&mb, &ma, &a.RoleDelta, &a.RoleSurprise, &a.NoveltyNewContacts, &a.NoveltyValue, &a.NoveltySurprise,
-				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.Dominant, &a.Explanation); err != nil {
+				&a.VolumeDegree, &a.VolumeExpected, &a.VolumeSurprise, &a.TypedFirstContacts, &a.TypedSurprise,
+				&a.SwitchNewAccounts, &a.SwitchSurprise, &a.PeersUnexplained, &a.PeersSurprise, &a.SpreadFrom,
+				&a.SpreadSurprise, &a.Dominant, &a.Explanation); err != nil {
 				return err
 			}
 			if q.fused {
@@ -276,6 +305,30 @@ func (q *explainQuery) contacts(ctx context.Context, exp *Experiment, width int6
 		out = append(out, c)
 		return nil
 	})
+	return out, err
+}
+
+// authFirsts returns the entity's first typed contacts and first emissions in the
+// interval (explain_auth_firsts.sql), those of the components the run fused.
+func (q *explainQuery) authFirsts(ctx context.Context, exp *Experiment, width int64) ([]AuthFirst, error) {
+	if exp == nil || (!slices.Contains(exp.Components, ComponentTyped) && !slices.Contains(exp.Components, ComponentSwitch)) {
+		return nil, nil
+	}
+	var out []AuthFirst
+	err := q.each(ctx, "first typed contacts and emissions", "explain_auth_firsts.sql", nil,
+		[]any{q.entity, q.lo, q.hi, q.lo - width}, func(rows *sql.Rows) error {
+			var f AuthFirst
+			var auth, logon sql.NullString
+			var switched sql.NullBool
+			if err := rows.Scan(&f.What, &f.Kind, &f.From, &f.To, &auth, &logon, &f.Class, &f.Events, &switched); err != nil {
+				return err
+			}
+			f.Auth, f.Logon, f.Switched = auth.String, logon.String, switched.Bool
+			if slices.Contains(exp.Components, f.What) {
+				out = append(out, f)
+			}
+			return nil
+		})
 	return out, err
 }
 

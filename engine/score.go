@@ -42,7 +42,7 @@ type ScoreTiming struct {
 	Fit      time.Duration // RolX: NMF and MDL on the training window
 	Project  time.Duration // memberships against the fixed basis
 	Track    time.Duration // role-dynamics scores and the rows handed to DuckDB
-	Fuse     time.Duration // MethodFused: novelty, volume, normalised role change and their fusion
+	Fuse     time.Duration // MethodFused: the components (novelty, volume, typed, …) and their fusion
 	Write    time.Duration // sorting and writing the Parquet files
 	Total    time.Duration
 }
@@ -51,8 +51,9 @@ type ScoreTiming struct {
 // writes the result files into outDir (created if needed): scores.parquet,
 // interval_scores.parquet, experiment.json and, when the run computes role
 // memberships (spec.UsesRoles), roles.parquet and roles_basis.parquet (schemas in the
-// README). MethodFused feeds each interval's graph to graphkit's Novelty, Volume and
-// RoleNormalizer (the last with the Tracker's δ), over the artifact kinds of the
+// README). MethodFused feeds each interval's graph (and, for typed and switch, its auth
+// events) to the graphkit scorers of its components (RoleNormalizer with the Tracker's
+// δ), over the artifact kinds of the
 // dictionary and a season of one day (86400 / interval seconds intervals), and fuses
 // them with graphkit.Fusion. The warm-up intervals (Experiment.WarmupTo) are scored and
 // flagged.
@@ -60,7 +61,7 @@ type ScoreTiming struct {
 // When the run computes memberships, the ReFeX feature set and the RolX basis are
 // fitted on the training window's graphs; then every interval of the frame, in order,
 // gets its features from that fixed set, its memberships projected onto the fixed
-// basis, and its δ from the tracker. Otherwise (the fused default, novelty and volume)
+// basis, and its δ from the tracker. Otherwise (the fused default, without role)
 // no training window is read and the tracker only marks first appearances.
 // Score holds one interval's graph at a time plus, with memberships, the training
 // window's; the rows go

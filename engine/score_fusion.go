@@ -25,6 +25,7 @@ type fusedScorers struct {
 	peers         *graphkit.Peers
 	spread        *graphkit.Spread
 	fusion        *graphkit.Fusion
+	kinds         *graphkit.Kinds
 	artifactNames []string // artifact names by id, for spread's explanations
 
 	roleEv, novEv, volEv, typedEv, switchEv, peersEv, spreadEv []graphkit.Evidence
@@ -65,7 +66,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			PriorWeight: hist.PriorWeight, SlotWeight: hist.SlotWeight, PriorDoF: hist.PriorDoF},
 		NoveltyPairs: [][2]string{},
 	}
-	f := &fusedScorers{}
+	f := &fusedScorers{kinds: kinds}
 	ak, authOK := graphkit.NotebookAuthKinds(kinds)
 	if r.spec.needsTuples() || slices.Contains(r.spec.Components, ComponentSpread) || slices.Contains(r.spec.Components, ComponentPeers) {
 		if f.artifactNames, err = r.s.artifactClasses(ctx, kinds); err != nil {
@@ -389,9 +390,15 @@ func (f *fusedScorers) explain(fu graphkit.Fused, i int, warmup bool) string {
 			fmt.Fprintf(&b, "typed %d first contacts of their auth package and logon type (usual %.3g, p=%.2g)",
 				f.typed.FirstContacts()[i], e.Expected, p)
 		case ComponentSwitch:
+			// A source counts the accounts it emits for the first time; an account, the
+			// sources that emit it for the first time.
 			first, switched := f.switching.Emissions()
-			fmt.Fprintf(&b, "switch %d user accounts never emitted from this source, %d after another account's logon (usual %.3g, p=%.2g)",
-				first[i], switched[i], e.Expected, p)
+			what := "user accounts never emitted from this source"
+			if !strings.HasPrefix(f.kinds.Names[f.kinds.Of(fu.ID)], "computer") {
+				what = "sources that never emitted this account"
+			}
+			fmt.Fprintf(&b, "switch %d %s, %d after another account's logon (usual %.3g, p=%.2g)",
+				first[i], what, switched[i], e.Expected, p)
 		case ComponentPeers:
 			u, all := f.peers.Unexplained()
 			fmt.Fprintf(&b, "peers %d of %d first contacts that no peer (account sharing its destinations) made (usual %.3g, p=%.2g)",

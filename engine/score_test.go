@@ -776,6 +776,8 @@ func TestScoreAuthComponents(t *testing.T) {
 		t.Errorf("%d machine or anonymous accounts with switched emissions", n)
 	}
 
+	checkExplainAuthFirsts(t, s, scores)
+
 	if _, err := s.Score(ctx, ScoreSpec{Edges: spec.Edges, Roles: 2, Components: []string{ComponentVolume, ComponentSpread}}, t.TempDir(), nil); !errors.Is(err, ErrScoreSpec) {
 		t.Errorf("spread without novelty: %v, want ErrScoreSpec", err)
 	}
@@ -786,5 +788,64 @@ func TestScoreAuthComponents(t *testing.T) {
 	}
 	if want := []string{ComponentNovelty, ComponentVolume, ComponentPeers, ComponentSpread}; !slices.Equal(rep.Experiment.Components, want) {
 		t.Errorf("entity architecture components %v, want %v", rep.Experiment.Components, want)
+	}
+}
+
+// checkExplainAuthFirsts explains the hours with the most first typed contacts and
+// first emissions of a run over the whole data: the contacts and emissions Explain
+// lists (from the auth view, in SQL) are as many, per artifact, as the typed and switch
+// components counted in Go, and every artifact shows its spread's source.
+func checkExplainAuthFirsts(t *testing.T, s *Session, scores string) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := s.Query(ctx, `SELECT interval_start, value FROM (
+			SELECT interval_start, value, max(typed_first_contacts) AS ty, max(switch_new_accounts) AS sw
+			FROM read_parquet(?) GROUP BY ALL)
+		QUALIFY row_number() OVER (ORDER BY ty DESC, value, interval_start) <= 3
+		     OR row_number() OVER (ORDER BY sw DESC, value, interval_start) <= 3`, scores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hour struct {
+		at     time.Time
+		entity string
+	}
+	var hours []hour
+	for rows.Next() {
+		var h hour
+		if err := rows.Scan(&h.at, &h.entity); err != nil {
+			t.Fatal(err)
+		}
+		hours = append(hours, h)
+	}
+	rows.Close()
+	var typed, switched int64
+	for _, h := range hours {
+		ex, err := s.Explain(ctx, scores, h.entity, h.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range ex.Artifacts {
+			var ty, sw int64
+			for _, f := range ex.AuthFirsts {
+				switch {
+				case f.What == ComponentTyped && (a.Kind == f.Kind && f.From == h.entity || a.Kind == "computer_destination" && f.To == h.entity):
+					ty++
+				case f.What == ComponentSwitch && (a.Kind == "computer_source" && f.From == h.entity || a.Kind == "userdomain_source" && f.To == h.entity):
+					sw++
+				}
+			}
+			if a.TypedFirstContacts == nil || a.SwitchNewAccounts == nil || *a.TypedFirstContacts != ty || *a.SwitchNewAccounts != sw {
+				t.Errorf("%s at %s: typed %v and switch %v counted, explain lists %d and %d", a.Artifact, h.at, a.TypedFirstContacts, a.SwitchNewAccounts, ty, sw)
+			}
+			if a.SpreadSurprise == nil || (*a.SpreadSurprise > 0) != (a.SpreadFrom != nil) {
+				t.Errorf("%s at %s: spread %v from %v", a.Artifact, h.at, a.SpreadSurprise, a.SpreadFrom)
+			}
+			typed += ty
+			switched += sw
+		}
+	}
+	if typed == 0 || switched == 0 {
+		t.Errorf("explained %d hours: %d first typed contacts, %d first emissions; want some of each", len(hours), typed, switched)
 	}
 }

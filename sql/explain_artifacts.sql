@@ -4,7 +4,8 @@
 SELECT artifact, kind, score, rank, total, new, warmup, role_before, role_after,
        membership_before, membership_after, role_delta, role_surprise,
        novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
-       volume_surprise, dominant, explanation
+       volume_surprise, typed_first_contacts, typed_surprise, switch_new_accounts, switch_surprise,
+       peers_unexplained, peers_surprise, spread_from, spread_surprise, dominant, explanation
 FROM (
     SELECT *, rank() OVER (ORDER BY score DESC) AS rank, count(*) OVER () AS total
     FROM read_parquet('{{.Scores}}')

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,8 @@ func init() {
 		Long: `Prints, for ENTITY (a computer like C17693, a user like U620@DOM1, any artifact value)
 in the interval holding INTERVAL (a timestamp like "2015-01-03 05:00:00" or LANL
 seconds) of the scoring run FILE: each of its artifacts' score, rank and components
-(role change, novelty, volume and what drove the fused score), its role before and
+(novelty, volume, typed contacts, account switches, spread, role change: those the run
+fused, and what drove the fused score), its role before and
 after, its history in the earlier intervals (usual role, usual volume), its new
 contacts (pairs with artifacts it never co-occurred with in any earlier event, from the
 stream views), and the raw events of the interval involving it (up to 50 per stream).`,
@@ -97,6 +99,28 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 		if a.VolumeDegree != nil {
 			fmt.Fprintf(w, "  volume  %.4g (expected %.4g), surprise %.3g\n", *a.VolumeDegree, *a.VolumeExpected, *a.VolumeSurprise)
 		}
+		if a.TypedFirstContacts != nil {
+			fmt.Fprintf(w, "  typed   %d first contacts of their auth package, logon type and account class, surprise %.3g\n", *a.TypedFirstContacts, *a.TypedSurprise)
+		}
+		if a.SwitchNewAccounts != nil {
+			// A source counts the accounts it emits for the first time; an account, the
+			// sources that emit it for the first time.
+			what := "user accounts this source never emitted before"
+			if !strings.HasPrefix(a.Kind, "computer") {
+				what = "sources that never emitted this account before"
+			}
+			fmt.Fprintf(w, "  switch  %d %s, surprise %.3g\n", *a.SwitchNewAccounts, what, *a.SwitchSurprise)
+		}
+		if a.PeersUnexplained != nil {
+			fmt.Fprintf(w, "  peers   %d first contacts that no peer made, surprise %.3g\n", *a.PeersUnexplained, *a.PeersSurprise)
+		}
+		if a.SpreadSurprise != nil {
+			if a.SpreadFrom != nil {
+				fmt.Fprintf(w, "  spread  %.3g from %s (its evidence, over an unfamiliar contact)\n", *a.SpreadSurprise, *a.SpreadFrom)
+			} else {
+				fmt.Fprintln(w, "  spread  none (no loud artifact met in an unfamiliar contact)")
+			}
+		}
 		if a.FusedSurprise != nil {
 			dom := "none"
 			if a.Dominant != nil {
@@ -165,6 +189,7 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 	if len(shown) < len(contacts) {
 		fmt.Fprintf(w, "   … and %d more (--all lists them)\n", len(contacts)-len(shown))
 	}
+	printAuthFirsts(w, ex.AuthFirsts, ex.Experiment, all)
 	for _, se := range ex.Events {
 		fmt.Fprintf(w, "\n%s events involving %s: %d", se.Stream, ex.Entity, se.Total)
 		if int64(len(se.Lines)) < se.Total {
@@ -185,6 +210,52 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 				}
 				fmt.Fprintf(w, "  %19s    raw %s: %s\n", "", se.Refs[i], raw)
 			}
+		}
+	}
+}
+
+// printAuthFirsts lists the entity's first emissions and first typed contacts, for
+// the components the run fused (the first explainContacts of each unless all).
+func printAuthFirsts(w io.Writer, firsts []engine.AuthFirst, exp *engine.Experiment, all bool) {
+	if exp == nil {
+		return
+	}
+	for _, what := range []string{engine.ComponentSwitch, engine.ComponentTyped} {
+		if !slices.Contains(exp.Components, what) {
+			continue
+		}
+		var rows []engine.AuthFirst
+		for _, f := range firsts {
+			if f.What == what {
+				rows = append(rows, f)
+			}
+		}
+		if what == engine.ComponentSwitch {
+			fmt.Fprintf(w, "\naccount switches (user accounts a source emitted for the first time; \"after a logon\": another account logged on to the source in this or the previous interval): %d\n", len(rows))
+		} else {
+			fmt.Fprintf(w, "\nfirst typed contacts (pairs never met before with this auth package, logon type and account class): %d\n", len(rows))
+		}
+		shown := rows
+		if !all && len(shown) > explainContacts {
+			shown = shown[:explainContacts]
+		}
+		for _, f := range shown {
+			if what == engine.ComponentSwitch {
+				after := ""
+				if f.Switched {
+					after = ", after a logon"
+				}
+				fmt.Fprintf(w, "   computer_source::%s emitted userdomain_source::%s (%d events%s)\n", f.From, f.To, f.Events, after)
+				continue
+			}
+			class := "user account"
+			if f.Class == 1 {
+				class = "machine account"
+			}
+			fmt.Fprintf(w, "   %s::%s → computer_destination::%s by %s %s, %s (%d events)\n", f.Kind, f.From, f.To, f.Auth, f.Logon, class, f.Events)
+		}
+		if len(shown) < len(rows) {
+			fmt.Fprintf(w, "   … and %d more (--all lists them)\n", len(rows)-len(shown))
 		}
 	}
 }
