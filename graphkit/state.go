@@ -574,7 +574,11 @@ func (ty *Typed) SaveState(e *StateEncoder) {
 		e.Int(k[2])
 		e.Uint32(uint32(ty.types[k]))
 	}
-	seen := slices.SortedFunc(maps.Keys(ty.seen), func(a, b typedContact) int {
+	seen := slices.Collect(maps.Keys(ty.seenWide))
+	for k := range ty.seen {
+		seen = append(seen, unpackContact(k))
+	}
+	slices.SortFunc(seen, func(a, b typedContact) int {
 		return slices.Compare([]int64{a.a, a.b, int64(a.t)}, []int64{b.a, b.b, int64(b.t)})
 	})
 	e.Int(int64(len(seen)))
@@ -619,20 +623,21 @@ func (ty *Typed) LoadState(d *StateDecoder, m *IDMap) error {
 		ty.types[[3]int64{a, l, c}] = uint16(d.Uint32())
 	}
 	clear(ty.seen)
+	clear(ty.seenWide)
 	for range d.Len(20) {
 		c := typedContact{m.artifact(d, d.Int()), m.artifact(d, d.Int()), uint16(d.Uint32())}
-		ty.seen[c] = struct{}{}
+		ty.meet(c, neverMet)
 	}
 	clear(ty.hist)
 	for range d.Len(32) {
 		k := d.Uint64()
 		id := m.artifact(d, int64(k>>16))
-		ty.hist[uint64(id)<<16|k&0xffff] = &typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
+		ty.hist[uint64(id)<<16|k&0xffff] = typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
 	}
 	clear(ty.pop)
 	for range d.Len(28) {
 		k := d.Uint32()
-		ty.pop[k] = &typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
+		ty.pop[k] = typedRate{k: d.Float64(), m: d.Float64(), last: int(d.Int())}
 	}
 	clear(ty.active)
 	for range d.Len(8) {

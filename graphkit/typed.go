@@ -48,16 +48,25 @@ type Typed struct {
 	kinds *Kinds
 	ak    AuthKinds
 
-	types   map[[3]int64]uint16 // (auth id, logon id, account class) → type
-	seen    map[typedContact]struct{}
-	hist    map[uint64]*typedRate // (artifact id << 16 | type)
-	pop     map[uint32]*typedRate // (kind << 16 | type)
-	started bool
-	last    int
-	active  map[int64]bool // artifacts with typed history
+	types map[[3]int64]uint16 // (auth id, logon id, account class) → type
+	// The typed contacts met, each with the last interval it was met in (which also
+	// tells a repeat within an interval): packed into one word (packContact) when the
+	// ids fit, which is what makes the set affordable at LANL rates (a map of 8-byte
+	// keys has a fast path; 24-byte struct keys cost about three times as much), and
+	// in seenWide otherwise.
+	seen     map[uint64]int32
+	seenWide map[typedContact]int32
+	hist     map[uint64]typedRate // (artifact id << 16 | type)
+	pop      map[uint32]typedRate // (kind << 16 | type)
+	started  bool
+	last     int
+	active   map[int64]bool // artifacts with typed history
 
-	cur    map[typedContact]struct{} // this interval's distinct contacts
-	counts map[uint64]*[2]float64    // this interval: (artifact, type) → m, k
+	// This interval's (artifact, type) keys with their counts m, k in
+	// counts[index[key]]: values, not pointers, so that the maps hold nothing the
+	// garbage collector must trace and no entry is allocated on its own.
+	index  map[uint64]int32
+	counts [][2]float64
 	keys   []uint64
 	best   []float64 // per vertex: smallest p
 	ntypes []int32   // per vertex: types seen
@@ -73,6 +82,48 @@ const allTypes = 0xffff
 type typedContact struct {
 	a, b int64
 	t    uint16
+}
+
+// Packed contacts: a and b in 24 bits each, the type in 16.
+const (
+	packedIDBits = 24
+	packedIDMax  = 1<<packedIDBits - 1
+)
+
+// packContact packs c into one word, or returns false when an id does not fit.
+func packContact(c typedContact) (uint64, bool) {
+	if c.a < 0 || c.b < 0 || c.a > packedIDMax || c.b > packedIDMax {
+		return 0, false
+	}
+	return uint64(c.a)<<(64-packedIDBits) | uint64(c.b)<<16 | uint64(c.t), true
+}
+
+// unpackContact is packContact's inverse.
+func unpackContact(k uint64) typedContact {
+	return typedContact{int64(k >> (64 - packedIDBits)), int64(k >> 16 & packedIDMax), uint16(k)}
+}
+
+// neverMet is the interval recorded for a contact met before any this Typed scored
+// (loaded from a saved state).
+const neverMet = math.MinInt32
+
+// meet records that contact c was met in interval and reports whether it was already
+// met in this interval (again) and, if not, whether in an earlier one (before).
+func (ty *Typed) meet(c typedContact, interval int32) (before, again bool) {
+	if k, ok := packContact(c); ok {
+		last, met := ty.seen[k]
+		if met && last == interval {
+			return true, true
+		}
+		ty.seen[k] = interval
+		return met, false
+	}
+	last, met := ty.seenWide[c]
+	if met && last == interval {
+		return true, true
+	}
+	ty.seenWide[c] = interval
+	return met, false
 }
 
 type typedRate struct {
@@ -93,9 +144,9 @@ func NewTyped(kinds *Kinds, ak AuthKinds, cfg TypedConfig) (*Typed, error) {
 		return nil, fmt.Errorf("%w: typed half-life %v, prior weight %v", ErrInvalidConfig, cfg.HalfLife, cfg.PriorWeight)
 	}
 	return &Typed{cfg: cfg, kinds: kinds, ak: ak,
-		types: map[[3]int64]uint16{}, seen: map[typedContact]struct{}{},
-		hist: map[uint64]*typedRate{}, pop: map[uint32]*typedRate{}, active: map[int64]bool{},
-		cur: map[typedContact]struct{}{}, counts: map[uint64]*[2]float64{}}, nil
+		types: map[[3]int64]uint16{}, seen: map[uint64]int32{}, seenWide: map[typedContact]int32{},
+		hist: map[uint64]typedRate{}, pop: map[uint32]typedRate{}, active: map[int64]bool{},
+		index: map[uint64]int32{}}, nil
 }
 
 // typeOf returns the type index of an event's contacts, and false for an event
@@ -126,31 +177,28 @@ func (ty *Typed) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) 
 	}
 	ty.started, ty.last = true, interval
 	ty.auth = AuthEvents(tuples, ty.kinds, ty.ak, ty.auth)
-	clear(ty.cur)
-	clear(ty.counts)
+	clear(ty.index)
+	ty.counts = ty.counts[:0]
 	ty.keys = ty.keys[:0]
 	add := func(id int64, t uint16, first bool) {
 		key := uint64(id)<<16 | uint64(t)
-		c := ty.counts[key]
-		if c == nil {
-			c = new([2]float64)
-			ty.counts[key] = c
+		i, ok := ty.index[key]
+		if !ok {
+			i = int32(len(ty.counts))
+			ty.index[key] = i
+			ty.counts = append(ty.counts, [2]float64{})
 			ty.keys = append(ty.keys, key)
 		}
+		c := &ty.counts[i]
 		c[0]++
 		if first {
 			c[1]++
 		}
 	}
 	contact := func(a, b int64, t uint16) {
-		ct := typedContact{a, b, t}
-		if _, dup := ty.cur[ct]; dup {
+		met, again := ty.meet(typedContact{a, b, t}, int32(interval))
+		if again {
 			return
-		}
-		ty.cur[ct] = struct{}{}
-		_, met := ty.seen[ct]
-		if !met {
-			ty.seen[ct] = struct{}{}
 		}
 		add(a, t, !met)
 		add(b, t, !met)
@@ -191,7 +239,7 @@ func (ty *Typed) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) 
 		if v < 0 {
 			continue // an artifact of the tuples without an edge: not scored
 		}
-		c := ty.counts[key]
+		c := ty.counts[ty.index[key]]
 		m, k := c[0], c[1]
 		ty.first[v] += int32(k)
 		if !ty.active[id] {
@@ -200,16 +248,16 @@ func (ty *Typed) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) 
 		}
 		kind := uint32(ty.kinds.Of(id)) << 16
 		qK := 0.5
-		if p := ty.pop[kind|allTypes]; p != nil {
+		if p, ok := ty.pop[kind|allTypes]; ok {
 			d := ty.decay(p.last, interval)
 			qK = (p.k*d + 0.5) / (p.m*d + 1)
 		}
-		if p := ty.pop[kind|uint32(t)]; p != nil {
+		if p, ok := ty.pop[kind|uint32(t)]; ok {
 			d := ty.decay(p.last, interval)
 			qK = (p.k*d + w*qK) / (p.m*d + w)
 		}
 		K, M := 0.0, 0.0
-		if h := ty.hist[key]; h != nil {
+		if h, ok := ty.hist[key]; ok {
 			d := ty.decay(h.last, interval)
 			K, M = h.k*d, h.m*d
 		}
@@ -234,23 +282,23 @@ func (ty *Typed) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) 
 	// after it is scored.
 	for _, key := range ty.keys {
 		id, t := int64(key>>16), uint16(key&0xffff)
-		c := ty.counts[key]
-		h := ty.hist[key]
-		if h == nil {
-			h = &typedRate{last: interval}
-			ty.hist[key] = h
+		c := ty.counts[ty.index[key]]
+		h, ok := ty.hist[key]
+		if !ok {
+			h.last = interval
 		}
 		d := ty.decay(h.last, interval)
 		h.k, h.m, h.last = h.k*d+c[1], h.m*d+c[0], interval
+		ty.hist[key] = h
 		kind := uint32(ty.kinds.Of(id)) << 16
-		for _, pk := range []uint32{kind | uint32(t), kind | allTypes} {
-			p := ty.pop[pk]
-			if p == nil {
-				p = &typedRate{last: interval}
-				ty.pop[pk] = p
+		for _, pk := range [2]uint32{kind | uint32(t), kind | allTypes} {
+			p, ok := ty.pop[pk]
+			if !ok {
+				p.last = interval
 			}
 			d = ty.decay(p.last, interval)
 			p.k, p.m, p.last = p.k*d+c[1], p.m*d+c[0], interval
+			ty.pop[pk] = p
 		}
 		ty.active[id] = true
 	}

@@ -78,3 +78,26 @@ func TestTypedHelpdesk(t *testing.T) {
 		t.Errorf("helpdesk surprise %.3g (want ≤ 1), ordinary user %.3g (want ≥ 2)", help.Surprise, user.Surprise)
 	}
 }
+
+// TestTypedMeet: a contact is new once, repeats within an interval are told apart from
+// meetings in an earlier one, alike for ids that pack into a word and ids that do not.
+func TestTypedMeet(t *testing.T) {
+	ty := &Typed{seen: map[uint64]int32{}, seenWide: map[typedContact]int32{}}
+	for _, c := range []typedContact{{1, 2, 3}, {packedIDMax, packedIDMax, 0xffff}, {packedIDMax + 1, 2, 3}, {1, 1 << 40, 0}} {
+		if k, ok := packContact(c); ok && unpackContact(k) != c {
+			t.Errorf("%+v packs to %x, unpacks to %+v", c, k, unpackContact(k))
+		}
+		for _, step := range []struct {
+			interval      int32
+			before, again bool
+		}{{5, false, false}, {5, false, true}, {6, true, false}, {6, true, true}, {9, true, false}} {
+			before, again := ty.meet(c, step.interval)
+			if again != step.again || (!again && before != step.before) {
+				t.Errorf("%+v in interval %d: before %v again %v, want %v %v", c, step.interval, before, again, step.before, step.again)
+			}
+		}
+	}
+	if len(ty.seen) != 2 || len(ty.seenWide) != 2 {
+		t.Errorf("%d packed and %d wide contacts, want 2 and 2", len(ty.seen), len(ty.seenWide))
+	}
+}
