@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/lanl"
-	"github.com/lanlq/lanlq/synth"
 )
 
 // TestEdgesExportMatchesSQL: ExportEdges (tuples expanded in Go, arrowio's writer)
@@ -25,28 +24,13 @@ func TestEdgesExportMatchesSQL(t *testing.T) {
 		t.Skip("synth + ingest")
 	}
 	ctx := context.Background()
-	raw, dir := t.TempDir(), t.TempDir()
-	if _, err := synth.Generate(ctx, raw, synth.Config{Days: 1, Scale: 0.1, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: dir}); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, dir, Options{})
+	s, err := Open(ctx, tinySynth(t, 0.1), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	hosts := filepath.Join(t.TempDir(), "hosts.sql")
-	err = os.WriteFile(hosts, []byte(`
-CREATE OR REPLACE TEMP VIEW artifact_columns AS
-SELECT * FROM (VALUES
-    ('dns',  'host',   'nullif(computer_source, ''?'')'),
-    ('dns',  'host',   'nullif(computer_destination, ''?'')'),
-    ('auth', 'host',   'nullif(computer_source, ''?'')'),
-    ('auth', 'host',   'nullif(computer_destination, ''?'')'),
-    ('auth', 'domain', 'nullif(split_part(userdomain_source, ''@'', 2), '''')')
-) AS t(stream, kind, expr);`), 0o644)
+	err = os.WriteFile(hosts, []byte(hostsArch), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -487,13 +487,9 @@ func TestDictStable(t *testing.T) {
 	}
 }
 
-func TestArchUserFile(t *testing.T) {
-	data := genFixture(4, 1500)
-	s := fixtureSession(t, data)
-	dir := t.TempDir()
-	// Computers only, typed, unknowns dropped; auth also links the source user's domain.
-	file := filepath.Join(dir, "hosts.sql")
-	err := os.WriteFile(file, []byte(`
+// hostsArch is a user's architecture: computers only, typed, unknowns dropped; auth
+// also links the source user's domain.
+const hostsArch = `
 CREATE OR REPLACE TEMP VIEW artifact_columns AS
 SELECT * FROM (VALUES
     ('dns',  'host',   'nullif(computer_source, ''?'')'),
@@ -501,7 +497,14 @@ SELECT * FROM (VALUES
     ('auth', 'host',   'nullif(computer_source, ''?'')'),
     ('auth', 'host',   'nullif(computer_destination, ''?'')'),
     ('auth', 'domain', 'nullif(split_part(userdomain_source, ''@'', 2), '''')')
-) AS t(stream, kind, expr);`), 0o644)
+) AS t(stream, kind, expr);`
+
+func TestArchUserFile(t *testing.T) {
+	data := genFixture(4, 1500)
+	s := fixtureSession(t, data)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "hosts.sql")
+	err := os.WriteFile(file, []byte(hostsArch), 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
