@@ -8,9 +8,10 @@ PURE    := ./graphkit/... ./arrowio/... ./sql/... ./lanl/... ./synth/... ./plots
 # Every other package (a new package is here unless added to PURE): tested without it.
 OTHER    = $(filter-out $(shell $(GO) list $(GOFLAGS_TAGS) $(PURE)),$(shell $(GO) list $(GOFLAGS_TAGS) ./...))
 # The engine's tests run with the race detector too (its Go side: ingest's reader,
-# parser and writer goroutines, scoring, the table functions DuckDB calls back into);
+# parser and writer goroutines, scoring, the edge export's reader goroutine, the table
+# functions DuckDB calls back into);
 # -short leaves out the subprocess and the largest fixtures so the run fits CI's time.
-ENGINE_RACE := '^(TestIngest|TestScore|TestTableFunc|TestRunExperiment|TestEdgesIngestEndToEnd|TestIntervalGraph)'
+ENGINE_RACE := '^(TestIngest|TestScore|TestTableFunc|TestRunExperiment|TestEdgesIngestEndToEnd|TestEdgesExport|TestIntervalGraph)'
 
 .PHONY: all build test test-short race vet lint fmt-check tidy-check bench demo clean
 
