@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -252,19 +253,17 @@ func (e *edgesSource) start() error {
 	if st.starts, err = fork.Intervals(e.ctx, e.spec); err != nil {
 		return err
 	}
-	rows, err := fork.Query(e.ctx, "SELECT name FROM artifact_dictionary ORDER BY id")
+	names, err := fork.dictionaryNames(e.ctx)
 	if err != nil {
-		return fmt.Errorf("engine: %s: artifact dictionary: %w", TableFuncEdges, err)
+		return fmt.Errorf("engine: %s: %w", TableFuncEdges, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return fmt.Errorf("engine: %s: artifact dictionary: %w", TableFuncEdges, err)
-		}
-		st.names = append(st.names, name)
+	defer names.Release()
+	// Copies: the state keeps the names after the Arrow array is released.
+	st.names = make([]string, names.Len())
+	for i := range st.names {
+		st.names[i] = strings.Clone(names.Value(i))
 	}
-	return rows.Err()
+	return nil
 }
 
 // batch returns the current edge batch with rows left, opening the next interval's
