@@ -293,10 +293,11 @@ func must[T any](v T, err error) T {
 }
 
 // TestRunScoringExperiments runs the shipped scoring experiments (entity.sql,
-// auth-only.sql; notebook.sql runs end to end in cmd/lanlq) on the first six hours of a
-// tiny synthetic day, through copies whose frame settings are changed the way a user
-// would, and checks that each writes the three result files with the documented
-// columns first and that experiment.json records the settings.
+// auth-only.sql; notebook.sql runs end to end in cmd/lanlq, with its automatic number
+// of roles) on the first six hours of a tiny synthetic day, through copies whose frame
+// and number of roles (2, not the MDL search over 2..8 that TestScoreAutoRoles checks)
+// are changed the way a user would, and checks that each writes the three result files
+// with the documented columns first and that experiment.json records the settings.
 func TestRunScoringExperiments(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
@@ -318,6 +319,11 @@ func TestRunScoringExperiments(t *testing.T) {
 			}
 			text = strings.Replace(text, old, "SET VARIABLE "+v+" = 21600;", 1)
 		}
+		if old := "SET VARIABLE roles = 'auto';"; !strings.Contains(text, old) {
+			t.Fatalf("%s: no %q line to change", name, old)
+		} else {
+			text = strings.Replace(text, old, "SET VARIABLE roles = 2;", 1)
+		}
 		exp := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(exp, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -338,7 +344,7 @@ func TestRunScoringExperiments(t *testing.T) {
 			t.Errorf("%s: %d intervals scored, want 6", name, n)
 		}
 		info := string(must(os.ReadFile(filepath.Join(out, ExperimentInfoFile))))
-		for _, want := range []string{`"expect": "previous"`, `"to_ts": "21600"`} {
+		for _, want := range []string{`"expect": "previous"`, `"to_ts": "21600"`, `"roles": "2"`} {
 			if !strings.Contains(info, want) {
 				t.Errorf("%s: experiment.json lacks %s:\n%s", name, want, info)
 			}
