@@ -64,9 +64,10 @@ var AllComponents = []string{ComponentRole, ComponentNovelty, ComponentVolume, C
 // source reached inherit its evidence. Role is left out because it hurt on the same
 // data (fused with novelty and volume, average precision 0.026 against 0.151): role
 // change flags benign machines whose usage shifts, and Fisher's method lets that
-// evidence alone outrank an attacker's first contacts. Peers is left out for the
-// reasons measured in BENCHMARKS.md's ablation. The earlier default stays reachable
-// as Components novelty, volume.
+// evidence alone outrank an attacker's first contacts. Peers is left out too: added to
+// the default it lowered average precision from 0.588 to 0.559 on seeds 2–4 (BENCHMARKS.md,
+// "Closing issue 12"). The earlier default stays reachable as Components novelty,
+// volume; it costs about two thirds of this one's CPU at LANL rates.
 var DefaultComponents = []string{ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentSpread}
 
 // Novelty contact sets (ScoreSpec.Novelty).
