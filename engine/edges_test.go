@@ -107,10 +107,22 @@ func genFixture(seed uint64, perStream int) map[string][]fixtureEvent {
 // fixtureSession writes data as headerless LANL CSV files under t.TempDir() and creates
 // views with exactly the schemas of sql/views.sql over them (empty views for streams
 // without data), so the edge code sees what it sees over an ingested data directory.
+// One DuckDB thread: a fixture of a few thousand rows per stream is one CSV file and
+// less than a row group, which DuckDB reads in one pipeline whatever its threads; more
+// threads only add their start-up and hand-offs to each of the many small queries of
+// the exactness tests (a quarter of their CPU time). The tests over ingested data and
+// TestTableFuncEdges (fixtureSessionWith, table functions called from DuckDB's
+// threads) keep all CPUs.
 func fixtureSession(t testing.TB, data map[string][]fixtureEvent) *Session {
 	t.Helper()
+	return fixtureSessionWith(t, data, Options{Threads: 1})
+}
+
+// fixtureSessionWith is fixtureSession with the session's options.
+func fixtureSessionWith(t testing.TB, data map[string][]fixtureEvent, opts Options) *Session {
+	t.Helper()
 	ctx := context.Background()
-	s, err := NewSession(ctx, Options{})
+	s, err := NewSession(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

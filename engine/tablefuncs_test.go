@@ -52,7 +52,7 @@ func tfEdges(t *testing.T, s *Session, query string) edgeSet {
 // getvariable, and a query that projects only some columns.
 func TestTableFuncEdges(t *testing.T) {
 	data := genFixture(11, 800)
-	s := fixtureSession(t, data)
+	s := fixtureSessionWith(t, data, Options{})
 	ctx := context.Background()
 	const cols = "epoch(interval_start)::BIGINT, a, b, weight"
 
