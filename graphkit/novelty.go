@@ -252,18 +252,8 @@ func (nv *Novelty) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		}
 	}
 
-	dst = grow(dst, n)
-	clear(dst)
-	nv.rates.decayKinds(elapsed)
-	for v := range n {
-		if nv.active[v] {
-			id := g.IDs[v]
-			dst[v] = nv.rates.observe(id, byID[id], rel, nv.weight[v], negBinomSurprise)
-		}
-	}
-	// The kind averages learn from this interval only after it is scored.
-	nv.rates.mergeKinds()
-	return dst
+	return nv.rates.scoreInterval(dst, g.IDs, byID, nv.active, elapsed, rel,
+		func(v int) float64 { return nv.weight[v] }, negBinomSurprise)
 }
 
 // NewContacts returns the first contacts of each vertex in the last Update, parallel

@@ -179,16 +179,8 @@ func (p *Peers) Update(interval int, g *Graph, dst []Evidence) []Evidence {
 		}
 	}
 
-	dst = grow(dst, n)
-	clear(dst)
-	p.rates.decayKinds(elapsed)
-	for v := range n {
-		if p.active[v] {
-			id := g.IDs[v]
-			dst[v] = p.rates.observe(id, byID[id], rel, float64(p.unexplained[v]), negBinomMidSurprise)
-		}
-	}
-	p.rates.mergeKinds()
+	dst = p.rates.scoreInterval(dst, g.IDs, byID, p.active, elapsed, rel,
+		func(v int) float64 { return float64(p.unexplained[v]) }, negBinomMidSurprise)
 	// Learn the interval's first contacts (in a fixed order: the graph's).
 	for _, pr := range p.newPairs {
 		u, d := pr[0], pr[1]

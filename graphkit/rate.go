@@ -12,8 +12,8 @@ import (
 // posterior Gamma(α, β) with α = ½ + A + w·m_K and β = N + w (w the prior weight, ½
 // Jeffreys' shape), and a count k is judged by the negative binomial predictive.
 //
-// One interval is: decayKinds, then observe for every active artifact, then
-// mergeKinds, so the kind means learn an interval only after all of it is scored.
+// One interval is scoreInterval: decayKinds, then observe for every active artifact,
+// then mergeKinds, so the kind means learn an interval only after all of it is scored.
 // Memory: 16 bytes per artifact (dense ids), 32 per kind.
 type rateHistory struct {
 	halfLife, priorWeight float64
@@ -40,6 +40,23 @@ func (h *rateHistory) cover(maxID int64) {
 	if need := int(maxID) + 1; need > len(h.state) {
 		h.state = append(h.state, make([]rateState, need-len(h.state))...)
 	}
+}
+
+// scoreInterval scores one interval: each vertex v of its graph (artifact ids[v], of
+// kind byID[ids[v]]) that is active gets the Evidence of its count(v) judged by surprise
+// (observe); the others a zero Evidence. It returns dst grown to len(ids).
+func (h *rateHistory) scoreInterval(dst []Evidence, ids []int64, byID []Kind, active []bool, elapsed, rel int,
+	count func(v int) float64, surprise func(k, alpha, beta float64) float64) []Evidence {
+	dst = grow(dst, len(ids))
+	clear(dst)
+	h.decayKinds(elapsed)
+	for v, id := range ids {
+		if active[v] {
+			dst[v] = h.observe(id, byID[id], rel, count(v), surprise)
+		}
+	}
+	h.mergeKinds()
+	return dst
 }
 
 // decayKinds fades the kind means by the intervals elapsed since the previous one.

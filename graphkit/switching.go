@@ -149,17 +149,8 @@ func (s *Switching) Update(interval int, g *Graph, tuples *Tuples, dst []Evidenc
 		s.kv[vu] += w
 	}
 
-	dst = grow(dst, n)
-	clear(dst)
-	s.rates.decayKinds(elapsed)
-	for v := range n {
-		if s.active[v] {
-			id := g.IDs[v]
-			dst[v] = s.rates.observe(id, s.kinds.ByID[id], rel, s.kv[v], negBinomMidSurprise)
-		}
-	}
-	s.rates.mergeKinds()
-	return dst
+	return s.rates.scoreInterval(dst, g.IDs, s.kinds.ByID, s.active, elapsed, rel,
+		func(v int) float64 { return s.kv[v] }, negBinomMidSurprise)
 }
 
 // Emissions returns each vertex's first emissions in the last Update and how many of
