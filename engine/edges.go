@@ -572,6 +572,9 @@ func replaceDir(tmp, dir string) error {
 		if err := os.Rename(dir, old); err != nil {
 			return fmt.Errorf("engine: %w", err)
 		}
+		// Killed here, the folder is missing: the next run into it restores old
+		// (recoverOut).
+		faultpoint.Reach(context.Background(), "publish moved aside")
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {

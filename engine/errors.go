@@ -41,6 +41,10 @@ var (
 	ErrExperiment = errors.New("engine: experiment")
 	// ErrScoreSpec reports a ScoreSpec that cannot be run.
 	ErrScoreSpec = errors.New("engine: bad score spec")
+	// ErrStateMismatch reports an output folder whose saved scoring state (StateFile)
+	// the run cannot continue: other settings, data under scored intervals changed, a
+	// damaged state.
+	ErrStateMismatch = errors.New("engine: cannot continue the saved scoring state")
 	// ErrClock reports sources whose clocks cannot share a data folder: LANL's
 	// relative seconds and real sources' absolute UTC times.
 	ErrClock = errors.New("engine: clocks differ")

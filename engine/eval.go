@@ -167,8 +167,8 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if st, err := os.Stat(abs); err != nil || st.IsDir() {
-		return nil, fmt.Errorf("%w: %s is not a file", ErrNoScores, scoresPath)
+	if st, err := os.Stat(abs); err != nil || (st.IsDir() && !isResultFolder(abs)) {
+		return nil, fmt.Errorf("%w: %s is not a file (or a folder of result parts)", ErrNoScores, scoresPath)
 	}
 	sc := &evalScope{scores: abs}
 	if p := filepath.Join(filepath.Dir(abs), IntervalScoresFile); fileExists(p) {
@@ -215,7 +215,7 @@ func (s *Session) resolveScope(ctx context.Context, scoresPath string, interval 
 	}
 	var lo, hi *int64
 	q := "SELECT epoch(min(interval_start))::BIGINT, epoch(max(interval_start))::BIGINT FROM read_parquet(?)"
-	if err := s.QueryRow(ctx, q, QuoteGlob(abs)).Scan(&lo, &hi); err != nil {
+	if err := s.QueryRow(ctx, q, resultGlob(abs)).Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("engine: %s: %w", scoresPath, err)
 	}
 	if lo == nil {
@@ -253,7 +253,7 @@ func (sc *evalScope) render(name string) (string, error) {
 		Scores, Intervals string
 		Width, Lo, Hi     int64
 		Labels            bool
-	}{readLiteral(sc.scores), readLiteral(sc.intervals), sc.width, sc.lo, sc.hi, sc.labels})
+	}{resultLiteral(sc.scores), readLiteral(sc.intervals), sc.width, sc.lo, sc.hi, sc.labels})
 }
 
 // Evaluate ranks the scores of scoresPath (a scores.parquet) against the redteam

@@ -158,7 +158,7 @@ func (s *Session) Explain(ctx context.Context, scoresPath, entity string, at tim
 		return nil, err
 	}
 	lo := lanl.FloorDiv(int64(at.Sub(lanl.Origin)/time.Second), sc.width) * sc.width
-	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: readLiteral(sc.scores),
+	q := explainQuery{s: s, entity: entity, lit: "'" + escapeLiteral(entity) + "'", scores: resultLiteral(sc.scores),
 		lo: lo, hi: lo + sc.width, start: lanl.Time(lo), fused: exp != nil && exp.Method == MethodFused}
 	ex := &Explanation{Entity: entity, IntervalStart: q.start, Experiment: exp}
 	if ex.Artifacts, err = q.artifacts(ctx); err != nil {

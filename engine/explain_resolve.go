@@ -13,7 +13,7 @@ import (
 // An entity in no score fails with ErrNotFound naming the nearest values.
 func (s *Session) resolveEntity(ctx context.Context, scores, typed string) (string, error) {
 	typed = strings.TrimSpace(typed)
-	lit := readLiteral(scores)
+	lit := resultLiteral(scores)
 	if _, after, ok := strings.Cut(typed, "::"); ok {
 		var value string
 		q := fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE lower(artifact) = lower(?) LIMIT 1", lit)
@@ -44,7 +44,7 @@ func (s *Session) resolveEntity(ctx context.Context, scores, typed string) (stri
 // similarity, case folded).
 func (s *Session) nearValues(ctx context.Context, scores, typed string) ([]string, error) {
 	q := fmt.Sprintf(`SELECT value FROM (SELECT DISTINCT value FROM read_parquet('%s'))
-		ORDER BY jaro_winkler_similarity(lower(value), lower(?)) DESC, value LIMIT 5`, readLiteral(scores))
+		ORDER BY jaro_winkler_similarity(lower(value), lower(?)) DESC, value LIMIT 5`, resultLiteral(scores))
 	rows, err := s.Query(ctx, q, typed)
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
@@ -65,7 +65,7 @@ func (s *Session) nearValues(ctx context.Context, scores, typed string) ([]strin
 // has a score: the last before and the first after (zero when there is none).
 func (s *Session) nearIntervals(ctx context.Context, scores, entity string, start time.Time) (before, after time.Time, err error) {
 	q := fmt.Sprintf(`SELECT max(interval_start) FILTER (WHERE interval_start < ?), min(interval_start) FILTER (WHERE interval_start > ?)
-		FROM read_parquet('%s') WHERE value = ?`, readLiteral(scores))
+		FROM read_parquet('%s') WHERE value = ?`, resultLiteral(scores))
 	var b, a *time.Time
 	if err := s.QueryRow(ctx, q, start, start, entity).Scan(&b, &a); err != nil {
 		return before, after, fmt.Errorf("engine: explain: %w", err)

@@ -618,6 +618,7 @@ func runChild(t *testing.T, raw, data string, killAt int) []string {
 
 func TestMain(m *testing.M) {
 	lockHelper()
+	scoreChild()
 	if spec := os.Getenv("LANLQ_INGEST_CHILD"); spec != "" {
 		raw, data, _ := strings.Cut(spec, "|")
 		in := bufio.NewReader(os.Stdin)

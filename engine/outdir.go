@@ -52,6 +52,9 @@ func beginOutLocked(outDir string, kind outKind, lock bool) (*outStage, error) {
 		if o.lock, err = lockOut(abs); err != nil {
 			return nil, err
 		}
+		if err := recoverOut(abs); err != nil {
+			return nil, errors.Join(err, o.Close())
+		}
 	}
 	if err := checkOutTarget(abs, kind); err != nil {
 		return nil, errors.Join(err, o.Close())
@@ -60,6 +63,33 @@ func beginOutLocked(outDir string, kind outKind, lock bool) (*outStage, error) {
 		return nil, errors.Join(fmt.Errorf("engine: %w", err), o.Close())
 	}
 	return o, nil
+}
+
+// recoverOut undoes what a run killed (kill -9, a power cut) left beside OUT, under
+// OUT's lock, so no other run is writing there: killed between the two renames of
+// replaceDir, OUT is missing and the previous results wait as STAGE.old, which
+// becomes OUT again; every other stage is unfinished work and is removed.
+func recoverOut(abs string) error {
+	stages, err := globIn(filepath.Dir(abs), "."+quoteGoGlob(filepath.Base(abs))+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		for _, st := range stages {
+			if strings.HasSuffix(st, ".old") {
+				if err := os.Rename(st, abs); err != nil {
+					return fmt.Errorf("engine: restoring the previous results: %w", err)
+				}
+				break
+			}
+		}
+	}
+	for _, st := range stages {
+		if err := os.RemoveAll(st); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+	}
+	return nil
 }
 
 // Publish replaces OUT by the stage.

@@ -33,6 +33,15 @@ type ScoreReport struct {
 	// Warnings say what about the frame makes the results less than they seem (a
 	// frame all warm-up, a training window past the frame), with the fix.
 	Warnings []string
+	// Resumed says the run continued OUT's saved state (StateFile) and scored only
+	// the intervals from FirstScored on; UpToDate that there was none to score (OUT
+	// was left as it was). LateEvents counts the events that arrived for intervals
+	// scored before (accepted; those intervals keep their scores).
+	Resumed, UpToDate bool
+	FirstScored       string
+	LateEvents        int64
+	// StateBytes is the size of the state saved (0: none, see StateFile).
+	StateBytes int64
 }
 
 // ScoreTiming is where a scoring run spent its time.
@@ -83,8 +92,24 @@ func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, prog
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, r.cleanup(err != nil)) }()
-	if err := r.train(ctx); err != nil {
+	if err := r.prepareScorers(ctx); err != nil {
 		return nil, err
+	}
+	if err := r.resume(ctx); err != nil {
+		return nil, err
+	}
+	if r.from > r.last {
+		// Every interval of the data is scored already: OUT stays as it is.
+		r.rep.UpToDate = true
+		r.rep.Timing.Total = time.Since(began)
+		return r.rep, nil
+	}
+	r.rep.FirstScored = fmtTime(r.start(r.from))
+	r.total = int(r.last - r.from + 1)
+	if !r.resumed {
+		if err := r.train(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.scoreAll(ctx); err != nil {
 		return nil, err
@@ -124,6 +149,12 @@ type scoreRun struct {
 	model     *graphkit.RoleModel
 	tracker   *graphkit.Tracker
 	warmupEnd int64 // the first interval number after the warm-up
+	// from is the first interval this run scores: r.first, or after the last one
+	// scored by the run whose state (prev) it resumed.
+	from    int64
+	resumed bool
+	prev    *stateHeader
+	locked  bool // OUT is locked: a user's folder, where the state is kept
 	fused     *fusedScorers
 	summaries []intervalSummary // MethodFused: the interval scores of the fused score
 
@@ -168,7 +199,7 @@ func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string
 		}
 		return nil, s.frameError(spec.Edges, names)
 	}
-	r := &scoreRun{s: s, spec: spec, roles: spec.UsesRoles(), plan: p, width: p.width, nonEmpty: map[int64]bool{},
+	r := &scoreRun{s: s, spec: spec, locked: lock, roles: spec.UsesRoles(), plan: p, width: p.width, nonEmpty: map[int64]bool{},
 		held: map[int64]*graphkit.Graph{}, heldTuples: map[int64]*graphkit.Tuples{}, progress: progress, outDir: abs, mem: scoreAllocator()}
 	r.setFrame(starts)
 	if err := r.setTrainWindow(starts); err != nil {
@@ -436,20 +467,12 @@ func (r *scoreRun) sameClip(k int64) bool {
 	return a1.Equal(a2) && b1.Equal(b2)
 }
 
-// scoreAll scores every interval of the frame in order.
+// scoreAll scores the intervals of the frame from r.from on, in order.
 func (r *scoreRun) scoreAll(ctx context.Context) error {
-	tracker, err := graphkit.NewTracker(graphkit.DynamicsConfig{Mode: r.spec.Expect, HalfLife: r.spec.HalfLife})
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	r.tracker = tracker
-	if r.spec.Method == MethodFused {
-		if r.fused, err = r.newFusedScorers(ctx); err != nil {
-			return err
-		}
-	}
+	tracker := r.tracker
 	var X, M mat.Dense
-	for k := r.first; k <= r.last; k++ {
+	var err error
+	for k := r.from; k <= r.last; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -8,10 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/lanlq/lanlq/internal/faultpoint"
 )
 
 // write sorts the rows and writes every result file into the temporary folder, then
@@ -38,11 +41,40 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	files := []string{"score_copy_scores.sql", "score_copy_intervals.sql"}
 	names := []string{ScoresFile, IntervalScoresFile, ExperimentFile}
 	if r.roles {
+		files = []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"}
+		names = []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile}
+	}
+	// dirs[i] is where files[i] writes: the stage, or for a resumed run the new
+	// part's folder (its scores and roles become the next part of the earlier ones).
+	dirs := make([]string, len(files))
+	for i := range dirs {
+		dirs[i] = r.tmpDir
+	}
+	part := filepath.Join(r.tmpDir, ".part")
+	if r.resumed {
+		if err := r.carryOver(); err != nil {
+			return err
+		}
+		if err := os.Mkdir(part, 0o755); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		files = slices.DeleteFunc(files, func(f string) bool { return f == "score_copy_basis.sql" })
+		dirs = dirs[:len(files)]
+		for i, f := range files {
+			if f != "score_copy_intervals.sql" {
+				dirs[i] = part
+			}
+		}
+		// interval_scores.parquet is small (a row per interval): rewritten whole.
+		q := fmt.Sprintf("INSERT INTO lanlq_interval_rows SELECT interval_start, score, score_known, artifacts, new_artifacts, warmup FROM read_parquet('%s')",
+			readLiteral(filepath.Join(r.outDir, IntervalScoresFile)))
+		if err := r.s.Exec(ctx, q); err != nil {
+			return fmt.Errorf("engine: the earlier interval scores: %w", err)
+		}
+	} else if r.roles {
 		if err := r.stageBasis(ctx); err != nil {
 			return err
 		}
-		files = []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"}
-		names = []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile}
 	}
 	// One thread: DuckDB's parallel Parquet writer may cut row groups differently from
 	// run to run; one thread makes the bytes depend on the data alone.
@@ -58,11 +90,11 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 			err = errors.Join(err, fmt.Errorf("engine: restore threads: %w", rerr))
 		}
 	}()
-	for _, name := range files {
+	for i, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(r.tmpDir), escapeLiteral(string(compact))})
+		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(dirs[i]), escapeLiteral(string(compact))})
 		if err != nil {
 			return err
 		}
@@ -73,6 +105,27 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if r.resumed {
+		n := r.prev.Parts
+		for _, name := range []string{ScoresFile, RolesFile} {
+			if !r.roles && name == RolesFile {
+				continue
+			}
+			if err := os.Rename(filepath.Join(part, name), filepath.Join(r.tmpDir, name, partName(n))); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
+		}
+		if err := os.Remove(part); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+	}
+	if r.statefulRun() {
+		if err := r.saveState(ctx); err != nil {
+			return err
+		}
+		names = append(names, StateFile)
+	}
+	faultpoint.Reach(ctx, "score staged")
 	// Every file is complete: the stage replaces OUT as a whole, so nothing of an
 	// earlier run (its eval.json, its plots) stays beside the new results.
 	if err := r.out.Publish(); err != nil {

@@ -40,7 +40,7 @@ func (s *Session) TopAlerts(ctx context.Context, scoresPath string, entities, pe
 	if _, err := s.resolveScope(ctx, abs, 0); err != nil {
 		return nil, err
 	}
-	q, err := edgeRender("top_alerts.sql", struct{ Scores string }{readLiteral(abs)})
+	q, err := edgeRender("top_alerts.sql", struct{ Scores string }{resultLiteral(abs)})
 	if err != nil {
 		return nil, err
 	}

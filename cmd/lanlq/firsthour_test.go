@@ -350,12 +350,12 @@ func TestWarmupOnlyFrame(t *testing.T) {
 	}
 	// A frame past its first day warns of nothing.
 	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--generations", "-1",
-		"--train-to", "2015-01-01 06:00:00", "--memberships")
+		"--train-to", "2015-01-01 06:00:00", "--memberships", "--rescore")
 	if err != nil || stderr != "" {
 		t.Errorf("whole-data score: %v, stderr %q", err, stderr)
 	}
 	// Role settings without anything that uses roles are named as unused.
-	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00")
+	_, stderr, err = lanlqRun("score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00", "--rescore")
 	if err != nil || !strings.Contains(stderr, "roles, the training window set but unused") || !strings.Contains(stderr, "--memberships") {
 		t.Errorf("score with unused role settings: %v, stderr %q", err, stderr)
 	}

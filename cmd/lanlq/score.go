@@ -20,10 +20,10 @@ func init() {
 		halfLife                                            float64
 		seed                                                uint64
 		generations, threads                                int
-		memberships                                         bool
+		memberships, rescore                                bool
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume,typed,switch,peers,spread] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships]",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume,typed,switch,peers,spread] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships] [--rescore]",
 		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
 		Long: `Builds the per-interval artifact graphs (as lanlq edges does) and scores them. Role
 dynamics (--method roles, the role component, or --memberships) learns ReFeX features
@@ -95,6 +95,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 			if err != nil {
 				return flagError(err)
 			}
+			spec.Rescore = rescore
 			if warmup != "" {
 				if spec.Warmup, err = parseInterval(warmup); err != nil {
 					return fmt.Errorf("--warmup: %w", err)
@@ -135,6 +136,7 @@ are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 	f.Uint64Var(&seed, "seed", 1, "seed of the role fit")
 	f.IntVar(&generations, "generations", engine.DefaultGenerations, "recursive ReFeX generations (-1: base features only)")
 	f.BoolVar(&memberships, "memberships", false, "compute role memberships (roles.parquet, the role columns) even when no component uses them")
+	f.BoolVar(&rescore, "rescore", false, "ignore the state saved in OUT and score every interval again (by default a run into OUT scores only the intervals added since its last run)")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
 	rootCmd.AddCommand(cmd)
@@ -158,6 +160,14 @@ func runScore(cmd *cobra.Command, s *engine.Session, spec engine.ScoreSpec, out 
 
 func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 	e := rep.Experiment
+	if rep.UpToDate {
+		fmt.Fprintf(w, "%s is up to date: every interval up to %s is scored; nothing written\n", rep.OutDir, e.LastInterval)
+		return
+	}
+	if rep.Resumed {
+		fmt.Fprintf(w, "continued the saved state: scored %s … %s (%d late events for earlier intervals)\n",
+			rep.FirstScored, e.LastInterval, rep.LateEvents)
+	}
 	auto := "fixed"
 	if e.RolesAuto {
 		auto = "by MDL"
@@ -182,4 +192,8 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 		t.Fit.Round(time.Millisecond), t.Project.Round(time.Millisecond), t.Track.Round(time.Millisecond),
 		t.Fuse.Round(time.Millisecond), t.Write.Round(time.Millisecond))
 	fmt.Fprintf(w, "wrote %s\n", strings.Join(rep.Files, ", "))
+	if rep.StateBytes > 0 {
+		fmt.Fprintf(w, "saved the scoring state (%s, %d bytes): the next run into this folder scores only the intervals added since\n",
+			engine.StateFile, rep.StateBytes)
+	}
 }

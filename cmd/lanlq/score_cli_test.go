@@ -90,8 +90,16 @@ func TestScoreEvalPlot(t *testing.T) {
 		}
 	}
 
+	// The same settings again: the folder is up to date, nothing is written.
+	got = lanlq(t, "score", "--data", data, "--out", out, "--roles", "2", "--train-to", "2015-01-01 06:00:00",
+		"--expect", "previous", "--seed", "4", "--memberships")
+	if !strings.Contains(got, "is up to date") {
+		t.Errorf("score output of a rerun:\n%s", got)
+	}
+	// Other settings are refused: the folder holds a run that would not continue.
+	lanlqFails(t, []string{"holds a run with other settings", "--rescore"}, "score", "--data", data, "--out", out)
 	// The default computes no roles: the same folder rescored loses the roles files.
-	got = lanlq(t, "score", "--data", data, "--out", out)
+	got = lanlq(t, "score", "--data", data, "--out", out, "--rescore")
 	if !strings.Contains(got, "no role memberships") || strings.Contains(got, "trained on") {
 		t.Errorf("default score output:\n%s", got)
 	}

@@ -203,7 +203,8 @@ func TestSignals(t *testing.T) {
 	t.Run("score", func(t *testing.T) {
 		dir := filepath.Join(base, "score")
 		copyDir(t, refOut, dir)
-		args := append([]string{"score", "--data", data, "--out", dir}, scoreArgs...)
+		// --rescore: dir holds refOut's results and state, which would leave nothing to score.
+		args := append([]string{"score", "--data", data, "--out", dir, "--rescore"}, scoreArgs...)
 		for _, sig := range sigs {
 			interrupt(t, sig, "score interval", args...)
 			same("score interrupted", dir, refOut)

@@ -1,0 +1,520 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lanlq/lanlq/graphkit"
+)
+
+// StateFile is the saved scoring state in OUT: what every scorer carries from one
+// interval to the next, so that the next `lanlq score` into OUT scores only the
+// intervals added since, exactly as a run over all of them would (README, "Running
+// it every hour"). It is written into the stage with the results and published with
+// them, so OUT's state always matches OUT's results.
+//
+// Layout (format 1): the line "lanlq scoring state\n"; a little-endian uint32 format
+// version; a uint32 length and that many bytes of JSON (stateHeader); the scorers'
+// state in graphkit's binary state format (the artifact names of the dictionary the
+// ids refer to, the Tracker, each fused component in fusion order, and with roles
+// the feature set and the basis); the SHA-256 of everything before it.
+const StateFile = "state.lanlq"
+
+const stateFormat = 1
+
+var stateMagic = []byte("lanlq scoring state\n")
+
+// stateHeader is the readable part of StateFile.
+type stateHeader struct {
+	Format int `json:"format"`
+	// Settings is the run's experiment without what grows with the data (frame end,
+	// counts, fitted parts, data fingerprint): a later run must have the same.
+	Settings json.RawMessage `json:"settings"`
+	// FirstInterval and LastScored are interval numbers (start = origin +
+	// number × interval_seconds): the frame's first interval and the last one scored.
+	FirstInterval   int64 `json:"first_interval"`
+	LastScored      int64 `json:"last_scored"`
+	IntervalSeconds int64 `json:"interval_seconds"`
+	// Events counts, per stream, the events before the end of LastScored when it was
+	// scored; fewer now means data under scored intervals was removed (refused), more
+	// means late events (accepted, counted; their intervals are not rescored).
+	Events map[string]int64 `json:"events"`
+	// Parts is the number of result parts: scores.parquet is one file while 1, a
+	// folder of part-NNNNN.parquet files after.
+	Parts int `json:"parts"`
+	// Artifacts is the size of the dictionary the saved ids refer to.
+	Artifacts int `json:"artifacts"`
+	// LateEvents sums the late events accepted so far.
+	LateEvents      int64  `json:"late_events"`
+	DataFingerprint string `json:"data_fingerprint"`
+}
+
+// settingsOf returns exp without the fields that grow with the data or come out of
+// training: what two runs continuing each other must share. roles is the number of
+// roles asked for (0: by MDL).
+func settingsOf(exp Experiment, roles int) (json.RawMessage, error) {
+	e := exp
+	e.FrameTo, e.FirstInterval, e.LastInterval, e.Intervals, e.GraphIntervals, e.DataFingerprint = "", "", "", 0, 0, ""
+	e.TrainIntervals, e.TrainRows, e.MDL, e.Features, e.FeatureScales, e.Basis = 0, 0, nil, nil, nil, nil
+	e.Roles = roles
+	e.WarmupTo, e.WarmupIntervals = "", 0
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return b, nil
+}
+
+// settingsDiff names the settings that differ between two settingsOf values.
+func settingsDiff(saved, now json.RawMessage) string {
+	var a, b map[string]any
+	if json.Unmarshal(saved, &a) != nil || json.Unmarshal(now, &b) != nil {
+		return "unreadable settings"
+	}
+	var diffs []string
+	keys := slices.Sorted(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		x, _ := json.Marshal(a[k])
+		y, _ := json.Marshal(b[k])
+		if !bytes.Equal(x, y) {
+			diffs = append(diffs, fmt.Sprintf("%s %s then, %s now", k, x, y))
+		}
+	}
+	return strings.Join(diffs, "; ")
+}
+
+// prepareScorers makes the Tracker and, for MethodFused, the components.
+func (r *scoreRun) prepareScorers(ctx context.Context) error {
+	tracker, err := graphkit.NewTracker(graphkit.DynamicsConfig{Mode: r.spec.Expect, HalfLife: r.spec.HalfLife})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	r.tracker = tracker
+	if r.spec.Method == MethodFused {
+		if r.fused, err = r.newFusedScorers(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// statefulRun reports whether this run saves its state: a locked OUT (not a table
+// function's private folder), and, with roles, a training window the data covers
+// whole (its basis will not change with more data).
+func (r *scoreRun) statefulRun() bool {
+	if r.out == nil || !r.locked {
+		return false
+	}
+	if r.roles {
+		return r.last >= r.number(r.trainSpec.To.Add(-time.Second))
+	}
+	return true
+}
+
+// resume loads OUT's saved state when OUT holds one of a run with the same settings
+// over the same data, and sets r.from to the first interval not scored yet. Without
+// a state (or with ScoreSpec.Rescore) the run starts over and replaces OUT.
+func (r *scoreRun) resume(ctx context.Context) error {
+	r.from = r.first
+	if !r.locked || r.spec.Rescore {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(r.outDir, StateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	hdr, body, err := decodeState(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, filepath.Join(r.outDir, StateFile), err)
+	}
+	where := filepath.Join(r.outDir, StateFile)
+	if hdr.IntervalSeconds != r.width || hdr.FirstInterval != r.first {
+		return fmt.Errorf("%w: %s continues a run whose frame starts at %s in %d s intervals; the data now starts the frame at %s in %d s intervals (events before the scored ones were added or removed); score with --rescore to start over, or into a new --out",
+			ErrStateMismatch, where, fmtTime(r.start(hdr.FirstInterval)), hdr.IntervalSeconds, fmtTime(r.start(r.first)), r.width)
+	}
+	settings, err := settingsOf(r.rep.Experiment, r.spec.Roles)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(settings, hdr.Settings) {
+		return fmt.Errorf("%w: %s holds a run with other settings (%s); score with the settings it was made with, with --rescore to replace it, or into a new --out",
+			ErrStateMismatch, where, settingsDiff(hdr.Settings, settings))
+	}
+	// Data under the scored intervals: events removed are refused, late ones counted.
+	counts, err := r.eventsBefore(ctx, hdr.LastScored+1)
+	if err != nil {
+		return err
+	}
+	var late int64
+	for _, st := range slices.Sorted(maps.Keys(counts)) {
+		was, now := hdr.Events[st], counts[st]
+		if now < was {
+			return fmt.Errorf("%w: stream %s had %d events up to the end of the last scored interval (%s) when it was scored, now %d: data under scored intervals was removed or replaced; score with --rescore to start over",
+				ErrStateMismatch, st, was, fmtTime(r.start(hdr.LastScored)), now)
+		}
+		late += now - was
+	}
+	names, err := r.s.dictionaryNames(ctx)
+	if err != nil {
+		return err
+	}
+	d := graphkit.NewStateDecoder(body)
+	saved := make([]string, d.Len(8))
+	for i := range saved {
+		saved[i] = d.String()
+	}
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrStateMismatch, where, err)
+	}
+	idMap, err := r.idMap(saved, names)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, where, err)
+	}
+	if err := r.loadScorers(d, idMap); err != nil {
+		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, where, err)
+	}
+	if d.Remaining() != 0 {
+		return fmt.Errorf("%w: %s: %d bytes after the state", ErrStateMismatch, where, d.Remaining())
+	}
+	prev, err := readExperimentFile(filepath.Join(r.outDir, ExperimentFile))
+	if err != nil {
+		return err
+	}
+	exp := &r.rep.Experiment
+	exp.TrainIntervals, exp.TrainRows, exp.Roles, exp.MDL = prev.TrainIntervals, prev.TrainRows, prev.Roles, prev.MDL
+	exp.Features, exp.FeatureScales, exp.Basis = prev.Features, prev.FeatureScales, prev.Basis
+	r.prev, r.resumed = hdr, true
+	r.from = hdr.LastScored + 1
+	r.rep.Resumed, r.rep.LateEvents = true, late
+	r.prev.LateEvents += late
+	if late > 0 {
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf(
+			"%d late events arrived for intervals already scored (up to %s); they are in the data but their intervals keep their scores; score with --rescore to rescore everything with them",
+			late, fmtTime(r.start(hdr.LastScored))))
+	}
+	return nil
+}
+
+// readExperimentFile reads an experiment.json.
+func readExperimentFile(path string) (*Experiment, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return decodeExperiment(path, raw)
+}
+
+// decodeState checks a state file's frame and checksum and returns its header and body.
+func decodeState(raw []byte) (*stateHeader, []byte, error) {
+	if len(raw) < len(stateMagic)+8+sha256.Size || !bytes.HasPrefix(raw, stateMagic) {
+		return nil, nil, errors.New("not a lanlq scoring state")
+	}
+	sum := sha256.Sum256(raw[:len(raw)-sha256.Size])
+	if !bytes.Equal(sum[:], raw[len(raw)-sha256.Size:]) {
+		return nil, nil, errors.New("checksum mismatch (the file is damaged)")
+	}
+	raw = raw[len(stateMagic) : len(raw)-sha256.Size]
+	if v := binary.LittleEndian.Uint32(raw); v != stateFormat {
+		return nil, nil, fmt.Errorf("state format %d, this lanlq reads %d", v, stateFormat)
+	}
+	n := int(binary.LittleEndian.Uint32(raw[4:]))
+	if n > len(raw)-8 {
+		return nil, nil, errors.New("truncated header")
+	}
+	var hdr stateHeader
+	if err := json.Unmarshal(raw[8:8+n], &hdr); err != nil {
+		return nil, nil, fmt.Errorf("header: %w", err)
+	}
+	return &hdr, raw[8+n:], nil
+}
+
+// idMap maps the saved dictionary's ids onto the current one's: both are sorted
+// names (ids are name ranks), and every saved name must still be there.
+func (r *scoreRun) idMap(saved, names []string) (*graphkit.IDMap, error) {
+	m := &graphkit.IDMap{Artifact: make([]int64, len(saved))}
+	j := 0
+	for i, name := range saved {
+		for j < len(names) && names[j] < name {
+			j++
+		}
+		if j == len(names) || names[j] != name {
+			return nil, fmt.Errorf("artifact %q of the scored intervals is no longer in the data (data under scored intervals changed)", name)
+		}
+		m.Artifact[i] = int64(j)
+	}
+	if r.fused != nil && r.fused.kinds.Entity != nil {
+		// Entities number the distinct values in order (sql/score_classes.sql).
+		values := make([]string, len(saved))
+		for i, name := range saved {
+			values[i] = artifactValue(name)
+		}
+		uniq := slices.Compact(slices.Sorted(slices.Values(values)))
+		m.Entity = make([]int32, len(uniq))
+		for i, v := range values {
+			e := sort.SearchStrings(uniq, v)
+			m.Entity[e] = r.fused.kinds.Entity[m.Artifact[i]]
+		}
+	}
+	return m, nil
+}
+
+// artifactValue is the value of an artifact name "kind::value".
+func artifactValue(name string) string {
+	if _, v, ok := strings.Cut(name, "::"); ok {
+		return v
+	}
+	return name
+}
+
+// dictionaryNames returns the artifact names by id.
+func (s *Session) dictionaryNames(ctx context.Context) ([]string, error) {
+	rows, err := s.Query(ctx, "SELECT name FROM artifact_dictionary ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("engine: artifact dictionary: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("engine: artifact dictionary: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+// eventsBefore counts each scored stream's events before interval k.
+func (r *scoreRun) eventsBefore(ctx context.Context, k int64) (map[string]int64, error) {
+	end := k * r.width
+	counts := map[string]int64{}
+	for _, st := range r.plan.streams {
+		var n int64
+		if err := r.s.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE time < ?", st.Name), end).Scan(&n); err != nil {
+			return nil, fmt.Errorf("engine: events of %s: %w", st.Name, err)
+		}
+		counts[st.Name] = n
+	}
+	return counts, nil
+}
+
+// loadScorers reads the scorers' state (after the dictionary) in the order saveState
+// wrote it.
+func (r *scoreRun) loadScorers(d *graphkit.StateDecoder, m *graphkit.IDMap) error {
+	if err := r.tracker.LoadState(d, m); err != nil {
+		return err
+	}
+	if f := r.fused; f != nil {
+		for _, name := range f.names {
+			var err error
+			switch name {
+			case ComponentRole:
+				err = f.role.LoadState(d, m)
+			case ComponentNovelty:
+				err = f.novelty.LoadState(d, m)
+			case ComponentVolume:
+				err = f.volume.LoadState(d, m)
+			case ComponentTyped:
+				err = f.typed.LoadState(d, m)
+			case ComponentSwitch:
+				err = f.switching.LoadState(d, m)
+			case ComponentPeers:
+				err = f.peers.LoadState(d, m)
+			case ComponentSpread:
+				d.Section("spread") // no state: it passes on each interval's evidence
+				err = d.Err()
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if r.roles {
+		fs, err := graphkit.LoadFeatureSet(d, 0)
+		if err != nil {
+			return err
+		}
+		rows := d.Len(8)
+		var data []float64
+		cols := 0
+		for range rows {
+			row := d.Float64s()
+			cols = len(row)
+			data = append(data, row...)
+		}
+		if err := d.Err(); err != nil {
+			return err
+		}
+		if rows == 0 || cols != fs.NumFeatures() || len(data) != rows*cols {
+			return fmt.Errorf("%w: a basis of %d roles over %d features for %d features", graphkit.ErrState, rows, cols, fs.NumFeatures())
+		}
+		r.features, r.model = fs, &graphkit.RoleModel{Basis: mat.NewDense(rows, cols, data)}
+	}
+	return nil
+}
+
+// saveState writes StateFile into the stage: the header, the dictionary's names and
+// every scorer's state after the last interval scored.
+func (r *scoreRun) saveState(ctx context.Context) error {
+	settings, err := settingsOf(r.rep.Experiment, r.spec.Roles)
+	if err != nil {
+		return err
+	}
+	counts, err := r.eventsBefore(ctx, r.last+1)
+	if err != nil {
+		return err
+	}
+	names, err := r.s.dictionaryNames(ctx)
+	if err != nil {
+		return err
+	}
+	hdr := stateHeader{Format: stateFormat, Settings: settings, FirstInterval: r.first, LastScored: r.last,
+		IntervalSeconds: r.width, Events: counts, Parts: 1, Artifacts: len(names),
+		DataFingerprint: r.rep.Experiment.DataFingerprint}
+	if r.prev != nil {
+		hdr.Parts, hdr.LateEvents = r.prev.Parts+1, r.prev.LateEvents
+	}
+	head, err := json.Marshal(hdr)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	var e graphkit.StateEncoder
+	e.Int(int64(len(names)))
+	for _, n := range names {
+		e.String(n)
+	}
+	r.tracker.SaveState(&e)
+	if f := r.fused; f != nil {
+		for _, name := range f.names {
+			switch name {
+			case ComponentRole:
+				f.role.SaveState(&e)
+			case ComponentNovelty:
+				f.novelty.SaveState(&e)
+			case ComponentVolume:
+				f.volume.SaveState(&e)
+			case ComponentTyped:
+				f.typed.SaveState(&e)
+			case ComponentSwitch:
+				f.switching.SaveState(&e)
+			case ComponentPeers:
+				f.peers.SaveState(&e)
+			case ComponentSpread:
+				e.Section("spread")
+			}
+		}
+	}
+	if r.roles {
+		r.features.SaveState(&e)
+		rows, _ := r.model.Basis.Dims()
+		e.Int(int64(rows))
+		for a := range rows {
+			e.Float64s(r.model.Basis.RawRowView(a))
+		}
+	}
+	body := e.Bytes()
+	buf := make([]byte, 0, len(stateMagic)+8+len(head)+len(body)+sha256.Size)
+	buf = append(buf, stateMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, stateFormat)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(head)))
+	buf = append(buf, head...)
+	buf = append(buf, body...)
+	sum := sha256.Sum256(buf)
+	buf = append(buf, sum[:]...)
+	r.rep.StateBytes = int64(len(buf))
+	if err := os.WriteFile(filepath.Join(r.tmpDir, StateFile), buf, 0o644); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return nil
+}
+
+// partName is the file name of result part i inside a result folder.
+func partName(i int) string { return fmt.Sprintf("part-%05d.parquet", i) }
+
+// carryOver links OUT's earlier results into the stage: scores.parquet (and
+// roles.parquet) become folders of parts, the earlier ones linked, not copied, so a
+// new hour costs what the hour costs whatever the history; roles_basis.parquet is
+// linked as is. experiment.json, interval_scores.parquet and the state are written
+// anew; eval.json and plots of the earlier run are left behind (they describe fewer
+// intervals).
+func (r *scoreRun) carryOver() error {
+	names := []string{ScoresFile}
+	if r.roles {
+		names = append(names, RolesFile)
+		if err := os.Link(filepath.Join(r.outDir, RolesBasisFile), filepath.Join(r.tmpDir, RolesBasisFile)); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+	}
+	for _, name := range names {
+		src, dst := filepath.Join(r.outDir, name), filepath.Join(r.tmpDir, name)
+		st, err := os.Stat(src)
+		if err != nil {
+			return fmt.Errorf("engine: the earlier results: %w", err)
+		}
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		if !st.IsDir() {
+			if err := os.Link(src, filepath.Join(dst, partName(0))); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
+			continue
+		}
+		parts, err := os.ReadDir(src)
+		if err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		for _, p := range parts {
+			if err := os.Link(filepath.Join(src, p.Name()), filepath.Join(dst, p.Name())); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// resultLiteral is the SQL string literal that reads a result file: the file, or
+// every part of a result folder (scores.parquet after an incremental run).
+func resultLiteral(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return escapeLiteral(QuoteGlob(path) + "/*.parquet")
+	}
+	return readLiteral(path)
+}
+
+// isResultFolder reports whether dir is a folder of result parts.
+func isResultFolder(dir string) bool {
+	parts, err := globIn(dir, "part-*.parquet")
+	return err == nil && len(parts) > 0
+}
+
+// resultGlob is resultLiteral unescaped, for a query parameter.
+func resultGlob(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return QuoteGlob(path) + "/*.parquet"
+	}
+	return QuoteGlob(path)
+}
