@@ -16,6 +16,10 @@ import (
 // faultScoreSpec is a quick scoring run over the fixture's few hours.
 var faultScoreSpec = ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 2, Generations: 1, Seed: 5}
 
+// faultRescoreSpec is faultScoreSpec scoring every interval again over an OUT that
+// holds its state (without Rescore the run would find nothing new to score).
+var faultRescoreSpec = func() ScoreSpec { s := faultScoreSpec; s.Rescore = true; return s }()
+
 // faultData ingests the fixture's n lines per stream into a new data folder.
 func faultData(t *testing.T, n int) string {
 	t.Helper()
@@ -114,7 +118,7 @@ func TestScoreCorruptPartition(t *testing.T) {
 			if err = s.NameBrokenFile(ctx, err); !named(err) {
 				t.Errorf("sql over a %s partition: %v, want an error naming %s", tc.name, err, real)
 			}
-			_, err = s.Score(ctx, faultScoreSpec, out, nil)
+			_, err = s.Score(ctx, faultRescoreSpec, out, nil)
 			if !named(err) {
 				t.Errorf("score over a %s partition: %v, want an error naming %s", tc.name, err, real)
 			}
@@ -151,7 +155,7 @@ func TestScoreDiskFull(t *testing.T) {
 	if err := os.WriteFile(filler, make([]byte, int64(st.Bavail)*st.Bsize-32<<10), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Score(ctx, faultScoreSpec, out, nil)
+	_, err := s.Score(ctx, faultRescoreSpec, out, nil)
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "no space left on device") {
 		t.Fatalf("score into a full disk: %v, want 'no space left on device'", err)
 	}
@@ -165,7 +169,7 @@ func TestScoreDiskFull(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Score(ctx, faultScoreSpec, out, nil); err != nil {
+	if _, err := s.Score(ctx, faultRescoreSpec, out, nil); err != nil {
 		t.Fatalf("rerun with room: %v", err)
 	}
 	if again, _ := outFiles(t, out); fmt.Sprint(again) != fmt.Sprint(before) {
@@ -184,7 +188,7 @@ func TestScoreReadOnlyOut(t *testing.T) {
 	remount(t, fs, "ro")
 	defer remount(t, fs, "rw")
 	for _, out := range []string{prev, filepath.Join(fs, "new"), filepath.Join(fs, "new", "deeper")} {
-		_, err := s.Score(ctx, faultScoreSpec, out, nil)
+		_, err := s.Score(ctx, faultRescoreSpec, out, nil)
 		if err == nil || !strings.Contains(err.Error(), "read-only file system") || !strings.Contains(err.Error(), fs) {
 			t.Errorf("score into read-only %s: %v, want an error naming the folder and 'read-only file system'", out, err)
 		}

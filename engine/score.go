@@ -151,10 +151,10 @@ type scoreRun struct {
 	warmupEnd int64 // the first interval number after the warm-up
 	// from is the first interval this run scores: r.first, or after the last one
 	// scored by the run whose state (prev) it resumed.
-	from    int64
-	resumed bool
-	prev    *stateHeader
-	locked  bool // OUT is locked: a user's folder, where the state is kept
+	from      int64
+	resumed   bool
+	prev      *stateHeader
+	locked    bool // OUT is locked: a user's folder, where the state is kept
 	fused     *fusedScorers
 	summaries []intervalSummary // MethodFused: the interval scores of the fused score
 

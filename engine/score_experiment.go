@@ -151,8 +151,11 @@ func fmtTime(t time.Time) string {
 // which run the file holds: the error wraps ErrNoScores.
 func (s *Session) ReadExperiment(ctx context.Context, resultPath string) (*Experiment, error) {
 	kv := map[string][]byte{}
-	// An unreadable file (not Parquet, or a folder) still has experiment.json beside it.
-	if rows, err := s.Query(ctx, "SELECT decode(key), value FROM parquet_kv_metadata(?) WHERE key IN (encode(?), encode(?))",
+	// An unreadable file (not Parquet, or a folder) still has experiment.json beside it;
+	// so has a folder of result parts, whose first part holds the first run's record.
+	if isResultFolder(resultPath) {
+		// experiment.json beside it is the latest run's.
+	} else if rows, err := s.Query(ctx, "SELECT decode(key), value FROM parquet_kv_metadata(?) WHERE key IN (encode(?), encode(?))",
 		QuoteGlob(resultPath), ExperimentKey, ExperimentRunKey); err == nil {
 		for rows.Next() {
 			var k string

@@ -66,12 +66,15 @@ type stateHeader struct {
 
 // settingsOf returns exp without the fields that grow with the data or come out of
 // training: what two runs continuing each other must share. roles is the number of
-// roles asked for (0: by MDL).
+// roles asked for (0: by MDL), a setting only when roles are computed.
 func settingsOf(exp Experiment, roles int) (json.RawMessage, error) {
 	e := exp
 	e.FrameTo, e.FirstInterval, e.LastInterval, e.Intervals, e.GraphIntervals, e.DataFingerprint = "", "", "", 0, 0, ""
 	e.TrainIntervals, e.TrainRows, e.MDL, e.Features, e.FeatureScales, e.Basis = 0, 0, nil, nil, nil, nil
-	e.Roles = roles
+	e.Roles = 0
+	if e.RoleModel {
+		e.Roles = roles
+	}
 	e.WarmupTo, e.WarmupIntervals = "", 0
 	b, err := json.Marshal(e)
 	if err != nil {

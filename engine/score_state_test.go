@@ -418,6 +418,33 @@ func TestScoreStateRefused(t *testing.T) {
 		t.Errorf("no warning of the late events: %q", rep.Warnings)
 	}
 
+	// The readers take the folder of parts as they take one file.
+	func() {
+		s, err := Open(ctx, data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		scores := filepath.Join(out, ScoresFile)
+		if st, err := os.Stat(scores); err != nil || !st.IsDir() {
+			t.Fatalf("after an incremental run scores.parquet is a folder of parts: %v", err)
+		}
+		ev, err := s.Evaluate(ctx, scores, 0)
+		if err != nil {
+			t.Fatalf("eval of the parts: %v", err)
+		}
+		if ev.FrameTo != "2015-01-02 04:00:00" {
+			t.Errorf("eval of the parts: frame to %s, want the last part's end", ev.FrameTo)
+		}
+		alerts, err := s.TopAlerts(ctx, scores, 3, 1)
+		if err != nil || len(alerts) != 3 {
+			t.Fatalf("top of the parts: %v, %v", alerts, err)
+		}
+		if _, err := s.Explain(ctx, scores, alerts[0].Entity, alerts[0].IntervalStart); err != nil {
+			t.Errorf("explain of the parts: %v", err)
+		}
+	}()
+
 	// Removed: the late file goes away again.
 	if err := os.Remove(late); err != nil {
 		t.Fatal(err)

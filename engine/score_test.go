@@ -264,6 +264,7 @@ func TestScoreEndToEnd(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		other := spec
 		other.Seed = 6
+		other.Rescore = true // out1 holds the state of another seed
 		_, err := s.Score(cctx, other, dir, func(done, total int) {
 			if done == 10+30*i {
 				cancel()
@@ -430,8 +431,8 @@ func checkWithoutRoles(t *testing.T, s *Session, spec ScoreSpec, withRoles strin
 			t.Errorf("%s written without roles: %v", name, err)
 		}
 	}
-	if len(rep.Files) != 3 {
-		t.Errorf("files %v, want scores, interval scores and the experiment", rep.Files)
+	if len(rep.Files) != 4 || filepath.Base(rep.Files[3]) != StateFile {
+		t.Errorf("files %v, want scores, interval scores, the experiment and the state", rep.Files)
 	}
 	scores := filepath.Join(out, ScoresFile)
 	if got := describe(t, s, scores); !slices.Equal(got, resultSchemas[ScoresFile]) {
