@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
 	lsql "github.com/lanlq/lanlq/sql"
 )

@@ -27,7 +27,6 @@ type fusedScorers struct {
 	fusion        *graphkit.Fusion
 	kinds         *graphkit.Kinds
 	artifactNames []string // artifact names by id, for spread's explanations
-	kinds         *graphkit.Kinds
 
 	roleEv, novEv, volEv, typedEv, switchEv, peersEv, spreadEv []graphkit.Evidence
 	comps                                                      [][]graphkit.Evidence

@@ -180,7 +180,7 @@ func (r *scoreRun) resume(ctx context.Context) error {
 		}
 		late += now - was
 	}
-	names, err := r.s.dictionaryNames(ctx)
+	names, err := r.s.artifactNameList(ctx)
 	if err != nil {
 		return err
 	}
@@ -292,8 +292,8 @@ func artifactValue(name string) string {
 	return name
 }
 
-// dictionaryNames returns the artifact names by id.
-func (s *Session) dictionaryNames(ctx context.Context) ([]string, error) {
+// artifactNameList returns the artifact names by id, as Go strings.
+func (s *Session) artifactNameList(ctx context.Context) ([]string, error) {
 	rows, err := s.Query(ctx, "SELECT name FROM artifact_dictionary ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("engine: artifact dictionary: %w", err)
@@ -390,7 +390,7 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := r.s.dictionaryNames(ctx)
+	names, err := r.s.artifactNameList(ctx)
 	if err != nil {
 		return err
 	}
