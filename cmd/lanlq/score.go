@@ -71,7 +71,10 @@ MDL table, the features, the components' settings) and, with role memberships,
 roles.parquet and roles_basis.parquet.
 Explain one entity's score with: lanlq explain --data DIR --scores OUT/scores.parquet ENTITY INTERVAL
 The same data and flags give byte-identical files; files are replaced only when all
-are written. Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
+are written. A folder scored before is continued: OUT/state.lanlq holds the scorers'
+state, and a run with the same settings scores only the intervals added to the data
+since, adding their rows as the next part of OUT/scores.parquet/ (other settings are
+refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			width, err := parseInterval(interval)
