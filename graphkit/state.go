@@ -1,6 +1,7 @@
 package graphkit
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"maps"
@@ -233,16 +234,25 @@ func checkID(d *StateDecoder, kinds *Kinds, id int64) bool {
 	return true
 }
 
-// save writes the set's size and its keys (with their counters) in table order.
-func (s *pairSet) save(e *StateEncoder) {
+// save writes the set's size and its keys (with their counters) in table order, or
+// with sorted in key order: a set filled in an order that varies from run to run (the
+// events') is then saved as the same bytes.
+func (s *pairSet) save(e *StateEncoder, sorted bool) {
 	e.Bool(s.windowed)
 	e.Bool(s.counted)
 	e.Int(int64(len(s.keys)))
 	e.Int(int64(s.count))
+	slots := make([]int, 0, s.count)
 	for i, k := range s.keys {
-		if k == 0 {
-			continue
+		if k != 0 {
+			slots = append(slots, i)
 		}
+	}
+	if sorted {
+		slices.SortFunc(slots, func(a, b int) int { return cmp.Compare(s.keys[a], s.keys[b]) })
+	}
+	for _, i := range slots {
+		k := s.keys[i]
 		e.Uint64(k)
 		if s.windowed {
 			e.Uint32(s.lastSeen[i])
@@ -422,7 +432,7 @@ func (nv *Novelty) SaveState(e *StateEncoder) {
 	e.Section("novelty", settings...)
 	saveClock(e, nv.started, nv.first, nv.last)
 	nv.rates.save(e)
-	nv.seen.save(e)
+	nv.seen.save(e, false) // filled in the graph's order, the same every run
 }
 
 // LoadState replaces the state of a new Novelty (same settings, the current kind
@@ -653,14 +663,17 @@ func (s *Switching) SaveState(e *StateEncoder) {
 	saveClock(e, s.started, s.first, s.last)
 	e.Int(int64(s.prevAt))
 	s.rates.save(e)
-	s.emitted.save(e)
+	s.emitted.save(e, true)
 	// Only the last interval's logons are read again (as the previous interval's).
 	hosts := slices.Sorted(maps.Keys(s.inbound))
 	e.Int(int64(len(hosts)))
 	for _, h := range hosts {
+		// Only membership is read: saved sorted, the bytes do not depend on the
+		// events' order.
+		users := slices.Sorted(slices.Values(s.inbound[h]))
 		e.Int(h)
-		e.Int(int64(len(s.inbound[h])))
-		for _, u := range s.inbound[h] {
+		e.Int(int64(len(users)))
+		for _, u := range users {
 			e.Int(u)
 		}
 	}
@@ -700,7 +713,7 @@ func (p *Peers) SaveState(e *StateEncoder) {
 	saveClock(e, p.started, p.first, p.last)
 	e.Int(int64(p.nUsers))
 	p.rates.save(e)
-	p.seen.save(e)
+	p.seen.save(e, false) // filled in the graph's order
 	for _, lists := range []map[int64][]int64{p.dests, p.users} {
 		keys := slices.Sorted(maps.Keys(lists))
 		e.Int(int64(len(keys)))

@@ -74,6 +74,7 @@ type Typed struct {
 	exp    []float64 // per vertex: expected first typed contacts
 	newV   []bool
 	auth   []AuthEvent
+	fresh  [][3]int64 // this interval's new contact types
 }
 
 // allTypes is the type index of a kind's population over all its types.
@@ -168,6 +169,34 @@ func (ty *Typed) typeOf(e *AuthEvent) (uint16, bool) {
 	return t, true
 }
 
+// numberTypes numbers the contact types first met in this interval's events in the
+// order of their keys, not in the order the events come (DuckDB's order is not fixed
+// from run to run), so that the numbers, and the state saved, are the same every run.
+func (ty *Typed) numberTypes() {
+	ty.fresh = ty.fresh[:0]
+	for i := range ty.auth {
+		e := &ty.auth[i]
+		if e.Dest < 0 || ty.kinds.classOf(e.Dest) == ClassUnknown {
+			continue
+		}
+		c := ty.kinds.classOf(e.User)
+		if c == ClassUnknown {
+			continue
+		}
+		key := [3]int64{e.Auth, e.Logon, int64(c)}
+		if _, ok := ty.types[key]; !ok {
+			ty.fresh = append(ty.fresh, key)
+		}
+	}
+	slices.SortFunc(ty.fresh, func(a, b [3]int64) int { return slices.Compare(a[:], b[:]) })
+	for _, key := range slices.Compact(ty.fresh) {
+		if len(ty.types) == allTypes {
+			return
+		}
+		ty.types[key] = uint16(len(ty.types))
+	}
+}
+
 // Update scores interval `interval` (increasing, gaps allowed) from its graph g and its
 // tuples, and remembers its contacts. It returns one Evidence per vertex of g (parallel
 // to g.IDs) in dst, grown as needed; vertices without typed contacts get a zero one.
@@ -177,6 +206,7 @@ func (ty *Typed) Update(interval int, g *Graph, tuples *Tuples, dst []Evidence) 
 	}
 	ty.started, ty.last = true, interval
 	ty.auth = AuthEvents(tuples, ty.kinds, ty.ak, ty.auth)
+	ty.numberTypes()
 	clear(ty.index)
 	ty.counts = ty.counts[:0]
 	ty.keys = ty.keys[:0]
