@@ -105,9 +105,7 @@ func TestRunNotebookExperiment(t *testing.T) {
 		t.Skip("end to end")
 	}
 	raw, data, out := t.TempDir(), t.TempDir(), t.TempDir()
-	// Scale 0.01: about 8,500 scored rows; the automatic number of roles (MDL over 2..8,
-	// run twice) costs in proportion.
-	lanlq(t, "synth", "--out", raw, "--days", "1", "--scale", "0.01", "--seed", "3")
+	lanlq(t, "synth", "--out", raw, "--days", "1", "--scale", "0.02", "--seed", "3")
 	lanlq(t, "ingest", "--raw", raw, "--data", data)
 	exp := filepath.Join("..", "..", "experiments", "notebook.sql")
 	lanlq(t, "run", "--data", data, "--out", out, exp)
