@@ -579,8 +579,18 @@ func TestIngestKill9(t *testing.T) {
 // while the child waits after step killAt; otherwise the child must finish cleanly.
 func runChild(t *testing.T, raw, data string, killAt int) []string {
 	t.Helper()
+	return runStepChild(t, "ingest", "LANLQ_INGEST_CHILD="+raw+"|"+data, killAt)
+}
+
+// runStepChild runs this test binary as a child with env set (TestMain turns it into
+// the child that does what) and returns the steps it reported on stdout, one a line.
+// The child waits on stdin after each step; with killAt >= 0 the child is killed with
+// SIGKILL while it waits after step killAt, otherwise it must finish cleanly. The
+// kills are driven by the child's reports, never by time.
+func runStepChild(t *testing.T, what, env string, killAt int) []string {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LANLQ_INGEST_CHILD="+raw+"|"+data)
+	cmd.Env = append(os.Environ(), env)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	stdout, err := cmd.StdoutPipe()
@@ -607,11 +617,11 @@ func runChild(t *testing.T, raw, data string, killAt int) []string {
 			return steps
 		}
 		if _, err := io.WriteString(stdin, "go\n"); err != nil {
-			t.Fatalf("child ingest: %v\n%s", err, errOut.String())
+			t.Fatalf("child %s: %v\n%s", what, err, errOut.String())
 		}
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("child ingest: %v\n%s", err, errOut.String())
+		t.Fatalf("child %s: %v\n%s", what, err, errOut.String())
 	}
 	return steps
 }

@@ -7,9 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -225,41 +223,7 @@ func scoreChild() {
 // it kills the child (SIGKILL) while it waits at point killAt.
 func runScoreChild(t *testing.T, data, out string, killAt int) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "LANLQ_SCORE_CHILD="+data+"|"+out)
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var points []string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		points = append(points, sc.Text())
-		if len(points)-1 == killAt {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, stdout)
-			cmd.Wait()
-			return points
-		}
-		if _, err := io.WriteString(stdin, "go\n"); err != nil {
-			t.Fatalf("child score: %v\n%s", err, errOut.String())
-		}
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("child score: %v\n%s", err, errOut.String())
-	}
-	return points
+	return runStepChild(t, "score", "LANLQ_SCORE_CHILD="+data+"|"+out, killAt)
 }
 
 // sameTree reports whether two folders hold the same files with the same bytes.
