@@ -177,7 +177,15 @@ func TestRescoreRemovesTheOldRunsFiles(t *testing.T) {
 	lanlq(t, "eval", "--data", data, "--scores", filepath.Join(mine, "scores.parquet"))
 	os.MkdirAll(filepath.Join(mine, "plots"), 0o755)
 	os.WriteFile(filepath.Join(mine, "plots", "roc.png"), []byte("an old plot"), 0o644)
-	lanlq(t, "score", "--data", data, "--out", mine, "--from", "2015-01-01 00:00:00", "--to", "2015-01-01 12:00:00")
+	// Other settings than the saved run's are refused (issue 14's saved state), OUT untouched;
+	// --rescore replaces the run whole.
+	before := tree(t, mine)
+	lanlqFails(t, []string{"other settings", "--rescore"},
+		"score", "--data", data, "--out", mine, "--from", "2015-01-01 00:00:00", "--to", "2015-01-01 12:00:00")
+	if after := tree(t, mine); after != before {
+		t.Errorf("a refused score changed OUT:\n%s\n→\n%s", before, after)
+	}
+	lanlq(t, "score", "--data", data, "--out", mine, "--from", "2015-01-01 00:00:00", "--to", "2015-01-01 12:00:00", "--rescore")
 	for _, stale := range []string{"eval.json", "plots"} {
 		if _, err := os.Stat(filepath.Join(mine, stale)); err == nil {
 			t.Errorf("%s of the previous run still beside the new scores", stale)
