@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"math"
@@ -689,19 +690,7 @@ func checkExplainTyped(t *testing.T, s *Session, scores string, beyondDefault bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	type hour struct {
-		at     time.Time
-		entity string
-	}
-	var hours []hour
-	for rows.Next() {
-		var h hour
-		if err := rows.Scan(&h.at, &h.entity); err != nil {
-			t.Fatal(err)
-		}
-		hours = append(hours, h)
-	}
-	rows.Close()
+	hours := scanHours(t, rows)
 	if len(hours) == 0 {
 		t.Fatal("no entity with new contacts")
 	}
@@ -807,19 +796,7 @@ func checkExplainAuthFirsts(t *testing.T, s *Session, scores string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type hour struct {
-		at     time.Time
-		entity string
-	}
-	var hours []hour
-	for rows.Next() {
-		var h hour
-		if err := rows.Scan(&h.at, &h.entity); err != nil {
-			t.Fatal(err)
-		}
-		hours = append(hours, h)
-	}
-	rows.Close()
+	hours := scanHours(t, rows)
 	var typed, switched int64
 	for _, h := range hours {
 		ex, err := s.Explain(ctx, scores, h.entity, h.at)
@@ -849,4 +826,28 @@ func checkExplainAuthFirsts(t *testing.T, s *Session, scores string) {
 	if typed == 0 || switched == 0 {
 		t.Errorf("explained %d hours: %d first typed contacts, %d first emissions; want some of each", len(hours), typed, switched)
 	}
+}
+
+// hour is one (interval, entity) of a score file.
+type hour struct {
+	at     time.Time
+	entity string
+}
+
+// scanHours reads (interval_start, entity) rows and closes them.
+func scanHours(t *testing.T, rows *sql.Rows) []hour {
+	t.Helper()
+	defer rows.Close()
+	var hours []hour
+	for rows.Next() {
+		var h hour
+		if err := rows.Scan(&h.at, &h.entity); err != nil {
+			t.Fatal(err)
+		}
+		hours = append(hours, h)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return hours
 }
