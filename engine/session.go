@@ -53,7 +53,7 @@ type Session struct {
 	man        manifest
 	streamDirs map[string]string
 	readLock   *fileLock
-	spillDir   string // the private TempDir the session created; Close removes it
+	spill      *spillDir // the private TempDir the session created; Close removes it
 	closed     bool
 	forked     bool // shares its parent's database: Close closes only the connection
 	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
@@ -116,12 +116,12 @@ func (s *Session) configure(ctx context.Context, opts Options) error {
 	}
 	tmp := opts.TempDir
 	if tmp == "" {
-		// DuckDB creates the folder only when it first spills; an empty one is cheap.
-		dir, err := os.MkdirTemp("", "lanlq-duckdb-")
+		// An empty folder is cheap: DuckDB writes into it only when it spills.
+		d, err := newSpillDir()
 		if err != nil {
-			return fmt.Errorf("engine: spill folder: %w", err)
+			return err
 		}
-		s.spillDir, tmp = dir, dir
+		s.spill, tmp = d, d.path
 	}
 	stmts = append(stmts, fmt.Sprintf("SET temp_directory = '%s'", escapeLiteral(tmp)))
 	for _, q := range stmts {
@@ -353,8 +353,8 @@ func (s *Session) Close() error {
 	if s.connector != nil {
 		errs = append(errs, s.connector.Close())
 	}
-	if s.spillDir != "" {
-		errs = append(errs, os.RemoveAll(s.spillDir))
+	if s.spill != nil {
+		errs = append(errs, s.spill.close())
 	}
 	errs = append(errs, s.readLock.Unlock())
 	return errors.Join(errs...)

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// spillPrefix names the private spill folders sessions make under $TMPDIR.
+const spillPrefix = "lanlq-spill-"
+
+// spillDir is a session's private DuckDB spill folder. The session holds an exclusive
+// flock on the folder itself for its whole life, so that a later session can tell the
+// folder of a live session from the folder of one that ended without Close (killed,
+// kill -9, a crash): nobody holds the latter's lock, and newSpillDir removes it.
+// Without the sweep every killed run would leave a folder in $TMPDIR (and DuckDB's
+// spill files in it, when it had spilled).
+type spillDir struct {
+	path string
+	lock *os.File
+}
+
+// newSpillDir sweeps abandoned spill folders, then makes and locks a new one.
+func newSpillDir() (*spillDir, error) {
+	sweepSpillDirs()
+	for range 3 {
+		path, err := os.MkdirTemp("", spillPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("engine: spill folder: %w", err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("engine: spill folder: %w", err)
+		}
+		if err := flock(f, true, false); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("engine: spill folder %s: %w", path, err)
+		}
+		// Another session's sweep may have removed the folder between MkdirTemp and
+		// the lock (it was unlocked then): the lock is then on a removed folder.
+		held, err1 := f.Stat()
+		now, err2 := os.Lstat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, now) {
+			return &spillDir{path: path, lock: f}, nil
+		}
+		f.Close()
+	}
+	return nil, fmt.Errorf("engine: spill folder: removed by another lanlq as soon as made, three times")
+}
+
+// sweepSpillDirs removes the spill folders under $TMPDIR whose session is gone: those
+// whose lock it can take. Only lanlq's own folders (spillPrefix, a real folder, not a
+// link) are looked at; errors are ignored (another user's folder, a race with another
+// sweep): sweeping is housekeeping, never a reason to fail.
+func sweepSpillDirs() {
+	if !flockWorks {
+		return
+	}
+	entries, err := os.ReadDir(os.TempDir())
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), spillPrefix) {
+			continue
+		}
+		path := filepath.Join(os.TempDir(), e.Name())
+		f, err := os.Open(path)
+		if err != nil {
+			continue
+		}
+		if flock(f, true, false) == nil {
+			os.RemoveAll(path)
+		}
+		f.Close()
+	}
+}
+
+// close removes the folder and releases its lock.
+func (d *spillDir) close() error {
+	err := os.RemoveAll(d.path)
+	if cerr := d.lock.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
