@@ -103,7 +103,25 @@ type StreamReport struct {
 	MaxTime     int64  `json:"max_time"`
 	Fingerprint string `json:"fingerprint"`
 	Generation  string `json:"generation"`
-	Unchanged   bool   `json:"-"`
+	// Inputs record, per raw file, how much of it the generation holds (incremental
+	// ingest reads only what follows).
+	Inputs    []ingestedFile `json:"inputs,omitempty"`
+	Unchanged bool           `json:"-"`
+
+	// What this ingest did (the fields above are the whole stream's).
+	//
+	// Incremental: only new files and appended bytes were read (Added says which),
+	// on top of the generation before. Reread says why a stream ingested before was
+	// read whole instead. ReadBytes and ReadLines are the raw bytes and lines read;
+	// Verified the bytes of files ingested before that were hashed to make sure they
+	// were only appended to. LateRows are new rows in intervals that already had rows.
+	Incremental bool   `json:"-"`
+	Added       string `json:"-"`
+	Reread      string `json:"-"`
+	ReadBytes   int64  `json:"-"`
+	ReadLines   int64  `json:"-"`
+	Verified    int64  `json:"-"`
+	LateRows    int64  `json:"-"`
 }
 
 // manifest is DATA/lanlq.json.
@@ -330,12 +348,31 @@ func Ingest(ctx context.Context, opts IngestOptions) (*IngestReport, error) {
 			continue
 		}
 		fp := fingerprint(s.Name, files, interval, opts.KeepRejects)
-		if old, ok := m.Streams[s.Name]; ok && old.Fingerprint == fp && generationLive(data, s.Name, old.Generation) {
+		old, had := m.Streams[s.Name]
+		if had && old.Fingerprint == fp && generationLive(data, s.Name, old.Generation) {
 			old.Unchanged = true
 			report.Streams = append(report.Streams, old)
 			continue
 		}
-		sr, err := ingestStream(ctx, sess, s, files, fp, opts)
+		plan, err := planStream(data, s.Name, old, had, files, fp)
+		if err != nil {
+			return nil, err
+		}
+		if plan.reread != "" {
+			report.Warnings = append(report.Warnings, fmt.Sprintf("%s: %s: reading the stream whole again", s.Name, plan.reread))
+		}
+		if plan.base != nil && len(plan.tasks) == 0 {
+			// Files only touched (same bytes): record their new times, keep the data.
+			old.Fingerprint, old.Inputs, old.Unchanged = fp, sortedRecords(plan.kept), true
+			m.Streams[s.Name] = old
+			if err := writeManifest(data, m); err != nil {
+				return nil, fmt.Errorf("engine: manifest: %w", err)
+			}
+			old.Verified = plan.verified
+			report.Streams = append(report.Streams, old)
+			continue
+		}
+		sr, err := ingestStream(ctx, sess, s, files, plan, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -455,7 +492,10 @@ func sourceWarnings(m manifest, inputs map[string][]inputFile) []string {
 		if len(files) == 0 {
 			return ""
 		}
-		return filepath.Dir(files[0])
+		// Files are as the user gave them (--raw may be relative); a rerun from the
+		// same working directory names the same folder.
+		abs, _ := filepath.Abs(files[0])
+		return filepath.Dir(abs)
 	}
 	var kept []string
 	for _, st := range lanl.Streams {
@@ -549,18 +589,28 @@ type segmentStats struct {
 	SumHash uint64 `json:"sum_hash"`
 	MinTime int64  `json:"min_time"`
 	MaxTime int64  `json:"max_time"`
+	// IntervalRows counts the segment's rows per interval index (time / width), for the
+	// late rows of an incremental ingest.
+	IntervalRows map[int64]int64 `json:"interval_rows,omitempty"`
 }
 
-// ingestStream loads one stream into a new generation folder and returns its report.
-func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inputFile, fp string, opts IngestOptions) (StreamReport, error) {
+// ingestStream reads the file parts of plan into a new generation folder (for an
+// incremental plan, the current generation's files plus the new ones) and returns the
+// stream's report.
+func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inputFile, plan streamPlan, opts IngestOptions) (StreamReport, error) {
 	w, err := newSegmentWriters(sess, s)
 	if err != nil {
 		return StreamReport{}, err
 	}
-	gen := s.Name + "-" + fp
+	gen := plan.generation
 	work := filepath.Join(opts.Data, internalDir, "work", gen)
 	genDir := filepath.Join(opts.Data, internalDir, "gen", gen)
-	sr := StreamReport{Stream: s.Name, Fingerprint: fp, Generation: gen, MinTime: -1, MaxTime: -1}
+	sr := StreamReport{Stream: s.Name, MinTime: -1, MaxTime: -1, Checksum: fmt.Sprintf("%016x", 0)}
+	if plan.base != nil {
+		sr = *plan.base
+		sr.Incremental = true
+	}
+	sr.Fingerprint, sr.Generation, sr.Verified, sr.Reread = plan.fingerprint, gen, plan.verified, plan.reread
 	// Work of an earlier, different input of this stream is stale.
 	stale, _ := globIn(filepath.Join(opts.Data, internalDir, "work"), s.Name+"-*")
 	for _, d := range stale {
@@ -571,12 +621,15 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return sr, err
 	}
-	var total int64
+	sr.Files, sr.Bytes = nil, 0
 	for _, f := range files {
-		total += f.Size
+		sr.Bytes += f.Size
 		sr.Files = append(sr.Files, f.Path)
 	}
-	sr.Bytes = total
+	var total int64
+	for _, t := range plan.tasks {
+		total += t.Size - t.offset
+	}
 	var read atomic.Int64
 	var base int64
 	stopProgress := func() {}
@@ -598,27 +651,39 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 	defer stopProgress()
 
 	var segs []string
-	for fi, f := range files {
+	stats := map[string]segmentStats{}
+	inputs := slices.Clone(plan.kept)
+	for _, t := range plan.tasks {
 		read.Store(0)
-		fsegs, err := ingestFile(ctx, w, s, fi, f, work, opts, &read)
+		fsegs, end, err := ingestFile(ctx, w, s, t, work, opts, &read)
 		if err != nil {
 			return sr, err
 		}
+		for _, seg := range fsegs {
+			var st segmentStats
+			b, err := os.ReadFile(filepath.Join(seg, "segment.json"))
+			if err != nil {
+				return sr, fmt.Errorf("engine: segment record: %w", err)
+			}
+			if err := json.Unmarshal(b, &st); err != nil {
+				return sr, fmt.Errorf("engine: segment record %s: %w", seg, err)
+			}
+			stats[seg] = st
+		}
 		segs = append(segs, fsegs...)
-		base += f.Size
+		inputs = append(inputs, fileRecord(t, end, fsegs, stats))
+		base += t.Size - t.offset
+		sr.ReadBytes += end.bytes
 	}
+	sr.Inputs = sortedRecords(inputs)
 	// Reconcile from the segment records, then assemble the generation.
 	var sum uint64
+	var added []segmentStats
 	for _, seg := range segs {
-		var st segmentStats
-		b, err := os.ReadFile(filepath.Join(seg, "segment.json"))
-		if err != nil {
-			return sr, fmt.Errorf("engine: segment record: %w", err)
-		}
-		if err := json.Unmarshal(b, &st); err != nil {
-			return sr, fmt.Errorf("engine: segment record %s: %w", seg, err)
-		}
+		st := stats[seg]
+		added = append(added, st)
 		sr.LinesRead += st.Lines
+		sr.ReadLines += st.Lines
 		sr.Rows += st.Rows
 		sr.Rejects += st.Rejects
 		sum += st.SumHash
@@ -629,19 +694,25 @@ func ingestStream(ctx context.Context, sess *Session, s lanl.Stream, files []inp
 			sr.MaxTime = max(sr.MaxTime, st.MaxTime)
 		}
 	}
-	sr.Checksum = fmt.Sprintf("%016x", sum)
-	parts, err := assembleGeneration(segs, genDir)
+	sr.Checksum = addChecksums(sr.Checksum, fmt.Sprintf("%016x", sum))
+	var baseDir string
+	if plan.base != nil {
+		baseDir = filepath.Join(opts.Data, internalDir, "gen", plan.base.Generation)
+		sr.LateRows = lateRows(baseDir, int64(opts.Interval/time.Second), added)
+	}
+	parts, err := assembleGeneration(baseDir, segs, genDir)
 	if err != nil {
 		return sr, fmt.Errorf("engine: assemble %s: %w", s.Name, err)
 	}
 	sr.Partitions = parts
+	sr.Added = describeParts(plan.tasks)
 	return sr, nil
 }
 
-// assembleGeneration hard-links every segment's files into genDir (through a
-// temporary folder renamed at the end, so genDir is complete or absent) and returns
-// the number of partitions.
-func assembleGeneration(segs []string, genDir string) (int, error) {
+// assembleGeneration hard-links every file of the generation folder base (if not
+// "") and of every segment into genDir (through a temporary folder renamed at the end,
+// so genDir is complete or absent) and returns the number of partitions.
+func assembleGeneration(base string, segs []string, genDir string) (int, error) {
 	if _, err := os.Stat(genDir); err == nil {
 		// Finished by an earlier run that stopped before publishing.
 		parts, _ := globIn(genDir, "interval_start=*")
@@ -655,7 +726,11 @@ func assembleGeneration(segs []string, genDir string) (int, error) {
 		return 0, err
 	}
 	parts := map[string]bool{}
-	for _, seg := range segs {
+	from := segs
+	if base != "" {
+		from = append([]string{base}, segs...)
+	}
+	for _, seg := range from {
 		err := filepath.WalkDir(seg, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
 				return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -43,28 +44,31 @@ type segBatch struct {
 	parsedBatch
 }
 
-// ingestFile loads file number fi of a stream, segment by segment, into work and
-// returns the folders of all its segments (old and new), in order.
-func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f inputFile, work string, opts IngestOptions, read *atomic.Int64) ([]string, error) {
+// ingestFile loads the part of a raw file that task t names, segment by segment, into
+// work and returns the folders of all the part's segments (those of an earlier,
+// interrupted run included), in order, and what the part's end was like.
+func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, t fileTask, work string, opts IngestOptions, read *atomic.Int64) ([]string, partEnd, error) {
+	fi, f := t.index, t.inputFile
 	done, err := existingSegments(work, fi)
 	if err != nil {
-		return nil, err
+		return nil, partEnd{}, err
 	}
 	leftovers, _ := globIn(work, fmt.Sprintf("f%04d-s*.tmp", fi))
 	for _, d := range leftovers {
 		if err := os.RemoveAll(d); err != nil {
-			return nil, err
+			return nil, partEnd{}, err
 		}
 	}
 	chunksPerSeg := max(1, opts.segmentBytes/opts.chunkBytes)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rc, err := openRaw(f.Path, read)
+	rc, raw, gz, err := openRawPart(t, read)
 	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+		return nil, partEnd{}, fmt.Errorf("engine: %w", err)
 	}
 	defer rc.Close()
+	lines := &endTracker{r: rc}
 
 	chunks := make(chan rawChunk, 2)
 	batches := make(chan segBatch, 2)
@@ -74,7 +78,7 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 	go func() {
 		defer wg.Done()
 		defer close(chunks)
-		readErr = chunkLines(ctx, rc, opts.chunkBytes, chunks)
+		readErr = chunkLines(ctx, lines, opts.chunkBytes, t.firstLine, chunks)
 	}()
 	go func() {
 		defer wg.Done()
@@ -82,7 +86,7 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 		p := newLineParser(s, memory.DefaultAllocator)
 		defer p.release()
 		for c := range chunks {
-			seg := c.index / chunksPerSeg
+			seg := t.firstSeg + c.index/chunksPerSeg
 			sb := segBatch{seg: seg}
 			if _, ok := done[seg]; ok {
 				sb.skip = true
@@ -145,21 +149,26 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int, f
 		dir, err := writeSegment(ctx, w, s, fi, f, first, pull, func(b *segBatch) { next = b }, work, opts)
 		if err != nil {
 			stop()
-			return nil, errors.Join(err, firstErr(parseErr, readErr))
+			return nil, partEnd{}, errors.Join(err, firstErr(parseErr, readErr))
 		}
 		segs = append(segs, dir)
 		if err := opts.stepDone(ctx, "commit "+s.Name+" "+filepath.Base(dir)); err != nil {
-			return nil, err
+			return nil, partEnd{}, err
 		}
 	}
 	wg.Wait() // batches is closed: both goroutines are ending
 	if err := firstErr(parseErr, readErr); err != nil {
-		return nil, err
+		return nil, partEnd{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, partEnd{}, err
 	}
-	return segs, nil
+	// A gzip stream cut short leaves bytes unread: hash them too, so the record covers
+	// the whole part (such a part is not clean: it is never continued).
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		return nil, partEnd{}, fmt.Errorf("engine: %w", err)
+	}
+	return segs, partEnd{bytes: read.Load(), gzip: gz, clean: lines.clean()}, nil
 }
 
 func firstErr(errs ...error) error {
@@ -444,6 +453,10 @@ func writeSegment(ctx context.Context, w *segmentWriters, s lanl.Stream, fi int,
 			b.Retain()
 			job.batches = append(job.batches, b)
 		}
+		if src.stats.IntervalRows == nil {
+			src.stats.IntervalRows = map[int64]int64{}
+		}
+		src.stats.IntervalRows[iv] += rdr.rows
 		select {
 		case jobs <- job:
 		case <-ctx.Done():

@@ -77,38 +77,56 @@ func (c countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openRaw opens a raw input file, transparently decompressing gzip (detected by its
-// magic bytes, not its name). read counts compressed bytes consumed.
-func openRaw(path string, read *atomic.Int64) (io.ReadCloser, error) {
-	f, err := os.Open(path)
+// openRawPart opens the part of a raw file a task reads: its bytes from t.offset to
+// the size the file had when the raw folder was listed (bytes a writer adds meanwhile
+// are left for the next ingest), counted into read and hashed into t.hash, and
+// decompressed if gzip. A whole file is gzip if it starts with gzip's magic bytes
+// (whatever its name); an appended part is gzip if the file was (it must then start a
+// new member).
+func openRawPart(t fileTask, read *atomic.Int64) (rc io.ReadCloser, raw io.Reader, gz bool, err error) {
+	f, err := os.Open(t.Path)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	br := bufio.NewReaderSize(countingReader{f, read}, 1<<20)
+	if _, err := f.Seek(t.offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, false, err
+	}
+	raw = countingReader{io.TeeReader(io.LimitReader(f, t.Size-t.offset), t.hash), read}
+	br := bufio.NewReaderSize(raw, 1<<20)
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	isGz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if t.offset > 0 {
+		if t.gzip && !isGz {
+			f.Close()
+			return nil, nil, false, fmt.Errorf("%s: the bytes after the %d already ingested changed while ingest planned them", t.Path, t.offset)
+		}
+		isGz = t.gzip
+	}
+	if isGz {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: gzip header: %w", path, err)
+			return nil, nil, false, fmt.Errorf("%s: gzip header: %w", t.Path, err)
 		}
 		return struct {
 			io.Reader
 			io.Closer
-		}{zr, f}, nil
+		}{zr, f}, raw, true, nil
 	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{br, f}, nil
+	}{br, f}, raw, false, nil
 }
 
-// chunkLines reads r and sends chunks of complete lines of about chunkSize bytes. The
-// cut points depend only on the input and chunkSize, so chunk k is the same text in
-// every run: ingest's segments (groups of chunks) are resumable units.
-func chunkLines(ctx context.Context, r io.Reader, chunkSize int, out chan<- rawChunk) error {
+// chunkLines reads r and sends chunks of complete lines of about chunkSize bytes,
+// numbering lines from firstLine. The cut points depend only on the input and
+// chunkSize, so chunk k is the same text in every run: ingest's segments (groups of
+// chunks) are resumable units.
+func chunkLines(ctx context.Context, r io.Reader, chunkSize int, firstLine int64, out chan<- rawChunk) error {
 	var (
-		line      int64 = 1
+		line      = firstLine
 		index     int
 		carry     []byte
 		skipping  bool // inside an overlong line, discarding until its newline

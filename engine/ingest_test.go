@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -630,7 +631,14 @@ func TestMain(m *testing.M) {
 	lockHelper()
 	scoreChild()
 	if spec := os.Getenv("LANLQ_INGEST_CHILD"); spec != "" {
-		raw, data, _ := strings.Cut(spec, "|")
+		// RAW|DATA, or RAW|DATA|CHUNK|SEGMENT to size the resumable units otherwise.
+		parts := strings.Split(spec, "|")
+		raw, data := parts[0], parts[1]
+		chunk, segment := 64<<10, 256<<10
+		if len(parts) == 4 {
+			chunk, _ = strconv.Atoi(parts[2])
+			segment, _ = strconv.Atoi(parts[3])
+		}
 		in := bufio.NewReader(os.Stdin)
 		step := func(ev string) error {
 			fmt.Println(ev)
@@ -638,7 +646,7 @@ func TestMain(m *testing.M) {
 			return err
 		}
 		_, err := Ingest(context.Background(), IngestOptions{Raw: raw, Data: data, KeepRejects: true,
-			chunkBytes: 64 << 10, segmentBytes: 256 << 10, step: step})
+			chunkBytes: chunk, segmentBytes: segment, step: step})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

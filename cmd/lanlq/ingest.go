@@ -119,8 +119,18 @@ func printIngestReport(w io.Writer, rep *engine.IngestReport) {
 			fmt.Fprintf(w, "%-8s %-9s rows %d; %d partitions\n", s.Stream, state, s.Rows, s.Partitions)
 			continue
 		}
+		if s.Incremental {
+			state = "added"
+		}
 		fmt.Fprintf(w, "%-8s %-9s lines read %d = rows %d + rejects %d; %d partitions, %s\n",
 			s.Stream, state, s.LinesRead, s.Rows, s.Rejects, s.Partitions, humanBytes(s.Bytes))
+		if s.Incremental {
+			fmt.Fprintf(w, "%-8s %-9s this run read %s: %d lines, %s", "", "", s.Added, s.ReadLines, humanBytes(s.ReadBytes))
+			if s.Verified > 0 {
+				fmt.Fprintf(w, " (and checked the %s ingested before were unchanged)", humanBytes(s.Verified))
+			}
+			fmt.Fprintf(w, "; %d late rows (in intervals that already had rows)\n", s.LateRows)
+		}
 	}
 	if !rep.Unchanged() {
 		fmt.Fprintf(w, "done in %s\n", rep.Elapsed.Round(10*time.Millisecond))
