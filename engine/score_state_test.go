@@ -23,9 +23,14 @@ import (
 // stream and hour (hour h holds times [3600h, 3600(h+1))), as a log shipper would
 // drop them, and the number of hours.
 func hourlyDrops(t *testing.T) (map[string][][]string, int) {
+	return hourlyDropsOf(t, synth.Config{Days: 2, Scale: 0.05, Seed: 21})
+}
+
+// hourlyDropsOf is hourlyDrops of the data synth generates with cfg.
+func hourlyDropsOf(t *testing.T, cfg synth.Config) (map[string][][]string, int) {
 	t.Helper()
 	raw := t.TempDir()
-	if _, err := synth.Generate(context.Background(), raw, synth.Config{Days: 2, Scale: 0.05, Seed: 21}); err != nil {
+	if _, err := synth.Generate(context.Background(), raw, cfg); err != nil {
 		t.Fatal(err)
 	}
 	drops := map[string][][]string{}

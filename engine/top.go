@@ -40,7 +40,7 @@ func (s *Session) TopAlerts(ctx context.Context, scoresPath string, entities, pe
 	if _, err := s.resolveScope(ctx, abs, 0); err != nil {
 		return nil, err
 	}
-	q, err := edgeRender("top_alerts.sql", struct{ Scores string }{resultLiteral(abs)})
+	q, err := alertsQuery("top_alerts.sql", abs)
 	if err != nil {
 		return nil, err
 	}
@@ -60,4 +60,14 @@ func (s *Session) TopAlerts(ctx context.Context, scoresPath string, entities, pe
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// alertsQuery renders sql/NAME over the rows of alerts_scored.sql of the scores at
+// path (a file or a folder of parts).
+func alertsQuery(name, path string) (string, error) {
+	scored, err := edgeRender("alerts_scored.sql", struct{ Scores string }{resultLiteral(path)})
+	if err != nil {
+		return "", err
+	}
+	return edgeRender(name, struct{ Scored string }{scored})
 }

@@ -1,23 +1,8 @@
--- The top alerts per entity (text/template: .Scores the scores.parquet): the $1
+-- The top alerts per entity (text/template: .Scored the rows of alerts_scored.sql): the $1
 -- entities with the highest score outside the warm-up, each with its $2 highest
--- (interval, artifact) rows, and the one line that explains each (the fused run's
--- explanation, or below score 2 its components; for a roles run, the role change).
+-- (interval, artifact) rows, with the one line that explains each.
 WITH scored AS (
-    SELECT interval_start, artifact, value, score, warmup, dominant,
-           coalesce(explanation,
-                    -- A fused row below 2 carries no explanation string: its components say it.
-                    nullif(concat_ws('; ',
-                        CASE WHEN novelty_surprise IS NOT NULL THEN printf('novelty %d first contacts, weighted %.3g (p=%.2g)',
-                            novelty_new_contacts, novelty_value, pow(10, -novelty_surprise)) END,
-                        CASE WHEN volume_surprise IS NOT NULL THEN printf('volume %.3g (usual %.3g, p=%.2g)',
-                            volume_degree, volume_expected, pow(10, -volume_surprise)) END,
-                        CASE WHEN role_surprise IS NOT NULL THEN printf('role change %.3g (p=%.2g)',
-                            role_delta, pow(10, -role_surprise)) END), ''),
-                    CASE WHEN new THEN 'new artifact'
-                         ELSE 'role ' || role_before || ' → ' || role_after END
-                    || ', role change δ ' || round(role_delta, 3)) AS why
-    FROM read_parquet('{{.Scores}}')
-    WHERE NOT warmup
+{{.Scored}}
 ),
 best AS (
     SELECT value, max(score) AS best

@@ -21,9 +21,10 @@ func init() {
 		seed                                                uint64
 		generations, threads                                int
 		memberships, rescore                                bool
+		follow                                              followFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume,typed,switch,peers,spread] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships] [--rescore]",
+		Use:   "score --data DIR --out DIR [--method fused|roles] [--components role,novelty,volume,typed,switch,peers,spread] [--novelty contacts|all] [--arch notebook|entity|FILE.sql] [--interval 1h] [--from TS --to TS] [--streams ...] [--roles N|auto] [--train-from TS --train-to TS] [--expect ewma|previous] [--half-life N] [--seed S] [--memberships] [--rescore] [--follow --raw DIR --alerts FILE [--poll 1m] [--alert-top 20] [--alert-threshold X] [--once] [--newest]]",
 		Short: "Score every artifact of every interval (fused evidence or plain role dynamics)",
 		Long: `Builds the per-interval artifact graphs (as lanlq edges does) and scores them. Role
 dynamics (--method roles, the role component, or --memberships) learns ReFeX features
@@ -74,7 +75,17 @@ The same data and flags give byte-identical files; files are replaced only when 
 are written. A folder scored before is continued: OUT/state.lanlq holds the scorers'
 state, and a run with the same settings scores only the intervals added to the data
 since, adding their rows as the next part of OUT/scores.parquet/ (other settings are
-refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet`,
+refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet
+
+--follow keeps running: every --poll it ingests --raw into --data (only new chunk files
+and appended lines, malformed lines kept in rejects), scores the intervals not scored
+yet into OUT from its saved state, and appends the alerts of each newly scored interval
+(its --alert-top highest rows, and every row above --alert-threshold) to --alerts as
+JSON lines, one write per cycle, fsync'd, each alert once even across a crash. A status
+line per cycle goes to stderr. By default a cycle scores only the intervals before the
+one holding the newest event (it may still be filling); --newest scores that one too
+(drops of whole intervals). --once runs one cycle (for cron). SIGINT or SIGTERM between
+cycles ends it with status 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			width, err := parseInterval(interval)
@@ -105,6 +116,9 @@ refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores O
 				}
 			}
 
+			if follow.on || follow.once {
+				return runFollow(cmd, follow, spec, data, out, width, engine.Options{MemoryLimit: memory, Threads: threads})
+			}
 			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads})
 			if err != nil {
 				return err
@@ -142,6 +156,7 @@ refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores O
 	f.BoolVar(&rescore, "rescore", false, "ignore the state saved in OUT and score every interval again (by default a run into OUT scores only the intervals added since its last run)")
 	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
+	follow.register(f)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -52,6 +52,14 @@ func signalChild(spec string) int {
 // interrupted, and leave nothing in its private temporary folder.
 func interrupt(t *testing.T, sig syscall.Signal, point string, args ...string) string {
 	t.Helper()
+	return interruptWant(t, sig, point, 1, args...)
+}
+
+// interruptWant is interrupt with the exit status the child must end with: 1 (and
+// "interrupted") for a command stopped in the middle, 0 for one that ends cleanly
+// (lanlq score --follow between cycles).
+func interruptWant(t *testing.T, sig syscall.Signal, point string, want int, args ...string) string {
+	t.Helper()
 	spec, _ := json.Marshal(map[string]any{"Point": point, "Args": args})
 	tmp := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -81,8 +89,8 @@ func interrupt(t *testing.T, sig syscall.Signal, point string, args ...string) s
 	if !reached {
 		t.Fatalf("%s never reached %q: %v\n%s", name, point, err, errOut.String())
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(errOut.String(), "lanlq: interrupted by a signal") {
-		t.Errorf("%s: exit status %d, stderr %q; want 1 and 'interrupted'", name, code, errOut.String())
+	if code := cmd.ProcessState.ExitCode(); code != want || (want == 1) != strings.Contains(errOut.String(), "lanlq: interrupted by a signal") {
+		t.Errorf("%s: exit status %d, stderr %q; want %d, and 'interrupted' with 1", name, code, errOut.String(), want)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
 		t.Errorf("%s: %d entries left in its temporary folder, first %s", name, len(entries), entries[0].Name())

@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lanlq/lanlq/synth"
+)
+
+// batchAlerts is the reference for the alerts file: the rows of a batch run's scores
+// (read whole, ranked here in Go) of the intervals in [from, to) outside the warm-up,
+// per interval its top highest (ties by artifact) and those above threshold.
+func batchAlerts(t *testing.T, scores string, from, to time.Time, top int, threshold float64) []FollowAlert {
+	t.Helper()
+	s, err := NewSession(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.Query(context.Background(), fmt.Sprintf(
+		"SELECT interval_start, value, artifact, kind, score FROM read_parquet('%s') WHERE NOT warmup", resultLiteral(scores)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byInterval := map[time.Time][]FollowAlert{}
+	for rows.Next() {
+		var a FollowAlert
+		if err := rows.Scan(&a.IntervalStart, &a.Entity, &a.Artifact, &a.Kind, &a.Score); err != nil {
+			rows.Close()
+			t.Fatal(err)
+		}
+		a.IntervalStart = a.IntervalStart.UTC()
+		if !a.IntervalStart.Before(from) && a.IntervalStart.Before(to) {
+			byInterval[a.IntervalStart] = append(byInterval[a.IntervalStart], a)
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		t.Fatal(err)
+	}
+	var out []FollowAlert
+	for _, iv := range slices.SortedFunc(mapKeys(byInterval), func(a, b time.Time) int { return a.Compare(b) }) {
+		list := byInterval[iv]
+		slices.SortFunc(list, func(a, b FollowAlert) int {
+			return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.Artifact, b.Artifact))
+		})
+		for i, a := range list {
+			if i < top || a.Score > threshold {
+				a.Rank = i + 1
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// readAlerts reads an alerts file: every line must be a whole JSON object.
+func readAlerts(t *testing.T, path string) []FollowAlert {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		t.Errorf("%s ends inside a line", path)
+	}
+	var out []FollowAlert
+	for i, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var a FollowAlert
+		if err := json.Unmarshal(line, &a); err != nil {
+			t.Fatalf("%s line %d: %v: %s", path, i+1, err, line)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestFollow drops synthetic data hour by hour into a raw folder and runs Follow: one
+// cycle at a time (Once) for the first hours, crashing it inside the alerts'
+// bookkeeping on some of them (before the append, after it with the mark not yet
+// written, and after an append cut short inside a line), then as a loop whose waits
+// the test ends by events and which a cancelled context stops cleanly. The alerts file
+// must then hold, once each and in order, the top-k (and above-threshold) rows of a
+// batch run's scores of every interval before the last hour outside the warm-up.
+func TestFollow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	drops, hours := hourlyDropsOf(t, synth.Config{Days: 1, Scale: 0.01, Seed: 8})
+	const n = 9 // hours dropped
+	if hours < n {
+		t.Fatalf("%d hours of data", hours)
+	}
+	ctx := context.Background()
+	raw, data, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
+	alerts := filepath.Join(t.TempDir(), "alerts.jsonl")
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Warmup: 2 * time.Hour}
+	const top, threshold = 3, 1.5
+	opts := FollowOptions{Ingest: IngestOptions{Raw: raw, Data: data, KeepRejects: true}, Score: spec, Out: out,
+		Alerts: alerts, AlertTop: top, AlertThreshold: threshold, HasThreshold: true, Once: true}
+	// crashes: the drop after which a cycle crashes, and where.
+	crashes := map[int]string{3: "alerts pending", 4: "alerts appended", 5: "torn"}
+	const loopFrom = 6
+	for h := range loopFrom {
+		dropInto(t, raw, drops, h, h+1)
+		o := opts
+		if at, ok := crashes[h]; ok {
+			o.step = func(ev string) error {
+				if at == "torn" && ev == "alerts appended" {
+					// An append cut short: keep its first half, ending inside a line.
+					fi, err := os.Stat(alerts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m, err := (&alertLog{path: alerts, mark: filepath.Join(filepath.Dir(alerts), ".alerts.jsonl.mark")}).rawMark()
+					if err != nil || m.PendingSize != fi.Size() || m.PendingSize-m.Size < 4 {
+						t.Fatalf("torn append: mark %+v (%v), file size %d", m, err, fi.Size())
+					}
+					if err := os.Truncate(alerts, m.Size+(m.PendingSize-m.Size)/2+1); err != nil {
+						t.Fatal(err)
+					}
+					return errCrash
+				}
+				if ev == at {
+					return errCrash
+				}
+				return nil
+			}
+			if err := Follow(ctx, o); !errors.Is(err, errCrash) {
+				t.Fatalf("hour %d: crash at %s: err = %v", h, at, err)
+			}
+		}
+		var st FollowStatus
+		o = opts
+		o.Status = func(s FollowStatus) { st = s }
+		if err := Follow(ctx, o); err != nil {
+			t.Fatalf("hour %d: %v", h, err)
+		}
+		if h > 0 && (st.Scored != 1 || !st.ScoredTo.Equal(lanlOriginPlus(h-1))) && crashes[h] == "" {
+			t.Errorf("hour %d: scored %d intervals up to %s, want 1 up to hour %d", h, st.Scored, st.ScoredTo, h-1)
+		}
+	}
+
+	// The loop: each wait returns when the test has dropped the next hour; after the
+	// last one, the context ends while Follow waits.
+	loopCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan struct{})
+	statuses := make(chan FollowStatus, 1)
+	o := opts
+	o.Once = false
+	o.wait = func(ctx context.Context) error {
+		select {
+		case <-next:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	o.Status = func(s FollowStatus) { statuses <- s }
+	done := make(chan error, 1)
+	go func() { done <- Follow(loopCtx, o) }()
+	for h := loopFrom; h <= n; h++ {
+		st := <-statuses // the cycle after hour h-1's drop
+		if st.Next.IsZero() || st.Cycle != h-loopFrom+1 {
+			t.Errorf("loop cycle %d: status %+v", h-loopFrom+1, st)
+		}
+		if h < n {
+			dropInto(t, raw, drops, h, h+1)
+			next <- struct{}{}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Follow stopped between cycles by its context: %v, want nil", err)
+	}
+
+	batchRaw, batchData := t.TempDir(), t.TempDir()
+	dropInto(t, batchRaw, drops, 0, n)
+	if _, err := Ingest(ctx, IngestOptions{Raw: batchRaw, Data: batchData}); err != nil {
+		t.Fatal(err)
+	}
+	batchOut := filepath.Join(t.TempDir(), "out")
+	scoreIn(t, batchData, batchOut, spec)
+	// Follow scored every hour but the last (its newest, maybe still filling).
+	want := batchAlerts(t, filepath.Join(batchOut, ScoresFile), lanlOriginPlus(0), lanlOriginPlus(n-1), top, threshold)
+	got := readAlerts(t, alerts)
+	if len(want) < 3*top {
+		t.Fatalf("only %d reference alerts", len(want))
+	}
+	for i := range max(len(got), len(want)) {
+		var g, w FollowAlert
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if !g.IntervalStart.Equal(w.IntervalStart) || g.Entity != w.Entity || g.Artifact != w.Artifact || g.Kind != w.Kind ||
+			g.Score != w.Score || g.Rank != w.Rank || g.Explanation == "" {
+			t.Fatalf("alert %d of %d (want %d): %+v, want %+v", i+1, len(got), len(want), g, w)
+		}
+	}
+}
+
+// lanlOriginPlus is the start of hour h of the LANL clock.
+func lanlOriginPlus(h int) time.Time { return time.Date(2015, 1, 1, h, 0, 0, 0, time.UTC) }
