@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -785,19 +786,45 @@ func syncDir(dir string) error {
 	return errors.Join(f.Sync(), f.Close())
 }
 
-// segmentName names segment k of file fi; zero-padded so name order is input order.
-func segmentName(fi, k int) string { return fmt.Sprintf("f%04d-s%06d", fi, k) }
+// segmentName names segment k of file fi. The views read a stream's files in name
+// order, so names sort as (fi, k) do: zero-padded, and past the padding's reach a
+// later letter (f0000 … f9999, then g00010000 …; s000000 … s999999, then t0001000000 …),
+// which an incremental ingest that goes on for years may need.
+func segmentName(fi, k int) string { return filePrefix(fi) + "-" + segmentSuffix(k) }
+
+func filePrefix(fi int) string {
+	if fi < 10000 {
+		return fmt.Sprintf("f%04d", fi)
+	}
+	return fmt.Sprintf("g%08d", fi)
+}
+
+func segmentSuffix(k int) string {
+	if k < 1000000 {
+		return fmt.Sprintf("s%06d", k)
+	}
+	return fmt.Sprintf("t%010d", k)
+}
+
+// segmentNumber is k of a segment folder named segmentName(fi, k).
+func segmentNumber(name string) (int, bool) {
+	_, suffix, ok := strings.Cut(name, "-")
+	if !ok || len(suffix) < 2 || (suffix[0] != 's' && suffix[0] != 't') {
+		return 0, false
+	}
+	k, err := strconv.Atoi(suffix[1:])
+	return k, err == nil
+}
 
 // existingSegments lists the finished segments of file fi in work.
 func existingSegments(work string, fi int) (map[int]string, error) {
 	m := map[int]string{}
-	matches, err := globIn(work, fmt.Sprintf("f%04d-s*", fi))
+	matches, err := globIn(work, filePrefix(fi)+"-*")
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range matches {
-		var f, k int
-		if _, err := fmt.Sscanf(filepath.Base(p), "f%04d-s%06d", &f, &k); err == nil && !strings.HasSuffix(p, ".tmp") {
+		if k, ok := segmentNumber(filepath.Base(p)); ok && !strings.HasSuffix(p, ".tmp") {
 			m[k] = p
 		}
 	}

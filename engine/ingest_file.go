@@ -53,7 +53,7 @@ func ingestFile(ctx context.Context, w *segmentWriters, s lanl.Stream, t fileTas
 	if err != nil {
 		return nil, partEnd{}, err
 	}
-	leftovers, _ := globIn(work, fmt.Sprintf("f%04d-s*.tmp", fi))
+	leftovers, _ := globIn(work, filePrefix(fi)+"-*.tmp")
 	for _, d := range leftovers {
 		if err := os.RemoveAll(d); err != nil {
 			return nil, partEnd{}, err

@@ -253,8 +253,7 @@ func fileRecord(t fileTask, end partEnd, segs []string, stats map[string]segment
 		Hash: hexHash(t.hash), Lines: t.firstLine - 1, Segments: t.firstSeg, Gzip: end.gzip, Clean: end.clean}
 	for _, seg := range segs {
 		rec.Lines += stats[seg].Lines
-		var fi, k int
-		if _, err := fmt.Sscanf(filepath.Base(seg), "f%04d-s%06d", &fi, &k); err == nil {
+		if k, ok := segmentNumber(filepath.Base(seg)); ok {
 			rec.Segments = max(rec.Segments, k+1)
 		}
 	}

@@ -363,3 +363,21 @@ func TestIngestIncrementalKill9(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentNamesSort: segment names sort as (file, segment) numbers do past the
+// zero padding too (the views read files in name order), and give their number back.
+func TestSegmentNamesSort(t *testing.T) {
+	var names []string
+	for _, fi := range []int{0, 1, 9999, 10000, 10001, 99999999} {
+		for _, k := range []int{0, 7, 999999, 1000000, 1000001} {
+			name := segmentName(fi, k)
+			if got, ok := segmentNumber(name); !ok || got != k {
+				t.Errorf("segmentNumber(%q) = %d, %v; want %d", name, got, ok, k)
+			}
+			names = append(names, name)
+		}
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("segment names out of order: %v", names)
+	}
+}
