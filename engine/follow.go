@@ -65,6 +65,9 @@ type FollowStatus struct {
 	Alerts   int
 	AlertsTo time.Time
 	Warnings []string
+	// Idle: the ingest found nothing new since the last cycle, which did everything;
+	// nothing was scored or alerted.
+	Idle bool
 	// Next is when the next cycle starts (zero with Once).
 	Next time.Time
 }
@@ -106,7 +109,9 @@ func Follow(ctx context.Context, opts FollowOptions) error {
 	}
 	defer func() { _ = log.lock.Unlock() }()
 	for cycle := 1; ; cycle++ {
-		st, err := followCycle(ctx, opts, log)
+		// After a whole cycle, one that ingests nothing new has nothing to score or
+		// alert either: it skips opening the data and reading OUT's state.
+		st, err := followCycle(ctx, opts, log, cycle > 1)
 		if err != nil {
 			return err
 		}
@@ -142,8 +147,9 @@ func followWait(ctx context.Context, opts FollowOptions) error {
 	}
 }
 
-// followCycle runs one cycle of Follow.
-func followCycle(ctx context.Context, opts FollowOptions, log *alertLog) (FollowStatus, error) {
+// followCycle runs one cycle of Follow; after a whole cycle (prevDone), one whose
+// ingest finds nothing new stops there (Idle).
+func followCycle(ctx context.Context, opts FollowOptions, log *alertLog, prevDone bool) (FollowStatus, error) {
 	var st FollowStatus
 	rep, err := Ingest(ctx, opts.Ingest)
 	switch {
@@ -155,6 +161,11 @@ func followCycle(ctx context.Context, opts FollowOptions, log *alertLog) (Follow
 	}
 	st.Ingest = rep
 	st.Warnings = append(st.Warnings, rep.Warnings...)
+	if prevDone && rep.Unchanged() {
+		st.Idle = true
+		st.DataTo, st.AlertsTo = log.dataTo, log.alertsTo
+		return st, nil
+	}
 	faultpoint.Reach(ctx, "follow ingested")
 	s, err := Open(ctx, opts.Ingest.Data, opts.Session)
 	if err != nil {
@@ -195,6 +206,7 @@ func followCycle(ctx context.Context, opts FollowOptions, log *alertLog) (Follow
 	faultpoint.Reach(ctx, "follow scored")
 	n, to, err := log.appendNew(ctx, s, opts)
 	st.Alerts, st.AlertsTo = n, to
+	log.dataTo, log.alertsTo = st.DataTo, to
 	return st, err
 }
 
@@ -214,6 +226,8 @@ func intervalOf(t time.Time, width time.Duration) time.Time {
 type alertLog struct {
 	path, mark string
 	lock       *fileLock
+	// dataTo and alertsTo are the last cycle's, for the status of an idle one.
+	dataTo, alertsTo time.Time
 }
 
 // alertMark is the content of the mark.

@@ -181,13 +181,19 @@ func TestFollow(t *testing.T) {
 	o.Status = func(s FollowStatus) { statuses <- s }
 	done := make(chan error, 1)
 	go func() { done <- Follow(loopCtx, o) }()
-	for h := loopFrom; h <= n; h++ {
-		st := <-statuses // the cycle after hour h-1's drop
-		if st.Next.IsZero() || st.Cycle != h-loopFrom+1 {
-			t.Errorf("loop cycle %d: status %+v", h-loopFrom+1, st)
+	// Cycles: 1 (nothing new: hour 5 still fills), 2–4 after drops 6–8, 5 after none.
+	for c := 1; c <= 5; c++ {
+		st := <-statuses
+		if st.Next.IsZero() || st.Cycle != c || st.Idle != (c == 5) {
+			t.Errorf("loop cycle %d: status %+v (idle only with nothing new after a whole cycle)", c, st)
 		}
-		if h < n {
-			dropInto(t, raw, drops, h, h+1)
+		if c == 5 && (st.DataTo.Before(lanlOriginPlus(n-1)) || !st.DataTo.Before(lanlOriginPlus(n))) {
+			t.Errorf("idle cycle: data up to %s", st.DataTo)
+		}
+		if c < 4 {
+			dropInto(t, raw, drops, loopFrom+c-1, loopFrom+c)
+		}
+		if c < 5 {
 			next <- struct{}{}
 		}
 	}

@@ -71,7 +71,9 @@ func printFollowStatus(w io.Writer, st engine.FollowStatus) {
 			fmt.Fprintf(&b, "; ingested %s (%d lines, %d late rows)", strings.Join(streams, ", "), rows, late)
 		}
 	}
-	if st.Scored > 0 {
+	if st.Idle {
+		b.WriteString("; no new data since the last cycle")
+	} else if st.Scored > 0 {
 		fmt.Fprintf(&b, "; scored %d interval(s) up to %s", st.Scored, st.ScoredTo.UTC().Format(time.DateTime))
 	} else {
 		b.WriteString("; nothing new to score")
