@@ -151,12 +151,15 @@ type scoreRun struct {
 	warmupEnd int64 // the first interval number after the warm-up
 	// from is the first interval this run scores: r.first, or after the last one
 	// scored by the run whose state (prev) it resumed.
-	from      int64
-	resumed   bool
-	prev      *stateHeader
-	locked    bool // OUT is locked: a user's folder, where the state is kept
-	fused     *fusedScorers
-	summaries []intervalSummary // MethodFused: the interval scores of the fused score
+	from    int64
+	resumed bool
+	prev    *stateHeader
+	// prevStateBytes is the size of the state resumed from (the next one's is about
+	// the same: the encoder's buffer is sized from it).
+	prevStateBytes int
+	locked         bool // OUT is locked: a user's folder, where the state is kept
+	fused          *fusedScorers
+	summaries      []intervalSummary // MethodFused: the interval scores of the fused score
 
 	done, total int
 	progress    func(done, total int)

@@ -209,7 +209,7 @@ func (r *scoreRun) resume(ctx context.Context) error {
 	exp := &r.rep.Experiment
 	exp.TrainIntervals, exp.TrainRows, exp.Roles, exp.MDL = prev.TrainIntervals, prev.TrainRows, prev.Roles, prev.MDL
 	exp.Features, exp.FeatureScales, exp.Basis = prev.Features, prev.FeatureScales, prev.Basis
-	r.prev, r.resumed = hdr, true
+	r.prev, r.resumed, r.prevStateBytes = hdr, true, len(raw)
 	r.from = hdr.LastScored + 1
 	r.rep.Resumed, r.rep.LateEvents = true, late
 	r.prev.LateEvents += late
@@ -405,6 +405,7 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	var e graphkit.StateEncoder
+	e.Grow(r.prevStateBytes + r.prevStateBytes/8)
 	e.Int(int64(len(names)))
 	for _, n := range names {
 		e.String(n)
