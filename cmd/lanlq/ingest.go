@@ -24,7 +24,9 @@ func init() {
 partitioned by interval, and writes the views that lanlq sql queries.
 
 A rerun over unchanged input does nothing; a rerun after an interruption finishes
-the work. Without --rejects the first malformed line stops ingest with its file,
+the work. New chunk files in a stream folder and lines (or, for .gz, gzip members)
+appended to a file already ingested are read alone and added to the stream; a file
+rewritten, truncated or removed makes its stream be read whole again, with a warning. Without --rejects the first malformed line stops ingest with its file,
 line number and reason; with --rejects good lines are loaded and bad ones are kept
 in the rejects view.
 
