@@ -336,7 +336,10 @@ func (f *fusedScorers) appendComponents(b *array.RecordBuilder, from, i int, fu 
 	fl(10, sw, surprise)
 	count(11, peer, func() []int32 { u, _ := f.peers.Unexplained(); return u })
 	fl(12, peer, surprise)
-	if sb := b.Field(from + 13).(*array.StringBuilder); spr == nil || f.spread.From()[i] < 0 {
+	// The artifact spread came from is named, like the explanation, only on rows
+	// scoring at least ExplainMinScore: at LANL rates two rows in three received some
+	// spread, and the name repeated on each was the largest column.
+	if sb := b.Field(from + 13).(*array.StringBuilder); spr == nil || f.spread.From()[i] < 0 || fu.Score < ExplainMinScore {
 		sb.AppendNull()
 	} else {
 		sb.Append(f.artifactNames[f.spread.From()[i]])

@@ -528,7 +528,8 @@ func checkFusedScores(t *testing.T, s *Session, scores string, comps []string) {
 		OR (typed_first_contacts = 0 AND typed_surprise <> 0)
 		OR (switch_new_accounts = 0 AND switch_surprise <> 0)
 		OR (peers_unexplained = 0 AND peers_surprise <> 0)
-		OR (spread_from IS NULL AND ps <> 0)
+		OR (spread_from IS NULL AND ps <> 0 AND score >= 2)
+		OR (spread_from IS NOT NULL AND score < 2)
 		OR (dominant IS NULL) <> (greatest(rs, ns, vs, ts, ws, ps, qs) = 0)
 		OR (dominant IS NULL AND score <> 0)
 		OR dominant NOT IN ('role', 'novelty', 'volume', 'typed', 'switch', 'peers', 'spread')
@@ -816,7 +817,7 @@ func checkExplainAuthFirsts(t *testing.T, s *Session, scores string) {
 			if a.TypedFirstContacts == nil || a.SwitchNewAccounts == nil || *a.TypedFirstContacts != ty || *a.SwitchNewAccounts != sw {
 				t.Errorf("%s at %s: typed %v and switch %v counted, explain lists %d and %d", a.Artifact, h.at, a.TypedFirstContacts, a.SwitchNewAccounts, ty, sw)
 			}
-			if a.SpreadSurprise == nil || (*a.SpreadSurprise > 0) != (a.SpreadFrom != nil) {
+			if a.SpreadSurprise == nil || (*a.SpreadSurprise > 0 && a.Score >= ExplainMinScore) != (a.SpreadFrom != nil) {
 				t.Errorf("%s at %s: spread %v from %v", a.Artifact, h.at, a.SpreadSurprise, a.SpreadFrom)
 			}
 			typed += ty

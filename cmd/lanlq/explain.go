@@ -115,9 +115,12 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 			fmt.Fprintf(w, "  peers   %d first contacts that no peer made, surprise %.3g\n", *a.PeersUnexplained, *a.PeersSurprise)
 		}
 		if a.SpreadSurprise != nil {
-			if a.SpreadFrom != nil {
+			switch {
+			case a.SpreadFrom != nil:
 				fmt.Fprintf(w, "  spread  %.3g from %s (its evidence, over an unfamiliar contact)\n", *a.SpreadSurprise, *a.SpreadFrom)
-			} else {
+			case *a.SpreadSurprise > 0:
+				fmt.Fprintf(w, "  spread  %.3g (whose is named only on rows scoring at least %d)\n", *a.SpreadSurprise, engine.ExplainMinScore)
+			default:
 				fmt.Fprintln(w, "  spread  none (no loud artifact met in an unfamiliar contact)")
 			}
 		}
