@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,3 +234,77 @@ func TestFollow(t *testing.T) {
 
 // lanlOriginPlus is the start of hour h of the LANL clock.
 func lanlOriginPlus(h int) time.Time { return time.Date(2015, 1, 1, h, 0, 0, 0, time.UTC) }
+
+// followSpec is the Follow of TestFollowKill9 and its child.
+func followSpec(raw, data, out, alerts string) FollowOptions {
+	return FollowOptions{Ingest: IngestOptions{Raw: raw, Data: data, KeepRejects: true},
+		Score: ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Warmup: 2 * time.Hour},
+		Out:   out, Alerts: alerts, AlertTop: 3, Once: true}
+}
+
+// followChild is the child process of TestFollowKill9 (LANLQ_FOLLOW_CHILD =
+// RAW|DATA|OUT|ALERTS): one cycle of Follow that reports each step of the alerts'
+// bookkeeping on stdout and waits for the parent's go-ahead on stdin.
+func followChild() {
+	spec := os.Getenv("LANLQ_FOLLOW_CHILD")
+	if spec == "" {
+		return
+	}
+	p := strings.Split(spec, "|")
+	in := bufio.NewReader(os.Stdin)
+	o := followSpec(p[0], p[1], p[2], p[3])
+	o.step = func(ev string) error {
+		fmt.Println(ev)
+		_, err := in.ReadString('\n')
+		return err
+	}
+	if err := Follow(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// TestFollowKill9 kills a Follow cycle (a child process) with SIGKILL right after each
+// step of the alerts' bookkeeping — the pending mark written, the alerts appended, the
+// mark rewritten — and runs the cycle again: the alerts file must end byte for byte as
+// an uninterrupted cycle leaves it (each alert once, no half line). The kills follow
+// the child's reports, never a timer.
+func TestFollowKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess test")
+	}
+	drops, _ := hourlyDropsOf(t, synth.Config{Days: 1, Scale: 0.01, Seed: 8})
+	// setup alerts hours 2–3 in process, then drops hours 4–7 for the child's cycle.
+	setup := func() (env, alerts string) {
+		raw, data, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "out")
+		alerts = filepath.Join(t.TempDir(), "alerts.jsonl")
+		dropInto(t, raw, drops, 0, 5)
+		if err := Follow(context.Background(), followSpec(raw, data, out, alerts)); err != nil {
+			t.Fatal(err)
+		}
+		dropInto(t, raw, drops, 5, 8)
+		return "LANLQ_FOLLOW_CHILD=" + strings.Join([]string{raw, data, out, alerts}, "|"), alerts
+	}
+	env, alerts := setup()
+	before, err := os.ReadFile(alerts)
+	if err != nil || len(before) == 0 {
+		t.Fatalf("no alerts before the child's cycle: %v", err)
+	}
+	steps := runStepChild(t, "follow", env, -1)
+	if want := []string{"alerts pending", "alerts appended", "alerts marked"}; !slices.Equal(steps, want) {
+		t.Fatalf("the child reported %v, want %v", steps, want)
+	}
+	want, err := os.ReadFile(alerts)
+	if err != nil || len(want) <= len(before) {
+		t.Fatalf("the child's cycle appended nothing: %v", err)
+	}
+	for at := range steps {
+		env, alerts := setup()
+		runStepChild(t, "follow", env, at)
+		runStepChild(t, "follow", env, -1)
+		if got, _ := os.ReadFile(alerts); !bytes.Equal(got, want) {
+			t.Errorf("kill -9 after %q then rerun: the alerts file differs from an uninterrupted cycle's (%d bytes, want %d)", steps[at], len(got), len(want))
+		}
+	}
+}

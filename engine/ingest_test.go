@@ -630,6 +630,7 @@ func runStepChild(t *testing.T, what, env string, killAt int) []string {
 func TestMain(m *testing.M) {
 	lockHelper()
 	scoreChild()
+	followChild()
 	if spec := os.Getenv("LANLQ_INGEST_CHILD"); spec != "" {
 		// RAW|DATA, or RAW|DATA|CHUNK|SEGMENT to size the resumable units otherwise.
 		parts := strings.Split(spec, "|")
