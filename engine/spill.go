@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +32,11 @@ func newSpillDir() (*spillDir, error) {
 			return nil, fmt.Errorf("engine: spill folder: %w", err)
 		}
 		f, err := os.Open(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			// Another session's sweep removed it before we could lock it (it was
+			// unlocked then): make another.
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("engine: spill folder: %w", err)
 		}
