@@ -23,13 +23,26 @@ type spillDir struct {
 	lock *os.File
 }
 
+// spillMadeHook, when set (tests), runs between a spill folder's MkdirTemp and its
+// lock: where another session's sweep can strike.
+var spillMadeHook func(path string)
+
 // newSpillDir sweeps abandoned spill folders, then makes and locks a new one.
+//
+// Between MkdirTemp and the lock the new folder is unlocked, so another session's
+// sweep may remove it (the folder is then gone before Open, or the lock is taken on a
+// removed folder) or hold its lock for a moment while removing it: each is a lost
+// race, not an error, and a new folder is made.
 func newSpillDir() (*spillDir, error) {
 	sweepSpillDirs()
-	for range 3 {
+	var last error
+	for range 20 {
 		path, err := os.MkdirTemp("", spillPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("engine: spill folder: %w", err)
+		}
+		if spillMadeHook != nil {
+			spillMadeHook(path)
 		}
 		f, err := os.Open(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -38,22 +51,23 @@ func newSpillDir() (*spillDir, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("engine: spill folder: %w", err)
+			last = err
+			continue
 		}
 		if err := flock(f, true, false); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("engine: spill folder %s: %w", path, err)
+			last = fmt.Errorf("%s: %w", path, err)
+			continue
 		}
-		// Another session's sweep may have removed the folder between MkdirTemp and
-		// the lock (it was unlocked then): the lock is then on a removed folder.
 		held, err1 := f.Stat()
 		now, err2 := os.Lstat(path)
 		if err1 == nil && err2 == nil && os.SameFile(held, now) {
 			return &spillDir{path: path, lock: f}, nil
 		}
 		f.Close()
+		last = fmt.Errorf("%s: removed by another lanlq's sweep as soon as made", path)
 	}
-	return nil, fmt.Errorf("engine: spill folder: removed by another lanlq as soon as made, three times")
+	return nil, fmt.Errorf("engine: spill folder: 20 attempts lost to other lanlq processes' sweeps, the last: %w", last)
 }
 
 // sweepSpillDirs removes the spill folders under $TMPDIR whose session is gone: those

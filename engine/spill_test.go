@@ -75,3 +75,46 @@ func TestSpillFolders(t *testing.T) {
 		t.Errorf("live folder %s after another session: %v", live.path, err)
 	}
 }
+
+// TestSpillFolderRace: another session's sweep strikes between MkdirTemp and the lock
+// (loop run w2-2 failed with "spill folder: open …: no such file or directory"): the
+// first folder is removed before it is opened, the second's lock is held by the sweep
+// removing it; newSpillDir makes a third and succeeds.
+func TestSpillFolderRace(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var made []string
+	var sweeper *os.File
+	spillMadeHook = func(path string) {
+		made = append(made, path)
+		switch len(made) {
+		case 1:
+			os.RemoveAll(path)
+		case 2:
+			// A sweep holding the lock, about to remove the folder.
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := flock(f, true, false); err != nil {
+				t.Fatal(err)
+			}
+			sweeper = f
+		case 3:
+			os.RemoveAll(made[1])
+			sweeper.Close()
+		}
+	}
+	defer func() { spillMadeHook = nil }()
+	d, err := newSpillDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	if len(made) != 3 || d.path != made[2] {
+		t.Fatalf("made %v, got %s; want the third", made, d.path)
+	}
+	if _, err := os.Stat(d.path); err != nil {
+		t.Fatal(err)
+	}
+}
