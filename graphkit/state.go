@@ -645,8 +645,14 @@ func (ty *Typed) LoadState(d *StateDecoder, m *IDMap) error {
 	n := d.Len(20)
 	ty.seen, ty.seenWide = make(map[uint64]int32, n), map[typedContact]int32{}
 	for range n {
+		// What meet(c, neverMet) records, without its lookup: the saved contacts are
+		// distinct.
 		c := typedContact{m.artifact(d, d.Int()), m.artifact(d, d.Int()), uint16(d.Uint32())}
-		ty.meet(c, neverMet)
+		if k, ok := packContact(c); ok {
+			ty.seen[k] = neverMet
+		} else {
+			ty.seenWide[c] = neverMet
+		}
 	}
 	n = d.Len(32)
 	ty.hist = make(map[uint64]typedRate, n)
