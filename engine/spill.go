@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,11 +43,6 @@ func newSpillDir() (*spillDir, error) {
 			spillMadeHook(path)
 		}
 		f, err := os.Open(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			// Another session's sweep removed it before we could lock it (it was
-			// unlocked then): make another.
-			continue
-		}
 		if err != nil {
 			last = err
 			continue
