@@ -15,6 +15,21 @@ import (
 // lanlq runs the CLI in-process with args and returns its standard output.
 func lanlq(t *testing.T, args ...string) string {
 	t.Helper()
+	out, _ := lanlqOutputs(t, args...)
+	return out
+}
+
+// lanlqStderr runs the CLI in-process with args and returns its standard error.
+func lanlqStderr(t *testing.T, args ...string) string {
+	t.Helper()
+	_, errOut := lanlqOutputs(t, args...)
+	return errOut
+}
+
+// lanlqOutputs runs the CLI in-process with args, fails the test if it fails, and
+// returns its standard output and standard error.
+func lanlqOutputs(t *testing.T, args ...string) (stdout, stderr string) {
+	t.Helper()
 	resetFlags()
 	var out, errOut bytes.Buffer
 	rootCmd.SetArgs(args)
@@ -23,7 +38,7 @@ func lanlq(t *testing.T, args ...string) string {
 	if err := rootCmd.ExecuteContext(context.Background()); err != nil {
 		t.Fatalf("lanlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
 	}
-	return out.String()
+	return out.String(), errOut.String()
 }
 
 // TestSynthIngestSQLCounts is the foundation's end-to-end check: for every stream,

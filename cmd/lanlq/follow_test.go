@@ -75,17 +75,3 @@ func TestFollowCLI(t *testing.T) {
 		t.Errorf("the interrupted runs changed the alerts file")
 	}
 }
-
-// lanlqStderr runs the CLI in-process with args and returns its standard error.
-func lanlqStderr(t *testing.T, args ...string) string {
-	t.Helper()
-	resetFlags()
-	var out, errOut bytes.Buffer
-	rootCmd.SetArgs(args)
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errOut)
-	if err := rootCmd.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("lanlq %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-	}
-	return errOut.String()
-}
