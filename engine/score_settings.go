@@ -56,19 +56,20 @@ const (
 var AllComponents = []string{ComponentRole, ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentPeers, ComponentSpread}
 
 // DefaultComponents are the components of MethodFused when ScoreSpec.Components is
-// empty: novelty, volume, typed, switch and spread, the set chosen on the replayed LANL
-// red team's seed 1 and held out on seeds 2–4 and on the harder background (ROC AUC
-// 0.992, average precision 0.588, precision@100 0.99 on seeds 2–4, against 0.973,
-// 0.151 and 0.76 for novelty and volume alone; BENCHMARKS.md, "Detection, second
-// step"). Spread carries most of the gain: the destinations and accounts an anomalous
-// source reached inherit its evidence. Role is left out because it hurt on the same
+// empty: novelty, volume, switch and spread, the set chosen on the replayed LANL red
+// team's seed 1 and held out on seeds 2–4 and on the harder background (BENCHMARKS.md,
+// "Closing issue 12" and "The default without typed"). Spread carries most of the
+// gain: the destinations and accounts an anomalous source reached inherit its
+// evidence. Typed is left out: on seed 1 the default without it ranked as well or
+// better (average precision 0.612 against 0.603) and it cost a third of the default's
+// CPU at LANL rates. Role is left out because it hurt on the same
 // data (fused with novelty and volume, average precision 0.026 against 0.151): role
 // change flags benign machines whose usage shifts, and Fisher's method lets that
 // evidence alone outrank an attacker's first contacts. Peers is left out too: added to
 // the default it lowered average precision from 0.588 to 0.559 on seeds 2–4 (BENCHMARKS.md,
-// "Closing issue 12"). The earlier default stays reachable as Components novelty,
-// volume; it costs about two thirds of this one's CPU at LANL rates.
-var DefaultComponents = []string{ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentSpread}
+// "Closing issue 12"). The earlier defaults stay reachable as Components novelty,
+// volume (before issue 12) and novelty, volume, typed, switch, spread.
+var DefaultComponents = []string{ComponentNovelty, ComponentVolume, ComponentSwitch, ComponentSpread}
 
 // Novelty contact sets (ScoreSpec.Novelty).
 const (
