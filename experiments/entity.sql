@@ -28,7 +28,7 @@ SET VARIABLE expect = 'previous';         -- expected membership: 'previous' (t-
 SET VARIABLE half_life = NULL;            -- EWMA half-life in intervals (expect 'ewma'); NULL: default
 SET VARIABLE seed = 1;                    -- seed of the role fit: same seed, same results
 SET VARIABLE method = 'roles';            -- 'roles': plain role dynamics, the notebook's score δ;
-                                          --   'fused': lanlq's default (novelty, volume, typed, switch, spread)
+                                          --   'fused': lanlq's default (novelty, volume, switch, spread)
 
 -- The scoring run behind the three tables below: the three lanl_* calls have the same
 -- arguments, so the session scores once and all three read that run. The arguments

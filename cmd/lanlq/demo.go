@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +78,7 @@ the top anomalies, lanlq eval and lanlq plot. Everything is kept in DIR (default
 				}
 			}
 			out := filepath.Join(dir, "out")
-			step("score: fused detector (novelty, volume, typed, switch, spread; notebook architecture, 1 h) → %s", out)
+			step("score: fused detector (%s; notebook architecture, 1 h) → %s", strings.Join(engine.DefaultComponents, ", "), out)
 			spec := engine.ScoreSpec{Edges: engine.EdgeSpec{Arch: engine.ArchNotebook, Interval: time.Hour},
 				Expect: graphkit.ExpectEWMA, Seed: 1}
 			srep, err := runScore(cmd, sess, spec, out)
