@@ -97,7 +97,7 @@ func Generate(ctx context.Context, outDir string, cfg Config) (_ Summary, err er
 	if firstErr != nil {
 		return Summary{}, firstErr
 	}
-	truth := Truth{Seed: cfg.Seed, Days: cfg.Days, Scale: cfg.Scale, Replay: cfg.Replay, Campaigns: rt.campaigns}
+	truth := Truth{Seed: cfg.Seed, Days: cfg.Days, Scale: cfg.Scale, Users: cfg.Users, Computers: cfg.Computers, Replay: cfg.Replay, Campaigns: rt.campaigns}
 	if err := writeTruth(final[truthFile]+".tmp", truth); err != nil {
 		return Summary{}, err
 	}

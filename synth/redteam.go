@@ -37,6 +37,8 @@ type Truth struct {
 	Seed      uint64     `json:"seed"`
 	Days      int        `json:"days"`
 	Scale     float64    `json:"scale"`
+	Users     int        `json:"users,omitempty"`
+	Computers int        `json:"computers,omitempty"`
 	Replay    string     `json:"replay,omitempty"`
 	Campaigns []Campaign `json:"campaigns"`
 }

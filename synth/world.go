@@ -77,11 +77,15 @@ type reserved struct {
 	avoid     map[int32][]int32
 }
 
-// entityCounts returns the number of users, ordinary servers and processes for a
-// scale: they grow as the square root of the event volume.
-func entityCounts(scale float64) (users, servers, procs int) {
-	s := math.Sqrt(scale)
+// entityCounts returns the number of users, ordinary servers and processes of cfg:
+// users cfg.Users when set, else growing as the square root of the event volume
+// (scale), like the processes; a server for every 12 users.
+func entityCounts(cfg Config) (users, servers, procs int) {
+	s := math.Sqrt(cfg.Scale)
 	users = max(40, int(math.Round(1000*s)))
+	if cfg.Users > 0 {
+		users = cfg.Users
+	}
 	servers = max(12, users/12)
 	procs = max(300, int(math.Round(3000*s)))
 	return users, servers, procs
@@ -89,9 +93,14 @@ func entityCounts(scale float64) (users, servers, procs int) {
 
 func newWorld(cfg Config, res reserved) *world {
 	r := rand.New(rand.NewPCG(cfg.Seed, seqWorld))
-	nUsers, nServers, nProcs := entityCounts(cfg.Scale)
+	nUsers, nServers, nProcs := entityCounts(cfg)
 	nUsers = max(nUsers, len(res.users)+10)
 	nWork := nUsers + nUsers/8 // some workstations are shared or lab machines
+	if cfg.Computers > 0 {
+		// The rest of the machines after servers, hubs and DCs: at least one per user
+		// (validate checked it before a replay could add users).
+		nWork = max(nUsers, cfg.Computers-nServers-len(hubIDs)-len(dcIDs))
+	}
 
 	w := &world{
 		hubs:   slices.Clone(hubIDs),
