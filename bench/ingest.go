@@ -20,17 +20,31 @@ type Run struct {
 	PeakRSS   int64 // bytes (max RSS of the process tree's largest process)
 }
 
+// CPU is the run's user + system time.
+func (r Run) CPU() time.Duration { return r.User + r.Sys }
+
 // Measure runs name with args, stdout discarded to /dev/null (a real file, so the
 // command writes as it would to a terminal-less pipe without Go copying the bytes),
 // and returns its resource use. stderr is passed through when verbose.
 func Measure(ctx context.Context, stderr io.Writer, name string, args ...string) (Run, error) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		return Run{}, err
-	}
-	defer devnull.Close()
+	return MeasureOutput(ctx, nil, stderr, name, args...)
+}
+
+// MeasureOutput is Measure with the command's stdout copied to stdout (to /dev/null
+// when nil). The resource use is the child's own, from wait4's rusage: peak RSS is
+// the largest of the process and the children it waited for.
+func MeasureOutput(ctx context.Context, stdout, stderr io.Writer, name string, args ...string) (Run, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout = devnull
+	if stdout != nil {
+		cmd.Stdout = stdout
+	} else {
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return Run{}, err
+		}
+		defer devnull.Close()
+		cmd.Stdout = devnull
+	}
 	var errBuf strings.Builder
 	if stderr != nil {
 		cmd.Stderr = io.MultiWriter(stderr, &errBuf)
