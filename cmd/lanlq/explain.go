@@ -102,7 +102,9 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 		if a.TypedFirstContacts != nil {
 			fmt.Fprintf(w, "  typed   %d first contacts of their auth package, logon type and account class, surprise %.3g\n", *a.TypedFirstContacts, *a.TypedSurprise)
 		}
-		if a.SwitchNewAccounts != nil {
+		// Switch counts sources and the accounts they emit (the *_source kinds); a
+		// destination artifact carries its zero, which says nothing, so it is left out.
+		if a.SwitchNewAccounts != nil && (*a.SwitchNewAccounts > 0 || *a.SwitchSurprise > 0 || strings.HasSuffix(a.Kind, "source")) {
 			// A source counts the accounts it emits for the first time; an account, the
 			// sources that emit it for the first time.
 			what := "user accounts this source never emitted before"
