@@ -41,7 +41,7 @@ var (
 	ErrExperiment = errors.New("engine: experiment")
 	// ErrScoreSpec reports a ScoreSpec that cannot be run.
 	ErrScoreSpec = errors.New("engine: bad score spec")
-	// ErrStateMismatch reports an output folder whose saved scoring state (StateFile)
+	// ErrStateMismatch reports an output folder whose saved scoring state (StateDir)
 	// the run cannot continue: other settings, data under scored intervals changed, a
 	// damaged state.
 	ErrStateMismatch = errors.New("engine: cannot continue the saved scoring state")

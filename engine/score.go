@@ -33,15 +33,19 @@ type ScoreReport struct {
 	// Warnings say what about the frame makes the results less than they seem (a
 	// frame all warm-up, a training window past the frame), with the fix.
 	Warnings []string
-	// Resumed says the run continued OUT's saved state (StateFile) and scored only
+	// Resumed says the run continued OUT's saved state (StateDir) and scored only
 	// the intervals from FirstScored on; UpToDate that there was none to score (OUT
 	// was left as it was). LateEvents counts the events that arrived for intervals
 	// scored before (accepted; those intervals keep their scores).
 	Resumed, UpToDate bool
 	FirstScored       string
 	LateEvents        int64
-	// StateBytes is the size of the state saved (0: none, see StateFile).
-	StateBytes int64
+	// StateBytes is the size of the state saved (0: none, see StateDir), StateWritten
+	// what this run wrote of it (the rest was linked from the state it continued),
+	// StateGeneration the generation saved (0: saved whole).
+	StateBytes      int64
+	StateWritten    int64
+	StateGeneration int
 }
 
 // ScoreTiming is where a scoring run spent its time.
@@ -154,12 +158,16 @@ type scoreRun struct {
 	from    int64
 	resumed bool
 	prev    *stateHeader
-	// prevStateBytes is the size of the state resumed from (the next one's is about
-	// the same: the encoder's buffer is sized from it).
-	prevStateBytes int
-	locked         bool // OUT is locked: a user's folder, where the state is kept
-	fused          *fusedScorers
-	summaries      []intervalSummary // MethodFused: the interval scores of the fused score
+	// dictNames is the artifact dictionary by id (read once, for the state);
+	// stateKnown marks the ids whose names the resumed state holds, and
+	// prevMainBytes is the size of its main file (the next one's buffer is sized from
+	// it).
+	dictNames     []string
+	stateKnown    []bool
+	prevMainBytes int
+	locked        bool // OUT is locked: a user's folder, where the state is kept
+	fused         *fusedScorers
+	summaries     []intervalSummary // MethodFused: the interval scores of the fused score
 
 	done, total int
 	progress    func(done, total int)

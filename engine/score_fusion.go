@@ -16,7 +16,8 @@ import (
 // fusedScorers are MethodFused's components and their fusion, fed one interval at a
 // time after the Tracker.
 type fusedScorers struct {
-	names         []string // components in fusion order
+	names         []string         // components in fusion order
+	comp          []fusedComponent // parallel to names
 	role          *graphkit.RoleNormalizer
 	novelty       *graphkit.Novelty
 	volume        *graphkit.Volume
@@ -28,11 +29,11 @@ type fusedScorers struct {
 	kinds         *graphkit.Kinds
 	artifactNames []string // artifact names by id, for spread's explanations
 
-	roleEv, novEv, volEv, typedEv, switchEv, peersEv, spreadEv []graphkit.Evidence
-	comps                                                      [][]graphkit.Evidence
-	out                                                        []graphkit.Fused
-	base                                                       []float64 // per vertex: the fusion without spread
-	parts                                                      []float64
+	spreadEv []graphkit.Evidence
+	comps    [][]graphkit.Evidence
+	out      []graphkit.Fused
+	base     []float64 // per vertex: the fusion without spread
+	parts    []float64
 }
 
 // The settings of the fused components, set explicitly so that experiment.json
@@ -81,6 +82,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.role, err = graphkit.NewRoleNormalizer(kinds, graphkit.RoleConfig{History: h}); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &roleComponent{s: f.role})
 			set.RoleMinScale = h.MinScale
 		case ComponentNovelty:
 			pairs := graphkit.DefaultNoveltyPairs(kinds)
@@ -100,6 +102,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.novelty, err = graphkit.NewNovelty(kinds, cfg); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &noveltyComponent{s: f.novelty})
 			for _, p := range pairs {
 				set.NoveltyPairs = append(set.NoveltyPairs, [2]string{kinds.Names[p.A], kinds.Names[p.B]})
 			}
@@ -111,6 +114,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.volume, err = graphkit.NewVolume(kinds, graphkit.VolumeConfig{History: h}); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &volumeComponent{s: f.volume})
 			set.VolumeMinScale = h.MinScale
 		case ComponentTyped:
 			if !authOK {
@@ -119,6 +123,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.typed, err = graphkit.NewTyped(kinds, ak, graphkit.TypedConfig{HalfLife: memory}); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &typedComponent{s: f.typed})
 		case ComponentSwitch:
 			if !authOK {
 				continue
@@ -126,6 +131,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.switching, err = graphkit.NewSwitching(kinds, ak, graphkit.SwitchConfig{HalfLife: memory}); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &switchComponent{s: f.switching})
 		case ComponentPeers:
 			pairs := graphkit.DefaultPeerPairs(kinds)
 			if len(pairs) == 0 {
@@ -134,6 +140,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.peers, err = graphkit.NewPeers(kinds, graphkit.PeersConfig{Pairs: pairs, HalfLife: memory}); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &peersComponent{s: f.peers})
 		case ComponentSpread:
 			if f.novelty == nil {
 				continue // novelty left out for this architecture: no contacts to follow
@@ -141,6 +148,7 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 			if f.spread, err = graphkit.NewSpread(kinds, graphkit.DefaultNoveltyPairs(kinds)); err != nil {
 				return nil, fmt.Errorf("engine: %w", err)
 			}
+			f.comp = append(f.comp, &spreadComponent{s: f.spread})
 		}
 		f.names = append(f.names, c)
 	}
@@ -225,29 +233,12 @@ func (f *fusedScorers) update(k int, g *graphkit.Graph, scores []graphkit.Artifa
 		tuples = &graphkit.Tuples{}
 	}
 	spreadAt := -1
-	for c, name := range f.names {
-		switch name {
-		case ComponentRole:
-			f.roleEv = f.role.Update(k, g, scores, f.roleEv)
-			f.comps[c] = f.roleEv
-		case ComponentNovelty:
-			f.novEv = f.novelty.Update(k, g, f.novEv)
-			f.comps[c] = f.novEv
-		case ComponentVolume:
-			f.volEv = f.volume.Update(k, g, f.volEv)
-			f.comps[c] = f.volEv
-		case ComponentTyped:
-			f.typedEv = f.typed.Update(k, g, tuples, f.typedEv)
-			f.comps[c] = f.typedEv
-		case ComponentSwitch:
-			f.switchEv = f.switching.Update(k, g, tuples, f.switchEv)
-			f.comps[c] = f.switchEv
-		case ComponentPeers:
-			f.peersEv = f.peers.Update(k, g, f.peersEv)
-			f.comps[c] = f.peersEv
-		case ComponentSpread:
+	for c, comp := range f.comp {
+		if _, ok := comp.(*spreadComponent); ok {
 			spreadAt = c
+			continue
 		}
+		f.comps[c] = comp.update(k, g, scores, tuples)
 	}
 	if spreadAt >= 0 {
 		n := g.NumVertices()

@@ -121,7 +121,7 @@ type ScoreSpec struct {
 	// component compute them anyway; without either, the fused default does not (see
 	// UsesRoles).
 	Memberships bool
-	// Rescore ignores the state an earlier run saved in the output folder (StateFile)
+	// Rescore ignores the state an earlier run saved in the output folder (StateDir)
 	// and scores the whole frame again, replacing it. Without it, a run into a folder
 	// holding a saved state of the same settings scores only the intervals added since.
 	Rescore bool

@@ -3,8 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,29 +15,54 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/lanlq/lanlq/graphkit"
 )
 
-// StateFile is the saved scoring state in OUT: what every scorer carries from one
+// StateDir is the saved scoring state in OUT: what every scorer carries from one
 // interval to the next, so that the next `lanlq score` into OUT scores only the
 // intervals added since, exactly as a run over all of them would (README, "Running
 // it every hour"). It is written into the stage with the results and published with
 // them, so OUT's state always matches OUT's results.
 //
-// Layout (format 1): the line "lanlq scoring state\n"; a little-endian uint32 format
-// version; a uint32 length and that many bytes of JSON (stateHeader); the scorers'
-// state in graphkit's binary state format (the artifact names of the dictionary the
-// ids refer to, the Tracker, each fused component in fusion order, and with roles
-// the feature set and the basis); the SHA-256 of everything before it.
-const StateFile = "state.lanlq"
+// Layout (format 2), files in graphkit's binary state format, each listed in
+// manifest.json with its size and SHA-256 (the manifest is written last, and a file
+// whose bytes differ from it is refused as damaged):
+//
+//   - manifest.json: stateHeader, the settings and bookkeeping, and the files.
+//   - dictionary-G.bin: the artifact names the saved ids refer to. Generation 0
+//     holds the whole dictionary when the state was last saved whole; a later
+//     generation G the names new in the run that saved it. The ids of generation G's
+//     files are the ranks of the names in generations 0…G, sorted.
+//   - sets-G.bin: the pair sets that only grow (novelty's contacts met, switch's
+//     emissions met, peers' contacts: graphkit.GrowingSet), by component in fusion
+//     order: whole in generation 0, and in a later generation G only the pairs added
+//     or changed in the run that saved it; loading applies them in order.
+//   - main-G.bin: everything else (the Tracker, every component's rates and
+//     histories, with roles the feature set and the basis), small or changed
+//     everywhere, so rewritten by every run: only the last generation's is kept.
+//
+// A run that continues the state hard-links the earlier dictionary and sets files
+// into its stage (as carryOver links the result parts) and writes only its own
+// generation's three files: what it writes grows with the hour, not the history.
+// When the deltas would exceed stateCompactShare of the base (or a set changed too
+// much to record), it saves the state whole again as generation 0.
+const StateDir = "state"
 
-const stateFormat = 1
+// oldStateFile is where format 1 kept the state, one file rewritten whole by every
+// run; it is refused with a message naming --rescore.
+const oldStateFile = "state.lanlq"
 
-var stateMagic = []byte("lanlq scoring state\n")
+const (
+	stateFormat   = 2
+	stateManifest = "manifest.json"
+)
 
-// stateHeader is the readable part of StateFile.
+// stateCompactShare is the share of the base (dictionary and sets of generation 0)
+// that the deltas may reach before a run saves the state whole again: loading reads
+// base and deltas, so this bounds what it reads beyond a whole state.
+var stateCompactShare = 0.25
+
+// stateHeader is StateDir's manifest.json.
 type stateHeader struct {
 	Format int `json:"format"`
 	// Settings is the run's experiment without what grows with the data (frame end,
@@ -62,7 +85,23 @@ type stateHeader struct {
 	// LateEvents sums the late events accepted so far.
 	LateEvents      int64  `json:"late_events"`
 	DataFingerprint string `json:"data_fingerprint"`
+	// Generation is the last generation saved (0: the state is saved whole); Files
+	// lists every file of the state, generations in order.
+	Generation int         `json:"generation"`
+	Files      []stateFile `json:"files"`
 }
+
+// stateFile is a file of the state as the manifest lists it.
+type stateFile struct {
+	Name       string `json:"name"`
+	Kind       string `json:"kind"` // dictionary, sets or main
+	Generation int    `json:"generation"`
+	Bytes      int64  `json:"bytes"`
+	SHA256     string `json:"sha256"`
+}
+
+// stateFileName is the name of the state file of kind and generation.
+func stateFileName(kind string, gen int) string { return fmt.Sprintf("%s-%05d.bin", kind, gen) }
 
 // settingsOf returns exp without the fields that grow with the data or come out of
 // training: what two runs continuing each other must share. roles is the number of
@@ -142,18 +181,23 @@ func (r *scoreRun) resume(ctx context.Context) error {
 	if !r.locked || r.spec.Rescore {
 		return nil
 	}
-	raw, err := os.ReadFile(filepath.Join(r.outDir, StateFile))
+	dir := filepath.Join(r.outDir, StateDir)
+	where := filepath.Join(dir, stateManifest)
+	raw, err := os.ReadFile(where)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(r.outDir, oldStateFile)); err == nil {
+			return fmt.Errorf("%w: %s is a scoring state of format 1, which this lanlq no longer reads (the state is now the folder %s); score with --rescore to start over",
+				ErrStateMismatch, filepath.Join(r.outDir, oldStateFile), StateDir)
+		}
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	hdr, body, err := decodeState(raw)
+	hdr, err := decodeManifest(raw)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, filepath.Join(r.outDir, StateFile), err)
+		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, where, err)
 	}
-	where := filepath.Join(r.outDir, StateFile)
 	if hdr.IntervalSeconds != r.width || hdr.FirstInterval != r.first {
 		return fmt.Errorf("%w: %s continues a run whose frame starts at %s in %d s intervals; the data now starts the frame at %s in %d s intervals (events before the scored ones were added or removed); score with --rescore to start over, or into a new --out",
 			ErrStateMismatch, where, fmtTime(r.start(hdr.FirstInterval)), hdr.IntervalSeconds, fmtTime(r.start(r.first)), r.width)
@@ -165,6 +209,9 @@ func (r *scoreRun) resume(ctx context.Context) error {
 	if !bytes.Equal(settings, hdr.Settings) {
 		return fmt.Errorf("%w: %s holds a run with other settings (%s); score with the settings it was made with, with --rescore to replace it, or into a new --out",
 			ErrStateMismatch, where, settingsDiff(hdr.Settings, settings))
+	}
+	if err := r.loadStateDir(ctx, dir, hdr); err != nil {
+		return fmt.Errorf("%w: %w; score with --rescore to start over", ErrStateMismatch, err)
 	}
 	// Data under the scored intervals: events removed are refused, late ones counted.
 	counts, err := r.eventsBefore(ctx, hdr.LastScored+1)
@@ -180,28 +227,6 @@ func (r *scoreRun) resume(ctx context.Context) error {
 		}
 		late += now - was
 	}
-	names, err := r.s.artifactNameList(ctx)
-	if err != nil {
-		return err
-	}
-	d := graphkit.NewStateDecoder(body)
-	saved := make([]string, d.Len(8))
-	for i := range saved {
-		saved[i] = d.String()
-	}
-	if err := d.Err(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrStateMismatch, where, err)
-	}
-	idMap, err := r.idMap(saved, names)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, where, err)
-	}
-	if err := r.loadScorers(d, idMap); err != nil {
-		return fmt.Errorf("%w: %s: %w; score with --rescore to start over", ErrStateMismatch, where, err)
-	}
-	if d.Remaining() != 0 {
-		return fmt.Errorf("%w: %s: %d bytes after the state", ErrStateMismatch, where, d.Remaining())
-	}
 	prev, err := readExperimentFile(filepath.Join(r.outDir, ExperimentFile))
 	if err != nil {
 		return err
@@ -209,7 +234,7 @@ func (r *scoreRun) resume(ctx context.Context) error {
 	exp := &r.rep.Experiment
 	exp.TrainIntervals, exp.TrainRows, exp.Roles, exp.MDL = prev.TrainIntervals, prev.TrainRows, prev.Roles, prev.MDL
 	exp.Features, exp.FeatureScales, exp.Basis = prev.Features, prev.FeatureScales, prev.Basis
-	r.prev, r.resumed, r.prevStateBytes = hdr, true, len(raw)
+	r.prev, r.resumed = hdr, true
 	r.from = hdr.LastScored + 1
 	r.rep.Resumed, r.rep.LateEvents = true, late
 	r.prev.LateEvents += late
@@ -230,28 +255,22 @@ func readExperimentFile(path string) (*Experiment, error) {
 	return decodeExperiment(path, raw)
 }
 
-// decodeState checks a state file's frame and checksum and returns its header and body.
-func decodeState(raw []byte) (*stateHeader, []byte, error) {
-	if len(raw) < len(stateMagic)+8+sha256.Size || !bytes.HasPrefix(raw, stateMagic) {
-		return nil, nil, errors.New("not a lanlq scoring state")
-	}
-	sum := sha256.Sum256(raw[:len(raw)-sha256.Size])
-	if !bytes.Equal(sum[:], raw[len(raw)-sha256.Size:]) {
-		return nil, nil, errors.New("checksum mismatch (the file is damaged)")
-	}
-	raw = raw[len(stateMagic) : len(raw)-sha256.Size]
-	if v := binary.LittleEndian.Uint32(raw); v != stateFormat {
-		return nil, nil, fmt.Errorf("state format %d, this lanlq reads %d", v, stateFormat)
-	}
-	n := int(binary.LittleEndian.Uint32(raw[4:]))
-	if n > len(raw)-8 {
-		return nil, nil, errors.New("truncated header")
-	}
+// decodeManifest reads a state's manifest.json and checks its format.
+func decodeManifest(raw []byte) (*stateHeader, error) {
 	var hdr stateHeader
-	if err := json.Unmarshal(raw[8:8+n], &hdr); err != nil {
-		return nil, nil, fmt.Errorf("header: %w", err)
+	if err := json.Unmarshal(raw, &hdr); err != nil {
+		return nil, fmt.Errorf("not a lanlq scoring state manifest: %w", err)
 	}
-	return &hdr, raw[8+n:], nil
+	if hdr.Format != stateFormat {
+		return nil, fmt.Errorf("state format %d, this lanlq reads %d", hdr.Format, stateFormat)
+	}
+	// The manifest is indented; settings compare as settingsOf writes them.
+	var settings bytes.Buffer
+	if err := json.Compact(&settings, hdr.Settings); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	hdr.Settings = settings.Bytes()
+	return &hdr, nil
 }
 
 // idMap maps the saved dictionary's ids onto the current one's: both are sorted
@@ -322,137 +341,6 @@ func (r *scoreRun) eventsBefore(ctx context.Context, k int64) (map[string]int64,
 		counts[st.Name] = n
 	}
 	return counts, nil
-}
-
-// loadScorers reads the scorers' state (after the dictionary) in the order saveState
-// wrote it.
-func (r *scoreRun) loadScorers(d *graphkit.StateDecoder, m *graphkit.IDMap) error {
-	if err := r.tracker.LoadState(d, m); err != nil {
-		return err
-	}
-	if f := r.fused; f != nil {
-		for _, name := range f.names {
-			var err error
-			switch name {
-			case ComponentRole:
-				err = f.role.LoadState(d, m)
-			case ComponentNovelty:
-				err = f.novelty.LoadState(d, m)
-			case ComponentVolume:
-				err = f.volume.LoadState(d, m)
-			case ComponentTyped:
-				err = f.typed.LoadState(d, m)
-			case ComponentSwitch:
-				err = f.switching.LoadState(d, m)
-			case ComponentPeers:
-				err = f.peers.LoadState(d, m)
-			case ComponentSpread:
-				d.Section("spread") // no state: it passes on each interval's evidence
-				err = d.Err()
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	if r.roles {
-		fs, err := graphkit.LoadFeatureSet(d, 0)
-		if err != nil {
-			return err
-		}
-		rows := d.Len(8)
-		var data []float64
-		cols := 0
-		for range rows {
-			row := d.Float64s()
-			cols = len(row)
-			data = append(data, row...)
-		}
-		if err := d.Err(); err != nil {
-			return err
-		}
-		if rows == 0 || cols != fs.NumFeatures() || len(data) != rows*cols {
-			return fmt.Errorf("%w: a basis of %d roles over %d features for %d features", graphkit.ErrState, rows, cols, fs.NumFeatures())
-		}
-		r.features, r.model = fs, &graphkit.RoleModel{Basis: mat.NewDense(rows, cols, data)}
-	}
-	return nil
-}
-
-// saveState writes StateFile into the stage: the header, the dictionary's names and
-// every scorer's state after the last interval scored.
-func (r *scoreRun) saveState(ctx context.Context) error {
-	settings, err := settingsOf(r.rep.Experiment, r.spec.Roles)
-	if err != nil {
-		return err
-	}
-	counts, err := r.eventsBefore(ctx, r.last+1)
-	if err != nil {
-		return err
-	}
-	names, err := r.s.artifactNameList(ctx)
-	if err != nil {
-		return err
-	}
-	hdr := stateHeader{Format: stateFormat, Settings: settings, FirstInterval: r.first, LastScored: r.last,
-		IntervalSeconds: r.width, Events: counts, Parts: 1, Artifacts: len(names),
-		DataFingerprint: r.rep.Experiment.DataFingerprint}
-	if r.prev != nil {
-		hdr.Parts, hdr.LateEvents = r.prev.Parts+1, r.prev.LateEvents
-	}
-	head, err := json.Marshal(hdr)
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	var e graphkit.StateEncoder
-	e.Grow(r.prevStateBytes + r.prevStateBytes/8)
-	e.Int(int64(len(names)))
-	for _, n := range names {
-		e.String(n)
-	}
-	r.tracker.SaveState(&e)
-	if f := r.fused; f != nil {
-		for _, name := range f.names {
-			switch name {
-			case ComponentRole:
-				f.role.SaveState(&e)
-			case ComponentNovelty:
-				f.novelty.SaveState(&e)
-			case ComponentVolume:
-				f.volume.SaveState(&e)
-			case ComponentTyped:
-				f.typed.SaveState(&e)
-			case ComponentSwitch:
-				f.switching.SaveState(&e)
-			case ComponentPeers:
-				f.peers.SaveState(&e)
-			case ComponentSpread:
-				e.Section("spread")
-			}
-		}
-	}
-	if r.roles {
-		r.features.SaveState(&e)
-		rows, _ := r.model.Basis.Dims()
-		e.Int(int64(rows))
-		for a := range rows {
-			e.Float64s(r.model.Basis.RawRowView(a))
-		}
-	}
-	body := e.Bytes()
-	buf := make([]byte, 0, len(stateMagic)+8+len(head)+len(body)+sha256.Size)
-	buf = append(buf, stateMagic...)
-	buf = binary.LittleEndian.AppendUint32(buf, stateFormat)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(head)))
-	buf = append(buf, head...)
-	buf = append(buf, body...)
-	sum := sha256.Sum256(buf)
-	buf = append(buf, sum[:]...)
-	r.rep.StateBytes = int64(len(buf))
-	if err := os.WriteFile(filepath.Join(r.tmpDir, StateFile), buf, 0o644); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	return nil
 }
 
 // partName is the file name of result part i inside a result folder.

@@ -167,7 +167,7 @@ func TestScoreIncrementalEqualsBatch(t *testing.T) {
 		for _, plan := range []string{"by day", "by hour"} {
 			raw, data := t.TempDir(), t.TempDir()
 			out := filepath.Join(t.TempDir(), "out")
-			from, resumed := 0, 0
+			from, resumed, deltas := 0, 0, 0
 			for _, to := range plans[plan] {
 				dropInto(t, raw, drops, from, to)
 				from = to
@@ -178,13 +178,22 @@ func TestScoreIncrementalEqualsBatch(t *testing.T) {
 				if rep.Resumed {
 					resumed++
 				}
+				if rep.StateGeneration > 0 {
+					deltas++
+				}
 			}
 			// With roles, nothing is saved before the training window (the first day)
 			// is complete: those runs start over.
 			if resumed == 0 {
 				t.Errorf("%s %s: no run continued a saved state", name, plan)
 			}
-			t.Logf("%s %s: %d of %d runs continued the saved state", name, plan, resumed, len(plans[plan]))
+			// Hour by hour, some runs save only what changed (a generation of deltas
+			// over the state saved whole), whose ids the next runs map through the
+			// dictionary of its own generation.
+			if plan == "by hour" && deltas == 0 {
+				t.Errorf("%s %s: no run saved its state as a delta", name, plan)
+			}
+			t.Logf("%s %s: %d of %d runs continued the saved state, %d saved a delta", name, plan, resumed, len(plans[plan]), deltas)
 			for _, f := range []string{ScoresFile, IntervalScoresFile, RolesFile} {
 				if _, err := os.Stat(filepath.Join(batchOut, f)); err != nil {
 					continue
@@ -247,8 +256,9 @@ func sameTree(t *testing.T, a, b string) bool {
 }
 
 // TestScoreKill9 kills an incremental score run (SIGKILL) at each of its points —
-// after each interval scored, with the new results staged, between the two renames
-// that publish them — and reruns it: OUT is always the earlier results or the new
+// after each interval scored, after each step of saving the state's delta (earlier
+// files linked, the sets and the rest written), with the new results staged, between
+// the two renames that publish them — and reruns it: OUT is always the earlier results or the new
 // ones, whole (a reader never sees a mix), and after the rerun it is byte for byte
 // the folder of an uninterrupted run: nothing published twice, nothing lost, no
 // stage left beside it. The child reports each point and waits, so the kill lands
@@ -276,6 +286,10 @@ func TestScoreKill9(t *testing.T) {
 	points := runScoreChild(t, data, ref, -1)
 	if len(points) < 5 || points[len(points)-1] != "publish moved aside" {
 		t.Fatalf("points of an incremental run: %v", points)
+	}
+	// The run saves its state as a delta: links the earlier files, writes its own.
+	if !slices.Contains(points, "state linked") || !slices.Contains(points, "state main written") {
+		t.Fatalf("points of an incremental run: %v, want the state's delta steps", points)
 	}
 	if _, err := os.Stat(filepath.Join(ref, ScoresFile, partName(1))); err != nil {
 		t.Fatalf("the uninterrupted run added no part: %v", err)
@@ -421,17 +435,56 @@ func TestScoreStateRefused(t *testing.T) {
 	ingest()
 	refused("events removed", def, "was removed or replaced")
 
-	// Damaged: one byte of the state flipped.
-	state := filepath.Join(out, StateFile)
-	b, err := os.ReadFile(state)
+	// Damaged: one byte flipped in any file of the state (the sets' base, the last
+	// delta, the dictionary, the main file), or a file missing; a state of format 1.
+	stateDir := filepath.Join(out, StateDir)
+	files, err := os.ReadDir(stateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[len(b)/2] ^= 1
-	if err := os.WriteFile(state, b, 0o644); err != nil {
+	var delta bool
+	for _, f := range files {
+		if f.Name() == stateManifest {
+			continue
+		}
+		delta = delta || f.Name() == stateFileName("sets", 1)
+		path := filepath.Join(stateDir, f.Name())
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		damaged := slices.Clone(b)
+		damaged[len(b)/2] ^= 1
+		// Written anew, not in place: the files are hard links shared with nothing
+		// here, but a test should not rely on it.
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		refused("damaged "+f.Name(), def, "checksum mismatch")
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		refused("missing "+f.Name(), def, f.Name())
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !delta {
+		t.Errorf("the state holds no delta: %v", files)
+	}
+	if err := os.Rename(stateDir, stateDir+".kept"); err != nil {
 		t.Fatal(err)
 	}
-	refused("damaged state", def, "checksum")
+	if err := os.WriteFile(filepath.Join(out, oldStateFile), []byte("lanlq scoring state\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("a state of format 1", def, "format 1")
+	if err := os.Remove(filepath.Join(out, oldStateFile)); err != nil {
+		t.Fatal(err)
+	}
 
 	spec := def
 	spec.Rescore = true

@@ -432,7 +432,7 @@ func checkWithoutRoles(t *testing.T, s *Session, spec ScoreSpec, withRoles strin
 			t.Errorf("%s written without roles: %v", name, err)
 		}
 	}
-	if len(rep.Files) != 4 || filepath.Base(rep.Files[3]) != StateFile {
+	if len(rep.Files) != 4 || filepath.Base(rep.Files[3]) != StateDir {
 		t.Errorf("files %v, want scores, interval scores, the experiment and the state", rep.Files)
 	}
 	scores := filepath.Join(out, ScoresFile)

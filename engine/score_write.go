@@ -123,7 +123,7 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 		if err := r.saveState(ctx); err != nil {
 			return err
 		}
-		names = append(names, StateFile)
+		names = append(names, StateDir)
 	}
 	faultpoint.Reach(ctx, "score staged")
 	// Every file is complete: the stage replaces OUT as a whole, so nothing of an

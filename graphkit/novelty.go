@@ -306,6 +306,20 @@ type pairSet struct {
 	counted  bool
 	count    int
 	shift    uint // 64 − log2(len(keys))
+
+	// The keys added or changed since the set was last saved or loaded, while logging
+	// (see GrowingSet): duplicates allowed, dropped (lost) when they outgrow a share of
+	// the set, which is then saved whole.
+	logging, logLost bool
+	log              []uint64
+}
+
+// note records that key was added or changed, for the next delta.
+func (s *pairSet) note(key uint64) {
+	s.log = append(s.log, key)
+	if len(s.log) > max(s.count/2, 1<<16) {
+		s.log, s.logging, s.logLost = nil, false, true
+	}
 }
 
 const pairSetMinSize = 1 << 10
@@ -394,6 +408,9 @@ func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool)
 			if stale {
 				met = 0
 			}
+			if s.logging && (s.windowed || s.counted) {
+				s.note(key)
+			}
 			return met, stale
 		case 0:
 			s.keys[j] = key
@@ -404,6 +421,9 @@ func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool)
 				s.met[j] = 1
 			}
 			s.count++
+			if s.logging {
+				s.note(key)
+			}
 			return 0, true
 		}
 		j = (j + 1) & mask

@@ -325,6 +325,130 @@ func (s *pairSet) load(d *StateDecoder, m *IDMap) {
 	}
 }
 
+// GrowingSet is a scorer's set of pairs that only grows (or, counted, whose counters
+// change only where the scorer visits): at LANL rates most of a saved state, so a
+// caller may save it whole once (SaveBase) and then, run after run, only what changed
+// since it was last saved or loaded (SaveDelta), which LoadDelta applies, in order,
+// over the loaded base. A windowed set drops keys as they expire: it is always saved
+// whole (DeltaReady is false).
+type GrowingSet struct {
+	name   string
+	s      *pairSet
+	sorted bool // saved in key order: filled in an order that varies from run to run
+}
+
+// Name returns the set's section name.
+func (g GrowingSet) Name() string { return g.name }
+
+// Track starts recording the keys added or changed from now on, for SaveDelta.
+func (g GrowingSet) Track() {
+	g.s.logging, g.s.logLost, g.s.log = !g.s.windowed, g.s.windowed, nil
+}
+
+// DeltaReady reports whether SaveDelta can save what changed since Track: the set
+// was tracked, is not windowed, and its changes did not outgrow half of it.
+func (g GrowingSet) DeltaReady() bool { return g.s.logging && !g.s.logLost }
+
+// Len returns the number of keys in the set.
+func (g GrowingSet) Len() int { return g.s.count }
+
+// SaveBase writes the whole set.
+func (g GrowingSet) SaveBase(e *StateEncoder) {
+	e.Section(g.name)
+	g.s.save(e, g.sorted)
+}
+
+// LoadBase replaces the set by a saved one, ids carried over by m.
+func (g GrowingSet) LoadBase(d *StateDecoder, m *IDMap) error {
+	d.Section(g.name)
+	g.s.load(d, m)
+	return d.Err()
+}
+
+// SaveDelta writes the keys added or changed since Track (or the last SaveDelta), in
+// key order, with their current values, and the table's size and count, then starts
+// the record anew. Only when DeltaReady.
+func (g GrowingSet) SaveDelta(e *StateEncoder) {
+	s := g.s
+	e.Section(g.name + " delta")
+	e.Bool(s.counted)
+	e.Int(int64(len(s.keys)))
+	e.Int(int64(s.count))
+	slices.Sort(s.log)
+	keys := slices.Compact(s.log)
+	e.Int(int64(len(keys)))
+	mask := uint64(len(s.keys) - 1)
+	for _, k := range keys {
+		j := pairHash(k) >> s.shift
+		for s.keys[j] != k {
+			j = (j + 1) & mask
+		}
+		e.Uint64(k)
+		if s.counted {
+			e.Uint32(s.met[j])
+		}
+	}
+	s.log = s.log[:0]
+}
+
+// LoadDelta applies a delta saved by SaveDelta over the set loaded so far, ids
+// carried over by m (the dictionary of the run that saved the delta).
+func (g GrowingSet) LoadDelta(d *StateDecoder, m *IDMap) error {
+	s := g.s
+	d.Section(g.name + " delta")
+	counted, size, count := d.Bool(), d.Int(), d.Int()
+	n := d.Len(8)
+	if d.err != nil {
+		return d.err
+	}
+	switch {
+	case s.windowed || counted != s.counted:
+		d.fail("%s delta: counted %v saved, %v now (windowed %v)", g.name, counted, s.counted, s.windowed)
+	case size < int64(len(s.keys)) || size < pairSetMinSize || size&(size-1) != 0 || count*4 > size*3 || size > 1<<40:
+		d.fail("%s delta: %d keys in a table of %d after one of %d", g.name, count, size, len(s.keys))
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if size > int64(len(s.keys)) {
+		s.rehash(int(size))
+	}
+	mask := uint64(size - 1)
+	for range n {
+		k := m.pair(d, d.Uint64())
+		var met uint32
+		if counted {
+			met = d.Uint32()
+		}
+		if d.err != nil {
+			return d.err
+		}
+		if k == 0 {
+			d.fail("%s delta: the empty key", g.name)
+			return d.err
+		}
+		j := pairHash(k) >> s.shift
+		for s.keys[j] != 0 && s.keys[j] != k {
+			j = (j + 1) & mask
+		}
+		if s.keys[j] == 0 {
+			if int64(s.count+1)*4 > size*3 {
+				d.fail("%s delta: more keys than its table holds", g.name)
+				return d.err
+			}
+			s.keys[j] = k
+			s.count++
+		}
+		if counted {
+			s.met[j] = met
+		}
+	}
+	if int64(s.count) != count {
+		d.fail("%s delta: %d keys after it, %d when it was saved", g.name, s.count, count)
+	}
+	return d.err
+}
+
 // save writes the seen artifacts' rates and the kind means.
 func (h *rateHistory) save(e *StateEncoder) {
 	e.Float64(h.halfLife)
@@ -427,8 +551,8 @@ func (tr *Tracker) LoadState(d *StateDecoder, m *IDMap) error {
 	return d.Err()
 }
 
-// SaveState writes the contacts met so far and the rate histories.
-func (nv *Novelty) SaveState(e *StateEncoder) {
+// SaveMain writes the state but the contacts met (Sets): the rate histories.
+func (nv *Novelty) SaveMain(e *StateEncoder) {
 	c := nv.cfg
 	settings := []float64{float64(c.Window), c.HalfLife, c.PriorWeight, b2f(c.Graded), b2f(c.Counterpart), float64(nv.nk)}
 	for _, p := range c.Pairs {
@@ -437,12 +561,30 @@ func (nv *Novelty) SaveState(e *StateEncoder) {
 	e.Section("novelty", settings...)
 	saveClock(e, nv.started, nv.first, nv.last)
 	nv.rates.save(e)
-	nv.seen.save(e, false) // filled in the graph's order, the same every run
+}
+
+// SaveState writes the contacts met so far and the rate histories.
+func (nv *Novelty) SaveState(e *StateEncoder) {
+	nv.SaveMain(e)
+	nv.Sets()[0].SaveBase(e)
+}
+
+// Sets returns the contacts met, saved apart from the rest (SaveMain).
+func (nv *Novelty) Sets() []GrowingSet {
+	return []GrowingSet{{name: "novelty contacts", s: &nv.seen}} // filled in the graph's order, the same every run
 }
 
 // LoadState replaces the state of a new Novelty (same settings, the current kind
 // table) by the saved one, ids carried over by m.
 func (nv *Novelty) LoadState(d *StateDecoder, m *IDMap) error {
+	if err := nv.LoadMain(d, m); err != nil {
+		return err
+	}
+	return nv.Sets()[0].LoadBase(d, m)
+}
+
+// LoadMain reads what SaveMain wrote.
+func (nv *Novelty) LoadMain(d *StateDecoder, m *IDMap) error {
 	c := nv.cfg
 	settings := []float64{float64(c.Window), c.HalfLife, c.PriorWeight, b2f(c.Graded), b2f(c.Counterpart), float64(nv.nk)}
 	for _, p := range c.Pairs {
@@ -451,7 +593,6 @@ func (nv *Novelty) LoadState(d *StateDecoder, m *IDMap) error {
 	d.Section("novelty", settings...)
 	nv.started, nv.first, nv.last = loadClock(d)
 	nv.rates.load(d, m, nv.kinds)
-	nv.seen.load(d, m)
 	return d.Err()
 }
 
@@ -676,11 +817,21 @@ func (ty *Typed) LoadState(d *StateDecoder, m *IDMap) error {
 // SaveState writes the emissions met so far, the rates and the last interval's
 // inbound logons.
 func (s *Switching) SaveState(e *StateEncoder) {
+	s.SaveMain(e)
+	s.Sets()[0].SaveBase(e)
+}
+
+// Sets returns the emissions met, saved apart from the rest (SaveMain).
+func (s *Switching) Sets() []GrowingSet {
+	return []GrowingSet{{name: "switching emissions", s: &s.emitted, sorted: true}}
+}
+
+// SaveMain writes the state but the emissions met (Sets).
+func (s *Switching) SaveMain(e *StateEncoder) {
 	e.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
 	saveClock(e, s.started, s.first, s.last)
 	e.Int(int64(s.prevAt))
 	s.rates.save(e)
-	s.emitted.save(e, true)
 	// Only the last interval's logons are read again (as the previous interval's).
 	hosts := slices.Sorted(maps.Keys(s.inbound))
 	e.Int(int64(len(hosts)))
@@ -699,11 +850,18 @@ func (s *Switching) SaveState(e *StateEncoder) {
 // LoadState replaces the state of a new Switching (same settings) by the saved one,
 // ids and entities carried over by m.
 func (s *Switching) LoadState(d *StateDecoder, m *IDMap) error {
+	if err := s.LoadMain(d, m); err != nil {
+		return err
+	}
+	return s.Sets()[0].LoadBase(d, m)
+}
+
+// LoadMain reads what SaveMain wrote.
+func (s *Switching) LoadMain(d *StateDecoder, m *IDMap) error {
 	d.Section("switching", s.cfg.HalfLife, s.cfg.PriorWeight, float64(len(s.kinds.Names)))
 	s.started, s.first, s.last = loadClock(d)
 	s.prevAt = int(d.Int())
 	s.rates.load(d, m, s.kinds)
-	s.emitted.load(d, m)
 	clear(s.inbound)
 	clear(s.prevIn)
 	for range d.Len(16) {
@@ -722,6 +880,17 @@ func (s *Switching) LoadState(d *StateDecoder, m *IDMap) error {
 
 // SaveState writes the contacts met so far, who reached what, and the rates.
 func (p *Peers) SaveState(e *StateEncoder) {
+	p.SaveMain(e)
+	p.Sets()[0].SaveBase(e)
+}
+
+// Sets returns the contacts met, saved apart from the rest (SaveMain).
+func (p *Peers) Sets() []GrowingSet {
+	return []GrowingSet{{name: "peers contacts", s: &p.seen}} // filled in the graph's order
+}
+
+// SaveMain writes the state but the contacts met (Sets).
+func (p *Peers) SaveMain(e *StateEncoder) {
 	settings := []float64{p.cfg.HubShare, p.cfg.HalfLife, p.cfg.PriorWeight, float64(p.nk)}
 	for _, kp := range p.cfg.Pairs {
 		settings = append(settings, float64(kp.A), float64(kp.B))
@@ -730,7 +899,6 @@ func (p *Peers) SaveState(e *StateEncoder) {
 	saveClock(e, p.started, p.first, p.last)
 	e.Int(int64(p.nUsers))
 	p.rates.save(e)
-	p.seen.save(e, false) // filled in the graph's order
 	for _, lists := range []map[int64][]int64{p.dests, p.users} {
 		keys := slices.Sorted(maps.Keys(lists))
 		e.Int(int64(len(keys)))
@@ -747,6 +915,14 @@ func (p *Peers) SaveState(e *StateEncoder) {
 // LoadState replaces the state of a new Peers (same settings) by the saved one, ids
 // carried over by m.
 func (p *Peers) LoadState(d *StateDecoder, m *IDMap) error {
+	if err := p.LoadMain(d, m); err != nil {
+		return err
+	}
+	return p.Sets()[0].LoadBase(d, m)
+}
+
+// LoadMain reads what SaveMain wrote.
+func (p *Peers) LoadMain(d *StateDecoder, m *IDMap) error {
 	settings := []float64{p.cfg.HubShare, p.cfg.HalfLife, p.cfg.PriorWeight, float64(p.nk)}
 	for _, kp := range p.cfg.Pairs {
 		settings = append(settings, float64(kp.A), float64(kp.B))
@@ -755,7 +931,6 @@ func (p *Peers) LoadState(d *StateDecoder, m *IDMap) error {
 	p.started, p.first, p.last = loadClock(d)
 	p.nUsers = int(d.Int())
 	p.rates.load(d, m, p.kinds)
-	p.seen.load(d, m)
 	for _, lists := range []map[int64][]int64{p.dests, p.users} {
 		clear(lists)
 		for range d.Len(16) {

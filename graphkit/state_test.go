@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -304,5 +305,153 @@ func TestFeatureSetState(t *testing.T) {
 		if fmt.Sprint(a.RawMatrix().Data) != fmt.Sprint(b.RawMatrix().Data) {
 			t.Fatal("the loaded feature set computes other features")
 		}
+	}
+}
+
+// sets returns the scorers' growing sets, in a fixed order.
+func (s *stateScorers) sets() []GrowingSet {
+	return append(append(s.novelty.Sets(), s.switching.Sets()...), s.peers.Sets()...)
+}
+
+// saveMain saves everything but the growing sets.
+func (s *stateScorers) saveMain() []byte {
+	var e StateEncoder
+	s.tracker.SaveState(&e)
+	s.appear.SaveState(&e)
+	s.novelty.SaveMain(&e)
+	s.volume.SaveState(&e)
+	s.role.SaveState(&e)
+	s.typed.SaveState(&e)
+	s.switching.SaveMain(&e)
+	s.peers.SaveMain(&e)
+	return e.Bytes()
+}
+
+// loadChain loads what saveMain wrote, the sets' base and their deltas in order, and
+// starts tracking the sets.
+func (s *stateScorers) loadChain(main, base []byte, deltas [][]byte, m *IDMap) error {
+	d := NewStateDecoder(main)
+	for _, load := range []func(*StateDecoder, *IDMap) error{
+		s.tracker.LoadState, s.appear.LoadState, s.novelty.LoadMain, s.volume.LoadState,
+		s.role.LoadState, s.typed.LoadState, s.switching.LoadMain, s.peers.LoadMain,
+	} {
+		if err := load(d, m); err != nil {
+			return err
+		}
+	}
+	for i, b := range append([][]byte{base}, deltas...) {
+		d := NewStateDecoder(b)
+		for _, g := range s.sets() {
+			var err error
+			if i == 0 {
+				err = g.LoadBase(d, m)
+			} else {
+				err = g.LoadDelta(d, m)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if d.Remaining() != 0 {
+			return fmt.Errorf("segment %d: %d bytes left", i, d.Remaining())
+		}
+	}
+	for _, g := range s.sets() {
+		g.Track()
+	}
+	return nil
+}
+
+// TestGrowingSetDeltas: scorers stopped and continued many times, the growing sets
+// saved whole once and then only as what changed since the last stop (a delta per
+// stop, applied in order over the base), say bit for bit what the scorers that never
+// stopped say — with the same ids and with ids shifted; a set whose changes outgrew
+// its record is not ready for a delta; deltas out of order are refused.
+func TestGrowingSetDeltas(t *testing.T) {
+	w := newAuthWorld(t, 14, 45)
+	hours := stateHours(60)
+	ref := newStateScorers(t, w)
+	var want [][]uint64
+	for k, ev := range hours {
+		g, tu := w.interval(t, ev)
+		want = append(want, ref.update(k, w, g, tu))
+	}
+	shifted, m := remapWorld(t, w)
+	stops := []int{20, 21, 25, 26, 40, 59}
+	for _, c := range []struct {
+		name  string
+		world *authWorld
+		m     *IDMap
+	}{{"same ids", w, nil}, {"shifted ids", shifted, m}} {
+		run := newStateScorers(t, w)
+		for k := range stops[0] {
+			g, tu := w.interval(t, hours[k])
+			run.update(k, w, g, tu)
+		}
+		var e StateEncoder
+		for _, g := range run.sets() {
+			g.SaveBase(&e)
+		}
+		base, main := e.Bytes(), run.saveMain()
+		var deltas [][]byte
+		for i, stop := range stops {
+			// A new run of the world's ids continues from what was saved, as each
+			// incremental run does (its deltas are in the world's own ids).
+			next := newStateScorers(t, w)
+			if err := next.loadChain(main, base, deltas, nil); err != nil {
+				t.Fatalf("%s, stop %d: %v", c.name, stop, err)
+			}
+			// The shifted world loads the same segments through m.
+			check := newStateScorers(t, c.world)
+			if err := check.loadChain(main, base, deltas, c.m); err != nil {
+				t.Fatalf("%s, stop %d: %v", c.name, stop, err)
+			}
+			end := len(hours)
+			if i+1 < len(stops) {
+				end = stops[i+1]
+			}
+			for k := stop; k < len(hours); k++ {
+				g, tu := c.world.interval(t, hours[k])
+				if got := check.update(k, c.world, g, tu); fmt.Sprint(got) != fmt.Sprint(want[k]) {
+					t.Fatalf("%s, stop %d: interval %d differs from the uninterrupted run", c.name, stop, k)
+				}
+			}
+			for k := stop; k < end; k++ {
+				g, tu := w.interval(t, hours[k])
+				next.update(k, w, g, tu)
+			}
+			var e StateEncoder
+			for _, g := range next.sets() {
+				if !g.DeltaReady() {
+					t.Fatalf("%s, stop %d: %s not ready for a delta", c.name, stop, g.Name())
+				}
+				g.SaveDelta(&e)
+			}
+			deltas, main = append(deltas, e.Bytes()), next.saveMain()
+		}
+		if len(deltas) > 2 {
+			// The count saved with each delta catches these two out of order (a delta
+			// applied twice changes nothing: the caller's manifest orders them).
+			swapped := slices.Clone(deltas)
+			swapped[1], swapped[2] = swapped[2], swapped[1]
+			if err := newStateScorers(t, w).loadChain(main, base, swapped, nil); !errors.Is(err, ErrState) {
+				t.Errorf("%s: deltas out of order: %v, want ErrState", c.name, err)
+			}
+		}
+	}
+	// Tracked from empty, a set's changes outgrow half of it at once: saved whole.
+	s := newStateScorers(t, w)
+	for _, g := range s.sets() {
+		g.Track()
+	}
+	var keys []uint64
+	for i := range 1 << 17 {
+		keys = append(keys, uint64(i+1)<<32|uint64(i+2))
+	}
+	for _, k := range keys {
+		s.novelty.seen.visit(k, 0, 0)
+	}
+	if s.novelty.Sets()[0].DeltaReady() {
+		t.Error("a set whose changes outgrew half of it is ready for a delta")
 	}
 }

@@ -72,7 +72,7 @@ MDL table, the features, the components' settings) and, with role memberships,
 roles.parquet and roles_basis.parquet.
 Explain one entity's score with: lanlq explain --data DIR --scores OUT/scores.parquet ENTITY INTERVAL
 The same data and flags give byte-identical files; files are replaced only when all
-are written. A folder scored before is continued: OUT/state.lanlq holds the scorers'
+are written. A folder scored before is continued: OUT/state/ holds the scorers'
 state, and a run with the same settings scores only the intervals added to the data
 since, adding their rows as the next part of OUT/scores.parquet/ (other settings are
 refused; --rescore starts over). Evaluate with: lanlq eval --data DIR --scores OUT/scores.parquet
@@ -211,7 +211,7 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 		t.Fuse.Round(time.Millisecond), t.Write.Round(time.Millisecond))
 	fmt.Fprintf(w, "wrote %s\n", strings.Join(rep.Files, ", "))
 	if rep.StateBytes > 0 {
-		fmt.Fprintf(w, "saved the scoring state (%s, %d bytes): the next run into this folder scores only the intervals added since\n",
-			engine.StateFile, rep.StateBytes)
+		fmt.Fprintf(w, "saved the scoring state (%s/, %d bytes, %d of them written by this run, generation %d): the next run into this folder scores only the intervals added since\n",
+			engine.StateDir, rep.StateBytes, rep.StateWritten, rep.StateGeneration)
 	}
 }

@@ -1,0 +1,360 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/internal/faultpoint"
+)
+
+// The state folder's reading and writing (StateDir documents the layout).
+
+// components returns the fused components (none for the other methods).
+func (r *scoreRun) components() []fusedComponent {
+	if r.fused == nil {
+		return nil
+	}
+	return r.fused.comp
+}
+
+// dictionary returns the artifact names by id, read once per run.
+func (r *scoreRun) dictionary(ctx context.Context) ([]string, error) {
+	if r.dictNames == nil {
+		names, err := r.s.artifactNameList(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.dictNames = names
+	}
+	return r.dictNames, nil
+}
+
+// readStateFile reads one file of the state and checks it against the manifest.
+func readStateFile(dir string, f stateFile) ([]byte, error) {
+	path := filepath.Join(dir, f.Name)
+	if filepath.Base(f.Name) != f.Name {
+		return nil, fmt.Errorf("%s: the manifest names a file outside the state: %q", filepath.Join(dir, stateManifest), f.Name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sum := sha256.Sum256(b)
+	if int64(len(b)) != f.Bytes || hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, fmt.Errorf("%s: %d bytes whose SHA-256 differs from the manifest's (%d bytes): checksum mismatch, the file is damaged", path, len(b), f.Bytes)
+	}
+	return b, nil
+}
+
+// loadStateDir loads the state of dir (manifest hdr) into the run's scorers: the
+// dictionary's generations, the main file, then the sets' base and deltas in order,
+// each through the ids of its own generation.
+func (r *scoreRun) loadStateDir(ctx context.Context, dir string, hdr *stateHeader) error {
+	byKind := map[string][]stateFile{}
+	for i, f := range hdr.Files {
+		byKind[f.Kind] = append(byKind[f.Kind], f)
+		if i > 0 && f.Generation < hdr.Files[i-1].Generation {
+			return fmt.Errorf("%s: files out of generation order", filepath.Join(dir, stateManifest))
+		}
+	}
+	dicts, sets, mains := byKind["dictionary"], byKind["sets"], byKind["main"]
+	if len(dicts) != hdr.Generation+1 || len(sets) != hdr.Generation+1 || len(mains) != 1 || mains[0].Generation != hdr.Generation {
+		return fmt.Errorf("%s: generation %d with %d dictionary, %d sets and %d main files", filepath.Join(dir, stateManifest), hdr.Generation, len(dicts), len(sets), len(mains))
+	}
+	// The saved dictionary: every generation's names, merged in name order, each
+	// with the generation that added it.
+	type entry struct {
+		name string
+		gen  int
+	}
+	var saved []entry
+	for g, f := range dicts {
+		b, err := readStateFile(dir, f)
+		if err != nil {
+			return err
+		}
+		if f.Generation != g {
+			return fmt.Errorf("%s: dictionary of generation %d where %d was expected", filepath.Join(dir, f.Name), f.Generation, g)
+		}
+		d := graphkit.NewStateDecoder(b)
+		d.Section("dictionary", float64(g))
+		n := d.Len(8)
+		added := make([]entry, n)
+		for i := range added {
+			added[i] = entry{d.String(), g}
+		}
+		if err := d.Err(); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
+		}
+		saved = append(saved, added...)
+	}
+	slices.SortStableFunc(saved, func(a, b entry) int { return cmp.Compare(a.name, b.name) })
+	names := make([]string, len(saved))
+	for i, e := range saved {
+		if i > 0 && saved[i-1].name == e.name {
+			return fmt.Errorf("%s: artifact %q twice in the saved dictionary", dir, e.name)
+		}
+		names[i] = e.name
+	}
+	if len(names) != hdr.Artifacts {
+		return fmt.Errorf("%s: %d artifact names saved, the manifest says %d", dir, len(names), hdr.Artifacts)
+	}
+	current, err := r.dictionary(ctx)
+	if err != nil {
+		return err
+	}
+	full, err := r.idMap(names, current)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	r.stateKnown = make([]bool, len(current))
+	for _, id := range full.Artifact {
+		r.stateKnown[id] = true
+	}
+	b, err := readStateFile(dir, mains[0])
+	if err != nil {
+		return err
+	}
+	r.prevMainBytes = len(b)
+	d := graphkit.NewStateDecoder(b)
+	if err := r.loadMain(d, full); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, mains[0].Name), err)
+	}
+	if d.Remaining() != 0 {
+		return fmt.Errorf("%s: %d bytes after the state", filepath.Join(dir, mains[0].Name), d.Remaining())
+	}
+	// The sets, generation by generation, each through its generation's ids: the
+	// ranks among the names of generations 0…g.
+	m := &graphkit.IDMap{}
+	for g, f := range sets {
+		b, err := readStateFile(dir, f)
+		if err != nil {
+			return err
+		}
+		m.Artifact = m.Artifact[:0]
+		for i, e := range saved {
+			if e.gen <= g {
+				m.Artifact = append(m.Artifact, full.Artifact[i])
+			}
+		}
+		d := graphkit.NewStateDecoder(b)
+		d.Section("sets", float64(g))
+		for _, c := range r.components() {
+			for _, set := range c.sets() {
+				if g == 0 {
+					err = set.LoadBase(d, m)
+				} else {
+					err = set.LoadDelta(d, m)
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
+				}
+			}
+		}
+		if err := d.Err(); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
+		}
+		if d.Remaining() != 0 {
+			return fmt.Errorf("%s: %d bytes after the sets", filepath.Join(dir, f.Name), d.Remaining())
+		}
+	}
+	for _, c := range r.components() {
+		for _, set := range c.sets() {
+			set.Track()
+		}
+	}
+	return nil
+}
+
+// loadMain reads the main file: the Tracker, each fused component but its sets, in
+// fusion order, and with roles the feature set and the basis.
+func (r *scoreRun) loadMain(d *graphkit.StateDecoder, m *graphkit.IDMap) error {
+	d.Section("main")
+	if err := r.tracker.LoadState(d, m); err != nil {
+		return err
+	}
+	for _, c := range r.components() {
+		if err := c.loadMain(d, m); err != nil {
+			return err
+		}
+	}
+	if r.roles {
+		fs, err := graphkit.LoadFeatureSet(d, 0)
+		if err != nil {
+			return err
+		}
+		rows := d.Len(8)
+		var data []float64
+		cols := 0
+		for range rows {
+			row := d.Float64s()
+			cols = len(row)
+			data = append(data, row...)
+		}
+		if err := d.Err(); err != nil {
+			return err
+		}
+		if rows == 0 || cols != fs.NumFeatures() || len(data) != rows*cols {
+			return fmt.Errorf("%w: a basis of %d roles over %d features for %d features", graphkit.ErrState, rows, cols, fs.NumFeatures())
+		}
+		r.features, r.model = fs, &graphkit.RoleModel{Basis: mat.NewDense(rows, cols, data)}
+	}
+	return d.Err()
+}
+
+// saveState writes StateDir into the stage: continuing the resumed state (its
+// dictionary and sets files linked, this run's generation added) when every set
+// recorded its changes and the deltas stay under stateCompactShare of the base,
+// otherwise whole as generation 0.
+func (r *scoreRun) saveState(ctx context.Context) error {
+	settings, err := settingsOf(r.rep.Experiment, r.spec.Roles)
+	if err != nil {
+		return err
+	}
+	counts, err := r.eventsBefore(ctx, r.last+1)
+	if err != nil {
+		return err
+	}
+	names, err := r.dictionary(ctx)
+	if err != nil {
+		return err
+	}
+	hdr := stateHeader{Format: stateFormat, Settings: settings, FirstInterval: r.first, LastScored: r.last,
+		IntervalSeconds: r.width, Events: counts, Parts: 1, Artifacts: len(names),
+		DataFingerprint: r.rep.Experiment.DataFingerprint}
+	if r.prev != nil {
+		hdr.Parts, hdr.LateEvents = r.prev.Parts+1, r.prev.LateEvents
+	}
+	dir := filepath.Join(r.tmpDir, StateDir)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	var sets []graphkit.GrowingSet
+	for _, c := range r.components() {
+		sets = append(sets, c.sets()...)
+	}
+	// A delta continues the resumed state if every set can say what changed and the
+	// deltas stay small beside the base.
+	var delta []byte
+	if r.prev != nil && r.stateKnown != nil && !slices.ContainsFunc(sets, func(s graphkit.GrowingSet) bool { return !s.DeltaReady() }) {
+		gen := r.prev.Generation + 1
+		var e graphkit.StateEncoder
+		e.Section("sets", float64(gen))
+		for _, s := range sets {
+			s.SaveDelta(&e)
+		}
+		var base, deltas int64
+		for _, f := range r.prev.Files {
+			switch {
+			case f.Kind != "main" && f.Generation == 0:
+				base += f.Bytes
+			case f.Kind != "main":
+				deltas += f.Bytes
+			}
+		}
+		if float64(deltas+int64(len(e.Bytes()))) <= stateCompactShare*float64(base) {
+			delta = e.Bytes()
+		}
+	}
+	write := func(kind string, gen int, b []byte) error {
+		name := stateFileName(kind, gen)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		sum := sha256.Sum256(b)
+		hdr.Files = append(hdr.Files, stateFile{Name: name, Kind: kind, Generation: gen, Bytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
+		r.rep.StateWritten += int64(len(b))
+		return nil
+	}
+	var dict graphkit.StateEncoder
+	if delta != nil {
+		hdr.Generation = r.prev.Generation + 1
+		from := filepath.Join(r.outDir, StateDir)
+		for _, f := range r.prev.Files {
+			if f.Kind == "main" {
+				continue
+			}
+			if err := os.Link(filepath.Join(from, f.Name), filepath.Join(dir, f.Name)); err != nil {
+				return fmt.Errorf("engine: %w", err)
+			}
+			hdr.Files = append(hdr.Files, f)
+		}
+		faultpoint.Reach(ctx, "state linked")
+		var added []string
+		for id, known := range r.stateKnown {
+			if !known {
+				added = append(added, names[id])
+			}
+		}
+		dict.Section("dictionary", float64(hdr.Generation))
+		dict.Int(int64(len(added)))
+		for _, n := range added {
+			dict.String(n)
+		}
+		if err := write("dictionary", hdr.Generation, dict.Bytes()); err != nil {
+			return err
+		}
+		if err := write("sets", hdr.Generation, delta); err != nil {
+			return err
+		}
+	} else {
+		dict.Section("dictionary", 0)
+		dict.Int(int64(len(names)))
+		for _, n := range names {
+			dict.String(n)
+		}
+		if err := write("dictionary", 0, dict.Bytes()); err != nil {
+			return err
+		}
+		var e graphkit.StateEncoder
+		e.Section("sets", 0)
+		for _, s := range sets {
+			s.SaveBase(&e)
+		}
+		if err := write("sets", 0, e.Bytes()); err != nil {
+			return err
+		}
+	}
+	faultpoint.Reach(ctx, "state sets written")
+	var e graphkit.StateEncoder
+	e.Grow(r.prevMainBytes + r.prevMainBytes/8)
+	e.Section("main")
+	r.tracker.SaveState(&e)
+	for _, c := range r.components() {
+		c.saveMain(&e)
+	}
+	if r.roles {
+		r.features.SaveState(&e)
+		rows, _ := r.model.Basis.Dims()
+		e.Int(int64(rows))
+		for a := range rows {
+			e.Float64s(r.model.Basis.RawRowView(a))
+		}
+	}
+	if err := write("main", hdr.Generation, e.Bytes()); err != nil {
+		return err
+	}
+	faultpoint.Reach(ctx, "state main written")
+	manifest, err := json.MarshalIndent(hdr, "", "  ")
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, stateManifest), append(manifest, '\n'), 0o644); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	for _, f := range hdr.Files {
+		r.rep.StateBytes += f.Bytes
+	}
+	r.rep.StateGeneration = hdr.Generation
+	return nil
+}
