@@ -159,10 +159,11 @@ type scoreRun struct {
 	resumed bool
 	prev    *stateHeader
 	// dictNames is the artifact dictionary by id (read once, for the state);
-	// stateKnown marks the ids whose names the resumed state holds, and
-	// prevMainBytes is the size of its main file (the next one's buffer is sized from
-	// it).
+	// stableNames the resumed state's names in the order of the stable ids its sets
+	// keep, stateKnown marks the current ids whose names it holds, and prevMainBytes
+	// is the size of its main file (the next one's buffer is sized from it).
 	dictNames     []string
+	stableNames   []string
 	stateKnown    []bool
 	prevMainBytes int
 	locked        bool // OUT is locked: a user's folder, where the state is kept

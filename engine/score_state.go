@@ -25,18 +25,23 @@ import (
 // them, so OUT's state always matches OUT's results.
 //
 // Layout (format 2), files in graphkit's binary state format, each listed in
-// manifest.json with its size and SHA-256 (the manifest is written last, and a file
+// manifest.json with its size and CRC-32C (the manifest is written last, and a file
 // whose bytes differ from it is refused as damaged):
 //
 //   - manifest.json: stateHeader, the settings and bookkeeping, and the files.
 //   - dictionary-G.bin: the artifact names the saved ids refer to. Generation 0
 //     holds the whole dictionary when the state was last saved whole; a later
-//     generation G the names new in the run that saved it. The ids of generation G's
-//     files are the ranks of the names in generations 0…G, sorted.
+//     generation G the names new in the run that saved it. Their order is the
+//     stable ids the sets keep: a name keeps the id it got when first saved, so a
+//     saved set needs no remapping when new names shift the dictionary's ids (name
+//     ranks). The main file's ids are the ranks of all the names, sorted, as the
+//     run that wrote it had them.
 //   - sets-G.bin: the pair sets that only grow (novelty's contacts met, switch's
 //     emissions met, peers' contacts: graphkit.GrowingSet), by component in fusion
-//     order: whole in generation 0, and in a later generation G only the pairs added
-//     or changed in the run that saved it; loading applies them in order.
+//     order: whole in generation 0 — a set's hash table as it is, loaded flat
+//     without rebuilding it, or (switch's, whose layout follows the events' order)
+//     its keys in order — and in a later generation G only the pairs added or
+//     changed in the run that saved it; loading applies them in order.
 //   - main-G.bin: everything else (the Tracker, every component's rates and
 //     histories, with roles the feature set and the basis), small or changed
 //     everywhere, so rewritten by every run: only the last generation's is kept.
@@ -97,7 +102,7 @@ type stateFile struct {
 	Kind       string `json:"kind"` // dictionary, sets or main
 	Generation int    `json:"generation"`
 	Bytes      int64  `json:"bytes"`
-	SHA256     string `json:"sha256"`
+	CRC32C     uint32 `json:"crc32c"`
 }
 
 // stateFileName is the name of the state file of kind and generation.

@@ -312,6 +312,10 @@ type pairSet struct {
 	// the set, which is then saved whole.
 	logging, logLost bool
 	log              []uint64
+
+	// ids, when set, maps the current artifact ids of the keys visited to the ids the
+	// set keeps (see GrowingSet.SetIDs); nil keeps them as they are.
+	ids []uint32
 }
 
 // note records that key was added or changed, for the next delta.
@@ -385,6 +389,9 @@ func (s *pairSet) rehash(size int) {
 // a window) last visited more than window intervals before now. met is the number of
 // earlier visits (counted sets only; 0 when new, a stale key starting over).
 func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool) {
+	if s.ids != nil {
+		key = uint64(s.ids[key>>32])<<32 | uint64(s.ids[key&(1<<32-1)])
+	}
 	if (s.count+1)*4 > len(s.keys)*3 {
 		s.grow(now, window)
 	}

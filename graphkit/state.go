@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 )
@@ -62,6 +63,22 @@ func (e *StateEncoder) Bool(v bool) {
 func (e *StateEncoder) String(s string) {
 	e.Int(int64(len(s)))
 	e.b = append(e.b, s...)
+}
+
+// Uint64s appends the values (no length: the reader knows it).
+func (e *StateEncoder) Uint64s(v []uint64) {
+	e.b = slices.Grow(e.b, 8*len(v))
+	for _, x := range v {
+		e.b = binary.LittleEndian.AppendUint64(e.b, x)
+	}
+}
+
+// Uint32s appends the values (no length: the reader knows it).
+func (e *StateEncoder) Uint32s(v []uint32) {
+	e.b = slices.Grow(e.b, 4*len(v))
+	for _, x := range v {
+		e.b = binary.LittleEndian.AppendUint32(e.b, x)
+	}
 }
 
 // Float64s appends a length and the values.
@@ -156,6 +173,32 @@ func (d *StateDecoder) Len(minBytes int) int {
 		return 0
 	}
 	return int(n)
+}
+
+// Uint64s reads n values written by Uint64s.
+func (d *StateDecoder) Uint64s(n int) []uint64 {
+	p := d.take(8 * n)
+	if p == nil {
+		return nil
+	}
+	v := make([]uint64, n)
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint64(p[8*i:])
+	}
+	return v
+}
+
+// Uint32s reads n values written by Uint32s.
+func (d *StateDecoder) Uint32s(n int) []uint32 {
+	p := d.take(4 * n)
+	if p == nil {
+		return nil
+	}
+	v := make([]uint32, n)
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint32(p[4*i:])
+	}
+	return v
 }
 
 // String reads a string.
@@ -331,14 +374,49 @@ func (s *pairSet) load(d *StateDecoder, m *IDMap) {
 // since it was last saved or loaded (SaveDelta), which LoadDelta applies, in order,
 // over the loaded base. A windowed set drops keys as they expire: it is always saved
 // whole (DeltaReady is false).
+//
+// Its keys are pairs of stable ids, not of the current dictionary's: ids that a
+// name keeps from the run that first saved it (SetIDs maps the current ids onto
+// them), so a saved set needs no remapping when the dictionary grows, and its hash
+// table is saved and loaded as it is, flat, without rebuilding it key by key. A set
+// that is not sorted is saved as its table; a sorted one (filled in an order that
+// varies from run to run, so its table's layout does too) as its keys in order,
+// rebuilt on load.
 type GrowingSet struct {
 	name   string
 	s      *pairSet
-	sorted bool // saved in key order: filled in an order that varies from run to run
+	sorted bool
+}
+
+// StableIDs returns the map from current ids to stable ones for SetIDs: m.Artifact
+// maps stable ids to current ones (the saved dictionary's ids onto the current
+// dictionary's); the n current ids m does not reach get the next stable ids, in
+// order. A nil m (or Artifact) keeps the ids: nil.
+func StableIDs(m *IDMap, n int) []uint32 {
+	if m == nil || m.Artifact == nil {
+		return nil
+	}
+	ids := make([]uint32, n)
+	hit := make([]bool, n)
+	for stable, cur := range m.Artifact {
+		ids[cur], hit[cur] = uint32(stable), true
+	}
+	next := uint32(len(m.Artifact))
+	for cur := range ids {
+		if !hit[cur] {
+			ids[cur] = next
+			next++
+		}
+	}
+	return ids
 }
 
 // Name returns the set's section name.
 func (g GrowingSet) Name() string { return g.name }
+
+// SetIDs makes the set keep the pairs it is given under stable ids: ids[current id]
+// (see StableIDs); nil keeps the current ids.
+func (g GrowingSet) SetIDs(ids []uint32) { g.s.ids = ids }
 
 // Track starts recording the keys added or changed from now on, for SaveDelta.
 func (g GrowingSet) Track() {
@@ -352,17 +430,97 @@ func (g GrowingSet) DeltaReady() bool { return g.s.logging && !g.s.logLost }
 // Len returns the number of keys in the set.
 func (g GrowingSet) Len() int { return g.s.count }
 
-// SaveBase writes the whole set.
+// SaveBase writes the whole set, in its stable ids.
 func (g GrowingSet) SaveBase(e *StateEncoder) {
+	s := g.s
 	e.Section(g.name)
-	g.s.save(e, g.sorted)
+	e.Bool(g.sorted)
+	if g.sorted {
+		s.save(e, true)
+		return
+	}
+	e.Bool(s.windowed)
+	e.Bool(s.counted)
+	e.Int(int64(len(s.keys)))
+	e.Int(int64(s.count))
+	e.Uint64s(s.keys)
+	if s.windowed {
+		e.Uint32s(s.lastSeen)
+	}
+	if s.counted {
+		e.Uint32s(s.met)
+	}
 }
 
-// LoadBase replaces the set by a saved one, ids carried over by m.
-func (g GrowingSet) LoadBase(d *StateDecoder, m *IDMap) error {
+// LoadBase replaces the set by a saved one (its stable ids kept; SetIDs's map
+// stays).
+func (g GrowingSet) LoadBase(d *StateDecoder) error {
+	s := g.s
+	defer func(ids []uint32) { s.ids = ids }(s.ids)
 	d.Section(g.name)
-	g.s.load(d, m)
-	return d.Err()
+	if sorted := d.Bool(); d.err == nil && sorted != g.sorted {
+		d.fail("%s: sorted %v saved, %v now", g.name, sorted, g.sorted)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	if g.sorted {
+		s.load(d, nil)
+		return d.Err()
+	}
+	windowed, counted := d.Bool(), d.Bool()
+	size, count := d.Int(), d.Int()
+	if d.err != nil {
+		return d.err
+	}
+	if windowed != s.windowed || counted != s.counted {
+		d.fail("%s: windowed %v counted %v saved, %v %v now", g.name, windowed, counted, s.windowed, s.counted)
+		return d.err
+	}
+	*s = pairSet{windowed: windowed, counted: counted}
+	if size == 0 && count == 0 {
+		return nil
+	}
+	per := int64(8)
+	if windowed {
+		per += 4
+	}
+	if counted {
+		per += 4
+	}
+	if size < pairSetMinSize || size&(size-1) != 0 || count < 0 || count*4 > size*3 || size*per > int64(d.Remaining()) {
+		d.fail("%s: %d keys in a table of %d", g.name, count, size)
+		return d.err
+	}
+	s.keys = d.Uint64s(int(size))
+	if windowed {
+		s.lastSeen = d.Uint32s(int(size))
+	}
+	if counted {
+		s.met = d.Uint32s(int(size))
+	}
+	s.count = int(count)
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	// Every key where the hash and linear probing put it: a table read as it is must
+	// be one the set could have built.
+	mask := uint64(size - 1)
+	n := int64(0)
+	for i, k := range s.keys {
+		if k == 0 {
+			continue
+		}
+		n++
+		for j := pairHash(k) >> s.shift; j != uint64(i); j = (j + 1) & mask {
+			if s.keys[j] == 0 {
+				d.fail("%s: key %x out of its place", g.name, k)
+				return d.err
+			}
+		}
+	}
+	if n != count {
+		d.fail("%s: %d keys in the table, %d saved", g.name, n, count)
+	}
+	return d.err
 }
 
 // SaveDelta writes the keys added or changed since Track (or the last SaveDelta), in
@@ -391,9 +549,8 @@ func (g GrowingSet) SaveDelta(e *StateEncoder) {
 	s.log = s.log[:0]
 }
 
-// LoadDelta applies a delta saved by SaveDelta over the set loaded so far, ids
-// carried over by m (the dictionary of the run that saved the delta).
-func (g GrowingSet) LoadDelta(d *StateDecoder, m *IDMap) error {
+// LoadDelta applies a delta saved by SaveDelta over the set loaded so far.
+func (g GrowingSet) LoadDelta(d *StateDecoder) error {
 	s := g.s
 	d.Section(g.name + " delta")
 	counted, size, count := d.Bool(), d.Int(), d.Int()
@@ -415,7 +572,7 @@ func (g GrowingSet) LoadDelta(d *StateDecoder, m *IDMap) error {
 	}
 	mask := uint64(size - 1)
 	for range n {
-		k := m.pair(d, d.Uint64())
+		k := d.Uint64()
 		var met uint32
 		if counted {
 			met = d.Uint32()
@@ -580,7 +737,9 @@ func (nv *Novelty) LoadState(d *StateDecoder, m *IDMap) error {
 	if err := nv.LoadMain(d, m); err != nil {
 		return err
 	}
-	return nv.Sets()[0].LoadBase(d, m)
+	set := nv.Sets()[0]
+	set.SetIDs(StableIDs(m, len(nv.kinds.ByID)))
+	return set.LoadBase(d)
 }
 
 // LoadMain reads what SaveMain wrote.
@@ -853,7 +1012,9 @@ func (s *Switching) LoadState(d *StateDecoder, m *IDMap) error {
 	if err := s.LoadMain(d, m); err != nil {
 		return err
 	}
-	return s.Sets()[0].LoadBase(d, m)
+	set := s.Sets()[0]
+	set.SetIDs(StableIDs(m, len(s.kinds.ByID)))
+	return set.LoadBase(d)
 }
 
 // LoadMain reads what SaveMain wrote.
@@ -918,7 +1079,9 @@ func (p *Peers) LoadState(d *StateDecoder, m *IDMap) error {
 	if err := p.LoadMain(d, m); err != nil {
 		return err
 	}
-	return p.Sets()[0].LoadBase(d, m)
+	set := p.Sets()[0]
+	set.SetIDs(StableIDs(m, len(p.kinds.ByID)))
+	return set.LoadBase(d)
 }
 
 // LoadMain reads what SaveMain wrote.

@@ -329,7 +329,7 @@ func (s *stateScorers) saveMain() []byte {
 
 // loadChain loads what saveMain wrote, the sets' base and their deltas in order, and
 // starts tracking the sets.
-func (s *stateScorers) loadChain(main, base []byte, deltas [][]byte, m *IDMap) error {
+func (s *stateScorers) loadChain(main, base []byte, deltas [][]byte, m *IDMap, n int) error {
 	d := NewStateDecoder(main)
 	for _, load := range []func(*StateDecoder, *IDMap) error{
 		s.tracker.LoadState, s.appear.LoadState, s.novelty.LoadMain, s.volume.LoadState,
@@ -344,9 +344,10 @@ func (s *stateScorers) loadChain(main, base []byte, deltas [][]byte, m *IDMap) e
 		for _, g := range s.sets() {
 			var err error
 			if i == 0 {
-				err = g.LoadBase(d, m)
+				g.SetIDs(StableIDs(m, n))
+				err = g.LoadBase(d)
 			} else {
-				err = g.LoadDelta(d, m)
+				err = g.LoadDelta(d)
 			}
 			if err != nil {
 				return err
@@ -365,7 +366,8 @@ func (s *stateScorers) loadChain(main, base []byte, deltas [][]byte, m *IDMap) e
 // TestGrowingSetDeltas: scorers stopped and continued many times, the growing sets
 // saved whole once and then only as what changed since the last stop (a delta per
 // stop, applied in order over the base), say bit for bit what the scorers that never
-// stopped say — with the same ids and with ids shifted; a set whose changes outgrew
+// stopped say — with the same ids and with ids shifted (the sets keep their stable
+// ids, the shifted world's ids mapped onto them); a set whose changes outgrew
 // its record is not ready for a delta; deltas out of order are refused.
 func TestGrowingSetDeltas(t *testing.T) {
 	w := newAuthWorld(t, 14, 45)
@@ -398,12 +400,12 @@ func TestGrowingSetDeltas(t *testing.T) {
 			// A new run of the world's ids continues from what was saved, as each
 			// incremental run does (its deltas are in the world's own ids).
 			next := newStateScorers(t, w)
-			if err := next.loadChain(main, base, deltas, nil); err != nil {
+			if err := next.loadChain(main, base, deltas, nil, len(w.names)); err != nil {
 				t.Fatalf("%s, stop %d: %v", c.name, stop, err)
 			}
 			// The shifted world loads the same segments through m.
 			check := newStateScorers(t, c.world)
-			if err := check.loadChain(main, base, deltas, c.m); err != nil {
+			if err := check.loadChain(main, base, deltas, c.m, len(c.world.names)); err != nil {
 				t.Fatalf("%s, stop %d: %v", c.name, stop, err)
 			}
 			end := len(hours)
@@ -434,7 +436,7 @@ func TestGrowingSetDeltas(t *testing.T) {
 			// applied twice changes nothing: the caller's manifest orders them).
 			swapped := slices.Clone(deltas)
 			swapped[1], swapped[2] = swapped[2], swapped[1]
-			if err := newStateScorers(t, w).loadChain(main, base, swapped, nil); !errors.Is(err, ErrState) {
+			if err := newStateScorers(t, w).loadChain(main, base, swapped, nil, len(w.names)); !errors.Is(err, ErrState) {
 				t.Errorf("%s: deltas out of order: %v, want ErrState", c.name, err)
 			}
 		}
