@@ -3,9 +3,9 @@ package engine
 import (
 	"cmp"
 	"context"
-	"hash/crc32"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"

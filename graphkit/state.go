@@ -73,14 +73,6 @@ func (e *StateEncoder) Uint64s(v []uint64) {
 	}
 }
 
-// Uint32s appends the values (no length: the reader knows it).
-func (e *StateEncoder) Uint32s(v []uint32) {
-	e.b = slices.Grow(e.b, 4*len(v))
-	for _, x := range v {
-		e.b = binary.LittleEndian.AppendUint32(e.b, x)
-	}
-}
-
 // Float64s appends a length and the values.
 func (e *StateEncoder) Float64s(v []float64) {
 	e.Int(int64(len(v)))
@@ -184,19 +176,6 @@ func (d *StateDecoder) Uint64s(n int) []uint64 {
 	v := make([]uint64, n)
 	for i := range v {
 		v[i] = binary.LittleEndian.Uint64(p[8*i:])
-	}
-	return v
-}
-
-// Uint32s reads n values written by Uint32s.
-func (d *StateDecoder) Uint32s(n int) []uint32 {
-	p := d.take(4 * n)
-	if p == nil {
-		return nil
-	}
-	v := make([]uint32, n)
-	for i := range v {
-		v[i] = binary.LittleEndian.Uint32(p[4*i:])
 	}
 	return v
 }
@@ -443,12 +422,27 @@ func (g GrowingSet) SaveBase(e *StateEncoder) {
 	e.Bool(s.counted)
 	e.Int(int64(len(s.keys)))
 	e.Int(int64(s.count))
-	e.Uint64s(s.keys)
-	if s.windowed {
-		e.Uint32s(s.lastSeen)
+	// The table as it is: a bit per slot (occupied), then the occupied slots' keys and
+	// values in slot order — the table's layout without its empty slots.
+	words := make([]uint64, len(s.keys)/64)
+	for i, k := range s.keys {
+		if k != 0 {
+			words[i/64] |= 1 << (i % 64)
+		}
 	}
-	if s.counted {
-		e.Uint32s(s.met)
+	e.Uint64s(words)
+	e.Grow(16 * s.count)
+	for _, k := range s.keys {
+		if k != 0 {
+			e.Uint64(k)
+		}
+	}
+	for _, vals := range [][]uint32{s.lastSeen, s.met} {
+		for i, v := range vals {
+			if s.keys[i] != 0 {
+				e.Uint32(v)
+			}
+		}
 	}
 }
 
@@ -488,16 +482,47 @@ func (g GrowingSet) LoadBase(d *StateDecoder) error {
 	if counted {
 		per += 4
 	}
-	if size < pairSetMinSize || size&(size-1) != 0 || count < 0 || count*4 > size*3 || size*per > int64(d.Remaining()) {
+	if size < pairSetMinSize || size&(size-1) != 0 || count < 0 || count*4 > size*3 || size/8+count*per > int64(d.Remaining()) {
 		d.fail("%s: %d keys in a table of %d", g.name, count, size)
 		return d.err
 	}
-	s.keys = d.Uint64s(int(size))
+	words := d.Uint64s(int(size / 64))
+	occupied := 0
+	for _, w := range words {
+		occupied += bits.OnesCount64(w)
+	}
+	if int64(occupied) != count {
+		d.fail("%s: %d slots occupied, %d keys saved", g.name, occupied, count)
+		return d.err
+	}
+	// Each packed list scattered back to the occupied slots, in order.
+	scatter := func(width int, set func(slot, k int, p []byte)) {
+		p := d.take(width * int(count))
+		if p == nil {
+			return
+		}
+		k := 0
+		for wi, w := range words {
+			for w != 0 {
+				b := bits.TrailingZeros64(w)
+				w &= w - 1
+				set(wi*64+b, k, p)
+				k++
+			}
+		}
+	}
+	s.keys = make([]uint64, size)
+	scatter(8, func(slot, k int, p []byte) { s.keys[slot] = binary.LittleEndian.Uint64(p[8*k:]) })
 	if windowed {
-		s.lastSeen = d.Uint32s(int(size))
+		s.lastSeen = make([]uint32, size)
+		scatter(4, func(slot, k int, p []byte) { s.lastSeen[slot] = binary.LittleEndian.Uint32(p[4*k:]) })
 	}
 	if counted {
-		s.met = d.Uint32s(int(size))
+		s.met = make([]uint32, size)
+		scatter(4, func(slot, k int, p []byte) { s.met[slot] = binary.LittleEndian.Uint32(p[4*k:]) })
+	}
+	if d.err != nil {
+		return d.err
 	}
 	s.count = int(count)
 	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
