@@ -532,28 +532,44 @@ func (s *Session) IntervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 // intervalGraph is IntervalGraph, copying the interval's tuples into keep when it is
 // not nil (for the scorers that read events, not only the graph).
 func (s *Session) intervalGraph(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder, keep *graphkit.Tuples) (*graphkit.Graph, error) {
-	p, err := s.plan(ctx, spec)
-	if err != nil {
-		return nil, err
-	}
-	if len(p.streams) == 0 {
-		return nil, fmt.Errorf("%w: no selected stream has two artifact columns", ErrEdgeSpec)
-	}
-	q, err := p.tuplesSQL(start)
-	if err != nil {
-		return nil, err
-	}
-	rdr, err := s.QueryArrow(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("engine: tuples of %s: %w", start.Format(time.DateTime), err)
-	}
-	defer rdr.Release()
 	if b == nil {
 		b = new(graphkit.TupleBuilder)
 	}
-	if err := b.AddReader(rdr); err != nil {
-		return nil, fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
+	if err := s.intervalTuples(ctx, spec, start, b); err != nil {
+		return nil, err
 	}
+	return buildIntervalGraph(start, b, keep)
+}
+
+// intervalTuples runs the tuple query of the interval starting at start and adds its
+// tuples to b: the part of intervalGraph that uses the session (the rest, the build,
+// is pure Go and may run beside the session's next statement). On error b is empty.
+func (s *Session) intervalTuples(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder) error {
+	p, err := s.plan(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if len(p.streams) == 0 {
+		return fmt.Errorf("%w: no selected stream has two artifact columns", ErrEdgeSpec)
+	}
+	q, err := p.tuplesSQL(start)
+	if err != nil {
+		return err
+	}
+	rdr, err := s.QueryArrow(ctx, q)
+	if err != nil {
+		return fmt.Errorf("engine: tuples of %s: %w", start.Format(time.DateTime), err)
+	}
+	defer rdr.Release()
+	if err := b.AddReader(rdr); err != nil {
+		return fmt.Errorf("engine: graph of %s: %w", start.Format(time.DateTime), err)
+	}
+	return nil
+}
+
+// buildIntervalGraph builds the graph of the tuples in b (those of the interval
+// starting at start), copying them into keep when it is not nil.
+func buildIntervalGraph(start time.Time, b *graphkit.TupleBuilder, keep *graphkit.Tuples) (*graphkit.Graph, error) {
 	if keep != nil {
 		b.CopyTuples(keep)
 	}

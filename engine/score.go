@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -50,14 +51,20 @@ type ScoreReport struct {
 
 // ScoreTiming is where a scoring run spent its time.
 type ScoreTiming struct {
-	Edges    time.Duration // edge SQL and CSR graphs
-	Features time.Duration // ReFeX: learning on the training window and every interval's features
-	Fit      time.Duration // RolX: NMF and MDL on the training window
-	Project  time.Duration // memberships against the fixed basis
-	Track    time.Duration // role-dynamics scores and the rows handed to DuckDB
-	Fuse     time.Duration // MethodFused: the components (novelty, volume, typed, …) and their fusion
-	Write    time.Duration // sorting and writing the Parquet files
-	Total    time.Duration
+	// Edges is the time the run waited for graphs (edge SQL and CSR): every training
+	// graph, the frame's first, and what building each next one took beyond the
+	// scoring of the interval before it, beside which it is built (scoreAll).
+	// EdgesBuilt is the whole time spent building them; EdgesBuilt − Edges is what the
+	// overlap hid.
+	Edges      time.Duration
+	EdgesBuilt time.Duration
+	Features   time.Duration // ReFeX: learning on the training window and every interval's features
+	Fit        time.Duration // RolX: NMF and MDL on the training window
+	Project    time.Duration // memberships against the fixed basis
+	Track      time.Duration // role-dynamics scores and the rows handed to DuckDB
+	Fuse       time.Duration // MethodFused: the components (novelty, volume, typed, …) and their fusion
+	Write      time.Duration // sorting and writing the Parquet files
+	Total      time.Duration
 }
 
 // Score scores every artifact of every interval of spec.Edges by spec.Method and
@@ -144,11 +151,13 @@ type scoreRun struct {
 	held      map[int64]*graphkit.Graph // training graphs reusable for the frame
 	// heldTuples are the tuples of the held graphs, kept when a component reads events.
 	heldTuples map[int64]*graphkit.Tuples
-	// cur is the tuples of the interval being scored (spec.needsTuples only).
-	cur *graphkit.Tuples
 	// tuples holds the work buffers of every interval graph the run builds (about
 	// 100 MB at LANL rates): reused from one interval to the next, freed with the run.
-	tuples    graphkit.TupleBuilder
+	// During scoreAll only buildAhead uses it (and held, heldTuples).
+	tuples graphkit.TupleBuilder
+	// db serialises the session's statements during scoreAll, where buildAhead's
+	// tuple queries and the scoring's inserts come from two goroutines.
+	db        sync.Mutex
 	features  *graphkit.FeatureSet
 	model     *graphkit.RoleModel
 	tracker   *graphkit.Tracker
@@ -365,10 +374,10 @@ func (r *scoreRun) step(ctx context.Context) {
 	faultpoint.Reach(ctx, "score interval")
 }
 
-// graph builds the graph of interval k under spec (nil when it has no edge).
-func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit.Graph, error) {
-	t0 := time.Now()
-	defer func() { r.rep.Timing.Edges += time.Since(t0) }()
+// graph builds the graph of interval k under spec (nil when it has no edge) with the
+// run's builder, and returns the interval's tuples too when a component reads events.
+// Only the tuple query holds r.db: the build runs beside the session's next statement.
+func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit.Graph, *graphkit.Tuples, error) {
 	// The tuple path: the same graph as graphkit over IntervalEdges' edge list
 	// (TestIntervalGraphExact), for about a third less CPU on the notebook architecture
 	// (BENCHMARKS.md, "Artifact graphs").
@@ -376,15 +385,20 @@ func (r *scoreRun) graph(ctx context.Context, spec EdgeSpec, k int64) (*graphkit
 	if r.spec.needsTuples() {
 		keep = new(graphkit.Tuples)
 	}
-	g, err := r.s.intervalGraph(ctx, spec, r.start(k), &r.tuples, keep)
+	r.db.Lock()
+	err := r.s.intervalTuples(ctx, spec, r.start(k), &r.tuples)
+	r.db.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r.cur = keep
+	g, err := buildIntervalGraph(r.start(k), &r.tuples, keep)
+	if err != nil {
+		return nil, nil, err
+	}
 	if g.NumVertices() == 0 {
-		return nil, nil
+		return nil, keep, nil
 	}
-	return g, nil
+	return g, keep, nil
 }
 
 // train learns the feature set and fits the role basis on the training window (for a
@@ -404,7 +418,10 @@ func (r *scoreRun) train(ctx context.Context) error {
 			return err
 		}
 		k := r.number(st)
-		g, err := r.graph(ctx, r.trainSpec, k)
+		t0 := time.Now()
+		g, tuples, err := r.graph(ctx, r.trainSpec, k)
+		r.rep.Timing.Edges += time.Since(t0)
+		r.rep.Timing.EdgesBuilt += time.Since(t0)
 		if err != nil {
 			return err
 		}
@@ -416,8 +433,8 @@ func (r *scoreRun) train(ctx context.Context) error {
 		// The frame's graph of k is this one when both clip the interval alike.
 		if k >= r.first && k <= r.last && r.sameClip(k) {
 			r.held[k] = g
-			if r.cur != nil {
-				r.heldTuples[k] = r.cur
+			if tuples != nil {
+				r.heldTuples[k] = tuples
 			}
 		}
 	}
@@ -479,24 +496,43 @@ func (r *scoreRun) sameClip(k int64) bool {
 	return a1.Equal(a2) && b1.Equal(b2)
 }
 
-// scoreAll scores the intervals of the frame from r.from on, in order.
+// scoreAll scores the intervals of the frame from r.from on, in order. Their graphs
+// come from buildAhead, which builds interval k+1's while k is scored and written.
 func (r *scoreRun) scoreAll(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	graphs := make(chan frameGraph)
+	var wg sync.WaitGroup
+	wg.Go(func() { r.buildAhead(ctx, graphs) })
+	// On every return buildAhead is stopped and waited for: it neither outlives the
+	// call nor touches the session after it.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	tracker := r.tracker
 	var X, M mat.Dense
-	var err error
 	for k := r.from; k <= r.last; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		g, ok := r.held[k]
-		delete(r.held, k)
-		r.cur = r.heldTuples[k]
-		delete(r.heldTuples, k)
-		if !ok && r.nonEmpty[k] {
-			if g, err = r.graph(ctx, r.spec.Edges, k); err != nil {
+		t0 := time.Now()
+		fg, ok := <-graphs
+		r.rep.Timing.Edges += time.Since(t0)
+		if !ok {
+			// buildAhead stops early only when the context is done.
+			return errors.Join(context.Cause(ctx), fmt.Errorf("engine: no graph for %s", fmtTime(r.start(k))))
+		}
+		r.rep.Timing.EdgesBuilt += fg.took
+		if fg.err != nil {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
+			return fg.err
 		}
+		if fg.k != k {
+			panic(fmt.Sprintf("engine: graph of interval %d received for %d", fg.k, k)) // buildAhead sends them in order
+		}
+		g := fg.g
 		if g == nil {
 			if r.roles {
 				tracker.Update(int(k), nil, nil)
@@ -524,7 +560,7 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		t3 := time.Now()
 		var fused []graphkit.Fused
 		if r.fused != nil {
-			fused = r.fused.update(int(k), g, scores, r.cur)
+			fused = r.fused.update(int(k), g, scores, fg.tuples)
 			var sum intervalSummary
 			for i, f := range fused {
 				sum.add(f.Score, scores[i].New)
@@ -533,7 +569,10 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		}
 		t4 := time.Now()
 		r.rep.Timing.Fuse += t4.Sub(t3)
-		if err := r.insert(ctx, k, scores, fused); err != nil {
+		r.db.Lock()
+		err := r.insert(ctx, k, scores, fused)
+		r.db.Unlock()
+		if err != nil {
 			return err
 		}
 		r.rep.Timing.Track += t3.Sub(t2) + time.Since(t4)

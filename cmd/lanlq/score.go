@@ -209,6 +209,10 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 		t.Total.Round(time.Millisecond), t.Edges.Round(time.Millisecond), t.Features.Round(time.Millisecond),
 		t.Fit.Round(time.Millisecond), t.Project.Round(time.Millisecond), t.Track.Round(time.Millisecond),
 		t.Fuse.Round(time.Millisecond), t.Write.Round(time.Millisecond))
+	if hidden := t.EdgesBuilt - t.Edges; hidden > 0 {
+		fmt.Fprintf(w, "graphs built in %s, %s of it beside the scoring (edges above counts only the wait)\n",
+			t.EdgesBuilt.Round(time.Millisecond), hidden.Round(time.Millisecond))
+	}
 	fmt.Fprintf(w, "wrote %s\n", strings.Join(rep.Files, ", "))
 	if rep.StateBytes > 0 {
 		fmt.Fprintf(w, "saved the scoring state (%s/, %d bytes, %d of them written by this run, generation %d): the next run into this folder scores only the intervals added since\n",
