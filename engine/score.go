@@ -83,10 +83,9 @@ type ScoreTiming struct {
 // gets its features from that fixed set, its memberships projected onto the fixed
 // basis, and its δ from the tracker. Otherwise (the fused default, without role)
 // no training window is read and the tracker only marks first appearances.
-// Score holds one interval's graph at a time plus, with memberships, the training
-// window's; the rows go
-// to a DuckDB temporary table interval by interval and are sorted and written at the
-// end. The same inputs and seed give byte-identical files. The files appear by rename
+// Score holds two intervals' graphs at a time (the one being scored and the next,
+// built beside it) plus, with memberships, the training window's; the rows go to a
+// DuckDB temporary table interval by interval and are sorted and written at the end. The same inputs and seed give byte-identical files. The files appear by rename
 // once all are written: on error none is written or replaced. progress, if not nil, is
 // called with the intervals done and their total (training intervals included).
 func (s *Session) Score(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int)) (*ScoreReport, error) {
