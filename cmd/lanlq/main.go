@@ -40,6 +40,13 @@ func execute(args []string) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	// LANLQ_MEMPROFILE=FILE writes the Go heap's profile at its peak (for tuning).
+	if path := os.Getenv("LANLQ_MEMPROFILE"); path != "" {
+		stopHeap := startPeakHeapProfile(path)
+		defer func() {
+			fmt.Fprintln(os.Stderr, "lanlq:", stopHeap())
+		}()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rootCmd.SetArgs(args)
