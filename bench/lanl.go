@@ -45,7 +45,8 @@ type LANLSpan struct {
 	// Rows is the number of artifact scores (rows of scores.parquet, from its footer).
 	Rows int64
 	// ScoresBytes is scores.parquet's size, ResultBytes the result folder's files
-	// without the scoring state, StateBytes the state (state.lanlq) alone.
+	// without the scoring state, StateBytes the state (OUT/state/, or state.lanlq of
+	// older binaries) alone.
 	ScoresBytes, ResultBytes, StateBytes int64
 	// LoadBefore and LoadAfter are the 1-minute load averages when ingest started and
 	// score ended (other work on the machine inflates the wall times).
@@ -212,34 +213,56 @@ func LANLSpanBench(ctx context.Context, lanlq, work string, days int, seed uint6
 	return s, nil
 }
 
-// stateFile is lanlq score's saved state in its result folder (engine.StateFile).
-const stateFile = "state.lanlq"
+// The scoring state in a result folder: a folder (engine.StateDir) since format 2,
+// one file before.
+const (
+	stateDir     = "state"
+	oldStateFile = "state.lanlq"
+)
 
-// measureResults fills the result sizes and the row count from s.Out.
+// measureResults fills the result sizes and the row count from s.Out: every file
+// under it counts, the state's apart; scores.parquet is a file, or a folder of parts
+// after incremental runs.
 func (s *LANLSpan) measureResults() error {
-	entries, err := os.ReadDir(s.Out)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		info, err := e.Info()
+	var parts []string
+	err := filepath.WalkDir(s.Out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		if !info.Mode().IsRegular() {
-			continue
+		rel, err := filepath.Rel(s.Out, path)
+		if err != nil {
+			return err
 		}
-		switch e.Name() {
-		case stateFile:
-			s.StateBytes = info.Size()
-			continue
+		top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+		switch top {
+		case stateDir, oldStateFile:
+			s.StateBytes += info.Size()
+			return nil
 		case "scores.parquet":
-			s.ScoresBytes = info.Size()
+			s.ScoresBytes += info.Size()
+			parts = append(parts, path)
 		}
 		s.ResultBytes += info.Size()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	s.Rows, err = ParquetRows(filepath.Join(s.Out, "scores.parquet"))
-	return err
+	if len(parts) == 0 {
+		return fmt.Errorf("bench: no scores.parquet in %s", s.Out)
+	}
+	for _, p := range parts {
+		n, err := ParquetRows(p)
+		if err != nil {
+			return err
+		}
+		s.Rows += n
+	}
+	return nil
 }
 
 // ParquetRows returns the number of rows a Parquet file's footer records.

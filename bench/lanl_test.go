@@ -111,7 +111,13 @@ ingest)
 score)
 	mkdir -p "$out"
 	cp "$FAKE_SCORES" "$out/scores.parquet"
-	printf '0123456789' > "$out/state.lanlq"
+	if [ -n "$FAKE_STATE_DIR" ]; then
+		mkdir -p "$out/state/sub"
+		printf '01234' > "$out/state/manifest"
+		printf '56789' > "$out/state/sub/pairs"
+	else
+		printf '0123456789' > "$out/state.lanlq"
+	fi
 	printf 'abc' > "$out/interval_scores.parquet"
 	echo "2 intervals, 5 artifact scores"
 	echo "time 3s: edges 1s, scoring 500ms, writing 1s" ;;
@@ -180,6 +186,15 @@ func TestLANLSpanBenchFake(t *testing.T) {
 	}
 	if again.Generated || again.Synth != (Run{}) || again.ResultBytes != s.ResultBytes {
 		t.Errorf("second run: generated %v, synth %+v, results %d (want cached, %d)", again.Generated, again.Synth, again.ResultBytes, s.ResultBytes)
+	}
+	// The state as a folder (format 2) counts the same, apart from the results.
+	t.Setenv("FAKE_STATE_DIR", "1")
+	dirState, err := LANLSpanBench(context.Background(), bin, work, 1, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dirState.StateBytes != 10 || dirState.ResultBytes != s.ResultBytes || dirState.Rows != 5 {
+		t.Errorf("state folder: state %d, results %d, rows %d; want 10, %d, 5", dirState.StateBytes, dirState.ResultBytes, dirState.Rows, s.ResultBytes)
 	}
 	if _, err := LANLSpanBench(context.Background(), bin, work, 0, 3, nil); err == nil {
 		t.Error("0 days: no error")
