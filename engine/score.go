@@ -501,7 +501,12 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	graphs := make(chan frameGraph)
 	var wg sync.WaitGroup
-	wg.Go(func() { r.buildAhead(ctx, graphs) })
+	if r.s.sequential {
+		// Options.SequentialScore: the same graphs, each built when its turn comes.
+		graphs = nil
+	} else {
+		wg.Go(func() { r.buildAhead(ctx, graphs) })
+	}
 	// On every return buildAhead is stopped and waited for: it neither outlives the
 	// call nor touches the session after it.
 	defer func() {
@@ -515,7 +520,12 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 			return err
 		}
 		t0 := time.Now()
-		fg, ok := <-graphs
+		fg, ok := frameGraph{}, true
+		if graphs != nil {
+			fg, ok = <-graphs
+		} else {
+			fg = r.frameGraph(ctx, k)
+		}
 		r.rep.Timing.Edges += time.Since(t0)
 		if !ok {
 			// buildAhead stops early only when the context is done.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -28,10 +29,8 @@ func buildAheadRunning() bool {
 // method, which reads the tuples too): the graphs are built exactly one interval ahead
 // of the scoring, never two; a build error in the middle of the frame, a DuckDB error
 // in the builder and a cancellation each end the run with that error, with nothing
-// written and no builder goroutine left, the session usable. That the pipelined
-// results are the sequential ones byte for byte follows from the order (one
-// consumer, intervals in order) and is checked by the reruns of TestScoreEndToEnd and
-// TestScoreIncrementalEqualsBatch.
+// written and no builder goroutine left, the session usable; and the pipelined run's
+// files are byte for byte those of a sequential one (Options.SequentialScore).
 func TestScoreBuildAhead(t *testing.T) {
 	ctx := context.Background()
 	data := faultData(t, 20000)
@@ -50,7 +49,8 @@ func TestScoreBuildAhead(t *testing.T) {
 	started.Store(-1)
 	s := openData(t, data)
 	var calls int
-	rep, err := s.Score(ctx, spec, filepath.Join(t.TempDir(), "out"), func(done, total int) {
+	piped := filepath.Join(t.TempDir(), "out")
+	rep, err := s.Score(ctx, spec, piped, func(done, total int) {
 		calls++
 		// Interval done-1 is scored and written. The builder turned to done (one
 		// ahead) on its own; wait for that event, then check it went no further:
@@ -74,6 +74,30 @@ func TestScoreBuildAhead(t *testing.T) {
 	}
 	if buildAheadRunning() {
 		t.Error("a buildAhead goroutine outlived the run")
+	}
+
+	// Options.SequentialScore: no builder goroutine, and the same files byte for byte.
+	seq, err := Open(ctx, data, Options{SequentialScore: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Close()
+	buildAheadHook = func(int) error {
+		if buildAheadRunning() {
+			t.Error("a buildAhead goroutine in a sequential run")
+		}
+		return nil
+	}
+	sequential := filepath.Join(t.TempDir(), "out")
+	if _, err := seq.Score(ctx, spec, sequential, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ScoresFile, IntervalScoresFile} {
+		a, errA := os.ReadFile(filepath.Join(piped, name))
+		b, errB := os.ReadFile(filepath.Join(sequential, name))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: the pipelined and the sequential run differ (%v, %v)", name, errA, errB)
+		}
 	}
 
 	// A build error in the middle of the frame: the intervals before it are scored,

@@ -31,6 +31,11 @@ type Options struct {
 	// process started there: two lanlq runs in one folder then read and delete each
 	// other's spill files, and fail with "Could not read enough bytes".)
 	TempDir string
+	// SequentialScore makes Score build each interval's graph only when its turn
+	// comes, instead of one interval ahead beside the scoring (the default): the
+	// same results, for measuring what the overlap gains on a given machine (it fills
+	// idle cores; on a loaded machine it only adds contention).
+	SequentialScore bool
 }
 
 // DefaultMemoryLimit keeps DuckDB well inside lanlq's 2 GB peak-RSS budget for
@@ -56,6 +61,7 @@ type Session struct {
 	spill      *spillDir // the private TempDir the session created; Close removes it
 	closed     bool
 	forked     bool // shares its parent's database: Close closes only the connection
+	sequential bool // Options.SequentialScore
 	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
 	// evaluations then take their positives from it instead of the redteam stream.
 	labels string
@@ -76,7 +82,7 @@ func NewSession(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: open duckdb: %w", err)
 	}
-	s := &Session{connector: connector, db: sql.OpenDB(connector)}
+	s := &Session{connector: connector, db: sql.OpenDB(connector), sequential: opts.SequentialScore}
 	s.conn, err = s.db.Conn(ctx)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("engine: connect: %w", err), s.Close())
@@ -211,7 +217,7 @@ func checkDataFolder(abs, name string) error {
 // run at once (one per goroutine). Views and tables are shared; SET VARIABLE and
 // temporary objects are not. Close the fork before its parent.
 func (s *Session) Fork(ctx context.Context) (*Session, error) {
-	f := &Session{connector: s.connector, db: s.db, dataDir: s.dataDir, man: s.man, streamDirs: s.streamDirs, forked: true}
+	f := &Session{connector: s.connector, db: s.db, dataDir: s.dataDir, man: s.man, streamDirs: s.streamDirs, forked: true, sequential: s.sequential}
 	var err error
 	f.conn, err = s.db.Conn(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -119,7 +120,9 @@ cycles ends it with status 0.`,
 			if follow.on || follow.once {
 				return runFollow(cmd, follow, spec, data, out, width, engine.Options{MemoryLimit: memory, Threads: threads})
 			}
-			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads})
+			// LANLQ_SCORE_SEQUENTIAL=1 turns the graph-building overlap off (for measurements).
+			s, err := engine.Open(cmd.Context(), data, engine.Options{MemoryLimit: memory, Threads: threads,
+				SequentialScore: os.Getenv("LANLQ_SCORE_SEQUENTIAL") == "1"})
 			if err != nil {
 				return err
 			}
