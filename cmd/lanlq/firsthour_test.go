@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,17 +108,23 @@ func tree(t *testing.T, dir string) string {
 // copyDir copies the result files of a scoring run (a flat folder).
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
-	os.MkdirAll(dst, 0o755)
-	entries, _ := os.ReadDir(src)
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+	// The whole tree: a run's OUT holds folders too (state/, score parts).
+	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
+		to := filepath.Join(dst, strings.TrimPrefix(p, src))
+		if e.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
