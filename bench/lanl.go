@@ -271,8 +271,11 @@ func ParquetRows(path string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bench: %s: %w", path, err)
 	}
-	defer r.Close()
-	return r.NumRows(), nil
+	n := r.NumRows()
+	if err := r.Close(); err != nil {
+		return 0, fmt.Errorf("bench: %s: %w", path, err)
+	}
+	return n, nil
 }
 
 // ingestedEvents sums the rows lanlq.json records for every stream but redteam.
