@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/graphkit"
+	"github.com/lanlq/lanlq/lanl"
 )
 
 // StateDir is the saved scoring state in OUT: what every scorer carries from one
@@ -334,18 +335,87 @@ func (s *Session) artifactNameList(ctx context.Context) ([]string, error) {
 	return names, rows.Err()
 }
 
-// eventsBefore counts each scored stream's events before interval k.
+// eventsBefore counts each scored stream's events before interval k: the stream's
+// rows as ingest recorded them (DATA/lanlq.json) less the rows of the partitions that
+// reach past k's start, so that it reads only the partitions after the scored ones,
+// not every partition's metadata. A stream ingest has no record of, or whose
+// partitions are not the ones recorded (a partition folder removed or added behind
+// ingest's back), is counted by a query over its view, which reads every partition.
 func (r *scoreRun) eventsBefore(ctx context.Context, k int64) (map[string]int64, error) {
-	end := k * r.width
 	counts := map[string]int64{}
 	for _, st := range r.plan.streams {
-		var n int64
-		if err := r.s.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE time < ?", st.Name), end).Scan(&n); err != nil {
-			return nil, fmt.Errorf("engine: events of %s: %w", st.Name, err)
+		n, err := r.s.eventsBefore(ctx, st.Name, k*r.width)
+		if err != nil {
+			return nil, err
 		}
 		counts[st.Name] = n
 	}
 	return counts, nil
+}
+
+// eventsBefore counts stream's events before raw second end (see scoreRun.eventsBefore).
+func (s *Session) eventsBefore(ctx context.Context, stream string, end int64) (int64, error) {
+	if sr, ok := s.man.Streams[stream]; ok && sr.Generation != "" && s.man.IntervalSeconds > 0 {
+		after, ok, err := s.rowsFrom(ctx, stream, sr, end)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			return sr.Rows - after, nil
+		}
+	}
+	var n int64
+	if err := s.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE time < ?", stream), end).Scan(&n); err != nil {
+		return 0, fmt.Errorf("engine: events of %s: %w", stream, err)
+	}
+	return n, nil
+}
+
+// rowsFrom counts the rows of stream at or after raw second end, reading only the
+// partitions that end after it; ok is false when the stream's folder does not hold
+// the number of partitions its ingest recorded.
+func (s *Session) rowsFrom(ctx context.Context, stream string, sr StreamReport, end int64) (n int64, ok bool, err error) {
+	dir := s.streamDir(stream)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, false, fmt.Errorf("engine: events of %s: %w", stream, err)
+	}
+	pw := s.man.IntervalSeconds
+	parts := 0
+	var files []string
+	for _, e := range entries {
+		v, ok := strings.CutPrefix(e.Name(), "interval_start=")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		parts++
+		t, err := time.ParseInLocation(time.DateTime, v, time.UTC)
+		if err != nil {
+			return 0, false, nil
+		}
+		if start := int64(t.Sub(lanl.Origin) / time.Second); start+pw > end {
+			pf, err := globIn(filepath.Join(dir, e.Name()), "*.parquet")
+			if err != nil {
+				return 0, false, fmt.Errorf("engine: events of %s: %w", stream, err)
+			}
+			files = append(files, pf...)
+		}
+	}
+	if parts != sr.Partitions {
+		return 0, false, nil
+	}
+	if len(files) == 0 {
+		return 0, true, nil
+	}
+	lits := make([]string, len(files))
+	for i, f := range files {
+		lits[i] = "'" + readLiteral(f) + "'"
+	}
+	q := fmt.Sprintf("SELECT count(*) FROM read_parquet([%s], hive_partitioning = false) WHERE time >= ?", strings.Join(lits, ", "))
+	if err := s.QueryRow(ctx, q, end).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("engine: events of %s: %w", stream, err)
+	}
+	return n, true, nil
 }
 
 // partName is the file name of result part i inside a result folder.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lanlq/lanlq/internal/faultpoint"
+	"github.com/lanlq/lanlq/lanl"
 	"github.com/lanlq/lanlq/synth"
 )
 
@@ -493,5 +494,74 @@ func TestScoreStateRefused(t *testing.T) {
 	}
 	if st, err := os.Stat(filepath.Join(out, ScoresFile)); err != nil || st.IsDir() {
 		t.Errorf("after --rescore scores.parquet is one file again: %v", err)
+	}
+}
+
+// TestEventsBeforeFromManifest: the count of a stream's events before a second, taken
+// from ingest's record less the partitions after it, equals the count over the view,
+// at partition boundaries and inside partitions, after an incremental ingest with
+// late rows; with a partition removed behind ingest's back it falls back to the view
+// (which then counts fewer, so a resumed run refuses).
+func TestEventsBeforeFromManifest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	drops, _ := hourlyDrops(t)
+	ctx := context.Background()
+	raw, data := t.TempDir(), t.TempDir()
+	ingest := func() {
+		t.Helper()
+		if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropInto(t, raw, drops, 0, 10)
+	ingest()
+	if err := os.WriteFile(filepath.Join(raw, "auth", "late.txt"), []byte(strings.Join(drops["auth"][3], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dropInto(t, raw, drops, 10, 12)
+	ingest()
+	check := func(slow string) map[string]int64 {
+		t.Helper()
+		s, err := Open(ctx, data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		total := map[string]int64{}
+		for _, st := range []string{"auth", "proc", "flows", "dns"} {
+			for end := int64(-3600); end <= 13*3600; end += 900 {
+				got, err := s.eventsBefore(ctx, st, end)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want int64
+				if err := s.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE time < ?", st), end).Scan(&want); err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("%s before %d: %d, the view counts %d", st, end, got, want)
+				}
+				_, fast, err := s.rowsFrom(ctx, st, s.man.Streams[st], end)
+				if err != nil || fast != (st != slow) {
+					t.Errorf("%s before %d: from ingest's record %v (%v), want %v", st, end, fast, err, st != slow)
+				}
+				total[st] = got
+			}
+		}
+		return total
+	}
+	before := check("")
+	if before["auth"] == 0 {
+		t.Fatal("no auth events")
+	}
+	// Hour 2's auth partition removed by hand: the record no longer matches the folder.
+	if err := os.RemoveAll(filepath.Join(data, "auth", lanl.PartitionDir(2*3600))); err != nil {
+		t.Fatal(err)
+	}
+	after := check("auth")
+	if after["auth"] != before["auth"]-int64(len(drops["auth"][2])) {
+		t.Errorf("auth after removing hour 2: %d events, want %d", after["auth"], before["auth"]-int64(len(drops["auth"][2])))
 	}
 }
