@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -431,6 +433,14 @@ func (s *Session) Intervals(ctx context.Context, spec EdgeSpec) ([]time.Time, er
 	if len(p.streams) == 0 {
 		return nil, nil
 	}
+	if starts, ok := p.partitionIntervals(); ok {
+		return starts, nil
+	}
+	return s.queryIntervals(ctx, p)
+}
+
+// queryIntervals is Intervals asked of DuckDB: the distinct intervals of every row's time.
+func (s *Session) queryIntervals(ctx context.Context, p *edgePlan) ([]time.Time, error) {
 	q, err := edgeRender("edges_intervals.sql", struct {
 		Width   int64
 		Frame   string
@@ -456,6 +466,55 @@ func (s *Session) Intervals(ctx context.Context, spec EdgeSpec) ([]time.Time, er
 		return nil, fmt.Errorf("engine: intervals: %w", err)
 	}
 	return starts, nil
+}
+
+// partitionIntervals is Intervals read off the ingest's partition folders instead of
+// the time column of every row: an ingest partition exists only where it holds rows,
+// so where each scored interval is a whole number of partitions and the frame's ends
+// fall on partition boundaries, the intervals holding events are those of the
+// partitions inside the frame. ok is false where that does not hold (or a folder
+// cannot be read); Intervals then asks DuckDB.
+func (p *edgePlan) partitionIntervals() (starts []time.Time, ok bool) {
+	pw := p.partWidth
+	if pw <= 0 || p.width%pw != 0 || (p.lo != nil && *p.lo%pw != 0) || (p.hi != nil && *p.hi%pw != 0) {
+		return nil, false
+	}
+	ks := map[int64]bool{}
+	for _, st := range p.streams {
+		dir, ok := p.streamDirs[st.Name]
+		if !ok {
+			return nil, false
+		}
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // a stream never ingested: its view is empty
+		}
+		if err != nil {
+			return nil, false
+		}
+		for _, e := range entries {
+			v, isPart := strings.CutPrefix(e.Name(), "interval_start=")
+			if !isPart {
+				continue
+			}
+			t, err := time.ParseInLocation(time.DateTime, v, time.UTC)
+			if err != nil || !e.IsDir() {
+				return nil, false
+			}
+			start := int64(t.Sub(lanl.Origin) / time.Second)
+			if (p.lo != nil && start < *p.lo) || (p.hi != nil && start >= *p.hi) {
+				continue
+			}
+			if files, err := globIn(filepath.Join(dir, e.Name()), "*.parquet"); err != nil || len(files) == 0 {
+				return nil, false
+			}
+			ks[lanl.FloorDiv(start, p.width)] = true
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(ks)) {
+		starts = append(starts, lanl.Origin.Add(time.Duration(k*p.width)*time.Second))
+	}
+	return starts, true
 }
 
 // edgesSQL renders the edge query of the interval starting at start.

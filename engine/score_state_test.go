@@ -565,3 +565,66 @@ func TestEventsBeforeFromManifest(t *testing.T) {
 		t.Errorf("auth after removing hour 2: %d events, want %d", after["auth"], before["auth"]-int64(len(drops["auth"][2])))
 	}
 }
+
+// TestIntervalsFromPartitions: the intervals holding events, read off the partition
+// folders, are those DuckDB finds in the rows, with gaps in the data, intervals of one
+// and of several partitions, and frames whose ends fall on partition boundaries; where
+// they cannot be (intervals shorter than a partition, a frame end inside one) the
+// partitions are not used.
+func TestIntervalsFromPartitions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	drops, _ := hourlyDrops(t)
+	ctx := context.Background()
+	raw, data := t.TempDir(), t.TempDir()
+	dropInto(t, raw, drops, 0, 5)
+	dropInto(t, raw, drops, 9, 14)
+	if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := func(h float64) time.Time { return lanl.Origin.Add(time.Duration(h * float64(time.Hour))) }
+	for _, c := range []struct {
+		width    time.Duration
+		from, to time.Time
+		fast     bool
+	}{
+		{time.Hour, time.Time{}, time.Time{}, true},
+		{2 * time.Hour, time.Time{}, time.Time{}, true},
+		{3 * time.Hour, at(1), at(12), true},
+		{time.Hour, at(4), time.Time{}, true},
+		{time.Hour, time.Time{}, at(10), true},
+		{30 * time.Minute, time.Time{}, time.Time{}, false},
+		{time.Hour, at(2.5), time.Time{}, false},
+		{2 * time.Hour, time.Time{}, at(11.25), false},
+	} {
+		spec := EdgeSpec{Arch: ArchNotebook, Interval: c.width, From: c.from, To: c.to}
+		p, err := s.plan(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.queryIntervals(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, fast := p.partitionIntervals()
+		if fast != c.fast {
+			t.Errorf("%v from %v to %v: from the partitions %v, want %v", c.width, c.from, c.to, fast, c.fast)
+		}
+		if fast && !slices.Equal(got, want) {
+			t.Errorf("%v from %v to %v: %v from the partitions, %v from the rows", c.width, c.from, c.to, got, want)
+		}
+		if len(want) < 2 {
+			t.Errorf("%v from %v to %v: %d intervals, the case checks nothing", c.width, c.from, c.to, len(want))
+		}
+		all, err := s.Intervals(ctx, spec)
+		if err != nil || !slices.Equal(all, want) {
+			t.Errorf("%v from %v to %v: Intervals %v (%v), want %v", c.width, c.from, c.to, all, err, want)
+		}
+	}
+}
