@@ -108,6 +108,9 @@ func Follow(ctx context.Context, opts FollowOptions) error {
 		return err
 	}
 	defer func() { _ = log.lock.Unlock() }()
+	// The state each cycle saves stays in memory for the next one (still saved to
+	// OUT every cycle): a new hour is not charged for reading back the history.
+	opts.Score.keep = &stateKeeper{}
 	for cycle := 1; ; cycle++ {
 		// After a whole cycle, one that ingests nothing new has nothing to score or
 		// alert either: it skips opening the data and reading OUT's state.

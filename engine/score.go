@@ -47,6 +47,9 @@ type ScoreReport struct {
 	StateBytes      int64
 	StateWritten    int64
 	StateGeneration int
+	// StateKept says the state resumed was the one this process saved in the run
+	// before (Follow's cycles), taken from memory instead of read back from OUT.
+	StateKept bool `json:"state_kept,omitempty"`
 }
 
 // ScoreTiming is where a scoring run spent its time.
@@ -109,7 +112,11 @@ func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, prog
 		return nil, err
 	}
 	if r.from > r.last {
-		// Every interval of the data is scored already: OUT stays as it is.
+		// Every interval of the data is scored already: OUT stays as it is, and so
+		// does a kept state this run took (its sets unchanged).
+		if r.tookKept != nil {
+			r.spec.keep.kept = r.tookKept
+		}
 		r.rep.UpToDate = true
 		r.rep.Timing.Total = time.Since(began)
 		return r.rep, nil
@@ -126,6 +133,10 @@ func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, prog
 	}
 	if err := r.write(ctx); err != nil {
 		return nil, err
+	}
+	if r.kept != nil {
+		// Published: the next run of this process into OUT may take it.
+		r.spec.keep.kept = r.kept
 	}
 	r.rep.Timing.Total = time.Since(began)
 	return r.rep, nil
@@ -174,6 +185,9 @@ type scoreRun struct {
 	stableNames   []string
 	stateKnown    []bool
 	prevMainBytes int
+	// tookKept is the state kept in memory this run resumed (spec.keep), kept the
+	// state this run saved, for the next run.
+	tookKept, kept *keptState
 	locked        bool // OUT is locked: a user's folder, where the state is kept
 	fused         *fusedScorers
 	summaries     []intervalSummary // MethodFused: the interval scores of the fused score

@@ -125,6 +125,10 @@ type ScoreSpec struct {
 	// and scores the whole frame again, replacing it. Without it, a run into a folder
 	// holding a saved state of the same settings scores only the intervals added since.
 	Rescore bool
+
+	// keep, when set, carries the state a run saved to the next run into the same OUT
+	// in this process (Follow's cycles), so that it need not be read back.
+	keep *stateKeeper
 }
 
 // UsesRoles reports whether a run of spec computes role memberships: for MethodRoles,

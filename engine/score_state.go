@@ -216,7 +216,13 @@ func (r *scoreRun) resume(ctx context.Context) error {
 		return fmt.Errorf("%w: %s holds a run with other settings (%s); score with the settings it was made with, with --rescore to replace it, or into a new --out",
 			ErrStateMismatch, where, settingsDiff(hdr.Settings, settings))
 	}
-	if err := r.loadStateDir(ctx, dir, hdr); err != nil {
+	if kept := r.spec.keep.take(r.outDir, raw); kept != nil {
+		// This process saved OUT's state and still has it.
+		if err := r.loadKept(ctx, kept, hdr); err != nil {
+			return fmt.Errorf("%w: %w; score with --rescore to start over", ErrStateMismatch, err)
+		}
+		r.tookKept, r.rep.StateKept = kept, true
+	} else if err := r.loadStateDir(ctx, dir, hdr); err != nil {
 		return fmt.Errorf("%w: %w; score with --rescore to start over", ErrStateMismatch, err)
 	}
 	// Data under the scored intervals: events removed are refused, late ones counted.

@@ -628,3 +628,60 @@ func TestIntervalsFromPartitions(t *testing.T) {
 		}
 	}
 }
+
+// TestScoreKeptStateEqualsBatch: hour-by-hour runs that take the state the run before
+// kept in memory (as Follow's cycles do) score what a batch run scores, byte for byte,
+// through saves as deltas and whole; a state another run saved in between (its
+// manifest not the one kept) is read from OUT instead, and the run after takes the
+// kept state again.
+func TestScoreKeptStateEqualsBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	drops, hours := hourlyDrops(t)
+	ctx := context.Background()
+	batchRaw, batchData := t.TempDir(), t.TempDir()
+	dropInto(t, batchRaw, drops, 0, hours)
+	if _, err := Ingest(ctx, IngestOptions{Raw: batchRaw, Data: batchData}); err != nil {
+		t.Fatal(err)
+	}
+	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}}
+	batchOut := filepath.Join(t.TempDir(), "out")
+	scoreIn(t, batchData, batchOut, spec)
+
+	raw, data := t.TempDir(), t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	keep := &stateKeeper{}
+	from, kept, whole, deltas := 0, 0, 0, 0
+	for _, to := range []int{24, 25, 26, 27, 28, 29, 30, 31, 32, 40, 41, 48} {
+		dropInto(t, raw, drops, from, to)
+		from = to
+		if _, err := Ingest(ctx, IngestOptions{Raw: raw, Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		ks := spec
+		ks.keep = keep
+		if to == 40 {
+			ks.keep = nil // another process: OUT's state is no longer the kept one
+		}
+		rep := scoreIn(t, data, out, ks)
+		wantKept := rep.Resumed && to != 40 && to != 41
+		if rep.StateKept != wantKept {
+			t.Errorf("data to hour %d: state kept %v, want %v", to, rep.StateKept, wantKept)
+		}
+		if rep.StateKept {
+			kept++
+			if rep.StateGeneration == 0 {
+				whole++
+			} else {
+				deltas++
+			}
+		}
+	}
+	if kept == 0 || whole == 0 || deltas == 0 {
+		t.Errorf("%d runs took the kept state, %d saved it whole, %d as a delta: want some of each", kept, whole, deltas)
+	}
+	for _, f := range []string{ScoresFile, IntervalScoresFile} {
+		sameRows(t, f, filepath.Join(batchOut, f), filepath.Join(out, f))
+	}
+}

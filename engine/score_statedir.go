@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -96,6 +97,47 @@ func (r *scoreRun) loadStateDir(ctx context.Context, dir string, hdr *stateHeade
 			return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
 		}
 	}
+	main, err := readStateFile(dir, mains[0])
+	if err != nil {
+		return err
+	}
+	return r.loadState(ctx, dir, filepath.Join(dir, mains[0].Name), hdr, stable, main, func(ids []uint32) error {
+		for g, f := range sets {
+			b, err := readStateFile(dir, f)
+			if err != nil {
+				return err
+			}
+			d := graphkit.NewStateDecoder(b)
+			d.Section("sets", float64(g))
+			for _, c := range r.components() {
+				for _, set := range c.sets() {
+					if g == 0 {
+						set.SetIDs(ids)
+						err = set.LoadBase(d)
+					} else {
+						err = set.LoadDelta(d)
+					}
+					if err != nil {
+						return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
+					}
+				}
+			}
+			if err := d.Err(); err != nil {
+				return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
+			}
+			if d.Remaining() != 0 {
+				return fmt.Errorf("%s: %d bytes after the sets", filepath.Join(dir, f.Name), d.Remaining())
+			}
+		}
+		return nil
+	})
+}
+
+// loadState loads a saved state into the run's scorers: stable is the saved
+// dictionary in the order of the sets' stable ids, main the main file (mainPath names
+// it in errors), and loadSets fills the sets given the map from current ids to
+// stable ones.
+func (r *scoreRun) loadState(ctx context.Context, dir, mainPath string, hdr *stateHeader, stable []string, main []byte, loadSets func(ids []uint32) error) error {
 	if len(stable) != hdr.Artifacts {
 		return fmt.Errorf("%s: %d artifact names saved, the manifest says %d", dir, len(stable), hdr.Artifacts)
 	}
@@ -119,17 +161,13 @@ func (r *scoreRun) loadStateDir(ctx context.Context, dir string, hdr *stateHeade
 	if err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
 	}
-	b, err := readStateFile(dir, mains[0])
-	if err != nil {
-		return err
-	}
-	r.prevMainBytes = len(b)
-	d := graphkit.NewStateDecoder(b)
+	r.prevMainBytes = len(main)
+	d := graphkit.NewStateDecoder(main)
 	if err := r.loadMain(d, full); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, mains[0].Name), err)
+		return fmt.Errorf("%s: %w", mainPath, err)
 	}
 	if d.Remaining() != 0 {
-		return fmt.Errorf("%s: %d bytes after the state", filepath.Join(dir, mains[0].Name), d.Remaining())
+		return fmt.Errorf("%s: %d bytes after the state", mainPath, d.Remaining())
 	}
 	// The sets keep stable ids: the current ids are mapped onto them as they are
 	// visited, names new since get the next ones (as the next dictionary file lists
@@ -138,34 +176,9 @@ func (r *scoreRun) loadStateDir(ctx context.Context, dir string, hdr *stateHeade
 	for rank, id := range order {
 		onto.Artifact[id] = full.Artifact[rank]
 	}
-	ids := graphkit.StableIDs(onto, len(current))
 	r.stableNames = stable
-	for g, f := range sets {
-		b, err := readStateFile(dir, f)
-		if err != nil {
-			return err
-		}
-		d := graphkit.NewStateDecoder(b)
-		d.Section("sets", float64(g))
-		for _, c := range r.components() {
-			for _, set := range c.sets() {
-				if g == 0 {
-					set.SetIDs(ids)
-					err = set.LoadBase(d)
-				} else {
-					err = set.LoadDelta(d)
-				}
-				if err != nil {
-					return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
-				}
-			}
-		}
-		if err := d.Err(); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(dir, f.Name), err)
-		}
-		if d.Remaining() != 0 {
-			return fmt.Errorf("%s: %d bytes after the sets", filepath.Join(dir, f.Name), d.Remaining())
-		}
+	if err := loadSets(graphkit.StableIDs(onto, len(current))); err != nil {
+		return err
 	}
 	for _, c := range r.components() {
 		for _, set := range c.sets() {
@@ -177,6 +190,64 @@ func (r *scoreRun) loadStateDir(ctx context.Context, dir string, hdr *stateHeade
 		r.stateKnown[id] = true
 	}
 	return nil
+}
+
+// stateKeeper holds the state the last run into an OUT saved, as that run left it in
+// memory (Follow keeps one across its cycles): the next run into the same OUT, when
+// OUT's manifest is still the one that run wrote, takes its scorers' sets and its
+// dictionary and main file from here instead of reading and checking the files and
+// faulting the sets' tables in again. A kept state is used at most once: the run
+// that takes it changes its sets.
+type stateKeeper struct {
+	kept *keptState
+}
+
+// keptState is a saved state as its run had it in memory.
+type keptState struct {
+	outDir   string
+	manifest []byte   // manifest.json's bytes as written
+	stable   []string // the dictionary in the order of the sets' stable ids
+	main     []byte   // the main file
+	sets     []graphkit.GrowingSet
+}
+
+// take returns the kept state if it is OUT's current one (manifest raw), and forgets
+// it either way.
+func (k *stateKeeper) take(outDir string, raw []byte) *keptState {
+	if k == nil || k.kept == nil {
+		return nil
+	}
+	kept := k.kept
+	k.kept = nil
+	if kept.outDir != outDir || !bytes.Equal(kept.manifest, raw) {
+		return nil
+	}
+	return kept
+}
+
+// loadKept loads a kept state into the run's scorers, as loadStateDir loads the files
+// it was saved to.
+func (r *scoreRun) loadKept(ctx context.Context, kept *keptState, hdr *stateHeader) error {
+	dir := filepath.Join(r.outDir, StateDir)
+	return r.loadState(ctx, dir, filepath.Join(dir, stateFileName("main", hdr.Generation)), hdr, kept.stable, kept.main, func(ids []uint32) error {
+		i := 0
+		for _, c := range r.components() {
+			for _, set := range c.sets() {
+				if i == len(kept.sets) {
+					return fmt.Errorf("%s: %d sets kept, more now", dir, len(kept.sets))
+				}
+				if err := set.Adopt(kept.sets[i]); err != nil {
+					return fmt.Errorf("%s: %w", dir, err)
+				}
+				set.SetIDs(ids)
+				i++
+			}
+		}
+		if i != len(kept.sets) {
+			return fmt.Errorf("%s: %d sets kept, %d now", dir, len(kept.sets), i)
+		}
+		return nil
+	})
 }
 
 // loadMain reads the main file: the Tracker, each fused component but its sets, in
@@ -279,6 +350,7 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 		return nil
 	}
 	var dict graphkit.StateEncoder
+	var stable []string // the dictionary saved, in stable id order
 	if delta != nil {
 		hdr.Generation = r.prev.Generation + 1
 		from := filepath.Join(r.outDir, StateDir)
@@ -298,6 +370,7 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 				added = append(added, names[id])
 			}
 		}
+		stable = append(slices.Clip(r.stableNames), added...)
 		dict.Section("dictionary", float64(hdr.Generation))
 		dict.Int(int64(len(added)))
 		for _, n := range added {
@@ -321,6 +394,7 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 		if r.stateKnown == nil {
 			all = names
 		}
+		stable = all
 		dict.Section("dictionary", 0)
 		dict.Int(int64(len(all)))
 		for _, n := range all {
@@ -354,7 +428,8 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 			e.Float64s(r.model.Basis.RawRowView(a))
 		}
 	}
-	if err := write("main", hdr.Generation, e.Bytes()); err != nil {
+	main := e.Bytes()
+	if err := write("main", hdr.Generation, main); err != nil {
 		return err
 	}
 	faultpoint.Reach(ctx, "state main written")
@@ -362,8 +437,12 @@ func (r *scoreRun) saveState(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, stateManifest), append(manifest, '\n'), 0o644); err != nil {
+	manifest = append(manifest, '\n')
+	if err := os.WriteFile(filepath.Join(dir, stateManifest), manifest, 0o644); err != nil {
 		return fmt.Errorf("engine: %w", err)
+	}
+	if r.spec.keep != nil {
+		r.kept = &keptState{outDir: r.outDir, manifest: manifest, stable: stable, main: main, sets: sets}
 	}
 	for _, f := range hdr.Files {
 		r.rep.StateBytes += f.Bytes

@@ -406,6 +406,21 @@ func (g GrowingSet) Track() {
 // was tracked, is not windowed, and its changes did not outgrow half of it.
 func (g GrowingSet) DeltaReady() bool { return g.s.logging && !g.s.logLost }
 
+// Adopt makes g hold from's pairs, sharing their memory (from must not be used
+// after): a set kept in memory by the process that saved it stands for the set
+// loaded from that save, with the same pairs and counts (SetIDs's map of g stays;
+// call Track after, as after loading).
+func (g GrowingSet) Adopt(from GrowingSet) error {
+	if from.name != g.name || from.sorted != g.sorted || from.s.windowed != g.s.windowed || from.s.counted != g.s.counted {
+		return fmt.Errorf("%w: set %q (sorted %v, windowed %v, counted %v) kept for %q (sorted %v, windowed %v, counted %v)", ErrState,
+			from.name, from.sorted, from.s.windowed, from.s.counted, g.name, g.sorted, g.s.windowed, g.s.counted)
+	}
+	ids := g.s.ids
+	*g.s = *from.s
+	g.s.ids = ids
+	return nil
+}
+
 // Len returns the number of keys in the set.
 func (g GrowingSet) Len() int { return g.s.count }
 
