@@ -86,7 +86,9 @@ type FollowAlert struct {
 
 // Follow ingests and scores new data as it arrives and appends the new alerts to
 // opts.Alerts: a cycle ingests the raw folder (only new files and appended lines),
-// scores the intervals not scored yet from Out's saved state, and appends the alerts
+// scores the intervals not scored yet from Out's saved state (the state the cycle
+// before saved is kept in memory and not read back while Out's manifest is the one
+// it wrote), and appends the alerts
 // of every interval scored since the last cycle (one write, fsync'd); then it waits
 // opts.Poll. It returns nil when ctx ends while it waits (a signal between cycles), and
 // ctx's error, with nothing half-published, when ctx ends inside a cycle.

@@ -188,9 +188,9 @@ type scoreRun struct {
 	// tookKept is the state kept in memory this run resumed (spec.keep), kept the
 	// state this run saved, for the next run.
 	tookKept, kept *keptState
-	locked        bool // OUT is locked: a user's folder, where the state is kept
-	fused         *fusedScorers
-	summaries     []intervalSummary // MethodFused: the interval scores of the fused score
+	locked         bool // OUT is locked: a user's folder, where the state is kept
+	fused          *fusedScorers
+	summaries      []intervalSummary // MethodFused: the interval scores of the fused score
 
 	done, total int
 	progress    func(done, total int)
