@@ -54,7 +54,7 @@ func BenchmarkScoreHourKept(b *testing.B) {
 				}
 				var later time.Duration
 				for h := range hours {
-					spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: first.Add(time.Duration(h+1) * time.Hour)}, keep: keep}
+					spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour, To: first.Add(time.Duration(h+1) * time.Hour)}, Seed: 1, keep: keep} // the CLI's seed
 					cpu := processCPU()
 					s, err := Open(ctx, p[0], Options{})
 					if err != nil {
