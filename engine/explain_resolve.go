@@ -16,7 +16,7 @@ func (s *Session) resolveEntity(ctx context.Context, scores, typed string) (stri
 	lit := resultLiteral(scores)
 	if _, after, ok := strings.Cut(typed, "::"); ok {
 		var value string
-		q := fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE lower(artifact) = lower(?) LIMIT 1", lit)
+		q := fmt.Sprintf("SELECT value FROM read_parquet('%s') WHERE lower(kind || '::' || value) = lower(?) LIMIT 1", lit)
 		if err := s.QueryRow(ctx, q, typed).Scan(&value); err == nil {
 			return value, nil
 		}

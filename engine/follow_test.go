@@ -29,7 +29,7 @@ func batchAlerts(t *testing.T, scores string, from, to time.Time, top int, thres
 	}
 	defer s.Close()
 	rows, err := s.Query(context.Background(), fmt.Sprintf(
-		"SELECT interval_start, value, artifact, kind, score FROM read_parquet('%s') WHERE NOT warmup", resultLiteral(scores)))
+		"SELECT interval_start, value, kind || '::' || value, kind, score FROM read_parquet('%s') WHERE NOT warmup", resultLiteral(scores)))
 	if err != nil {
 		t.Fatal(err)
 	}

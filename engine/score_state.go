@@ -216,6 +216,18 @@ func (r *scoreRun) resume(ctx context.Context) error {
 		return fmt.Errorf("%w: %s holds a run with other settings (%s); score with the settings it was made with, with --rescore to replace it, or into a new --out",
 			ErrStateMismatch, where, settingsDiff(hdr.Settings, settings))
 	}
+	// A new part has scores.parquet's current columns: the earlier parts must have them
+	// too, or the folder no longer reads as one table.
+	scores := filepath.Join(r.outDir, ScoresFile)
+	var named int
+	q := fmt.Sprintf("SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('%s')) WHERE column_name = 'artifact'", resultLiteral(scores))
+	if err := r.s.QueryRow(ctx, q).Scan(&named); err != nil {
+		return fmt.Errorf("engine: the earlier results: %w", err)
+	}
+	if named > 0 {
+		return fmt.Errorf("%w: %s was written by an earlier lanlq that stored the artifact column (now derived from kind and value); score with --rescore to start over, or into a new --out",
+			ErrStateMismatch, scores)
+	}
 	if kept := r.spec.keep.take(r.outDir, raw); kept != nil {
 		// This process saved OUT's state and still has it.
 		if err := r.loadKept(ctx, kept, hdr); err != nil {

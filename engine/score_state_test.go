@@ -382,6 +382,33 @@ func TestScoreStateRefused(t *testing.T) {
 	}
 	refused("other method", ScoreSpec{Method: MethodRoles, Edges: def.Edges}, `method "fused" then, "roles" now`)
 	refused("other components", ScoreSpec{Components: []string{ComponentNovelty}, Edges: def.Edges}, "components")
+	// Results of an earlier lanlq, which stored the artifact column: a new part
+	// without it would not read as one table with them.
+	func() {
+		path := filepath.Join(out, ScoresFile)
+		kept, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(ctx, data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := path + ".old"
+		err = s.Exec(ctx, fmt.Sprintf("COPY (SELECT interval_start, kind || '::' || value AS artifact, * EXCLUDE (interval_start) FROM read_parquet('%s')) TO '%s' (FORMAT parquet)",
+			escapeLiteral(path), escapeLiteral(old)))
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(old, path); err != nil {
+			t.Fatal(err)
+		}
+		refused("scores of an earlier lanlq", def, "stored the artifact column")
+		if err := os.WriteFile(path, kept, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}()
 
 	// Late events: hour 5's auth lines once more, in a file of their own, with two
 	// new hours.

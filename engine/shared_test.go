@@ -77,3 +77,7 @@ func removeShared() {
 		os.RemoveAll(shared.dir)
 	}
 }
+
+// scoresRel reads the scores.parquet given as its parameter with the artifact name
+// its readers derive (the file stores kind and value: sql/score_copy_scores.sql).
+const scoresRel = "(SELECT kind || '::' || value AS artifact, * FROM read_parquet(?))"

@@ -386,12 +386,20 @@ type resultTable struct {
 	// or the whole file when perInterval is false. Both give the file's own order.
 	perInterval bool
 	order       string
+	// columns is the select list over the file: scores.parquet stores no artifact
+	// name, which is given back in its place (scoresColumns).
+	columns string
 }
 
+// scoresColumns reads scores.parquet with the artifact name derived from kind and
+// value (the file does not store it: sql/score_copy_scores.sql), in its place after
+// interval_start; a file that stores it (an earlier lanlq's) reads the same.
+const scoresColumns = "interval_start, kind || '::' || value AS artifact, COLUMNS(c -> c NOT IN ('interval_start', 'artifact'))"
+
 var resultTables = []*resultTable{
-	{name: TableFuncScores, scan: "lanlq_scores_scan", file: ScoresFile, perInterval: true, order: "score DESC, artifact"},
-	{name: TableFuncIntervalScores, scan: "lanlq_interval_scores_scan", file: IntervalScoresFile, order: "interval_start"},
-	{name: TableFuncRoles, scan: "lanlq_roles_scan", file: RolesFile, perInterval: true, order: "artifact"},
+	{name: TableFuncScores, scan: "lanlq_scores_scan", file: ScoresFile, perInterval: true, order: "score DESC, artifact", columns: scoresColumns},
+	{name: TableFuncIntervalScores, scan: "lanlq_interval_scores_scan", file: IntervalScoresFile, order: "interval_start", columns: "*"},
+	{name: TableFuncRoles, scan: "lanlq_roles_scan", file: RolesFile, perInterval: true, order: "artifact", columns: "*"},
 }
 
 // scoreArgs reads the arguments of a scoring table function into a ScoreSpec.
@@ -521,7 +529,7 @@ func (r *resultSource) path() string { return QuoteGlob(filepath.Join(r.state.di
 
 // fileColumns maps the result file's Arrow schema to DuckDB columns.
 func (r *resultSource) fileColumns() ([]duckdb.ColumnInfo, error) {
-	rdr, err := r.state.fork.QueryArrow(r.ctx, "SELECT * FROM read_parquet(?) LIMIT 0", r.path())
+	rdr, err := r.state.fork.QueryArrow(r.ctx, "SELECT "+r.table.columns+" FROM read_parquet(?) LIMIT 0", r.path())
 	if err != nil {
 		return nil, fmt.Errorf("engine: %s: %w", r.table.name, err)
 	}
@@ -568,7 +576,7 @@ func (r *resultSource) batch() (arrow.RecordBatch, error) {
 		if st.done {
 			return nil, nil
 		}
-		q := "SELECT * FROM read_parquet(?)"
+		q := "SELECT " + r.table.columns + " FROM read_parquet(?)"
 		args := []any{r.path()}
 		if r.table.perInterval {
 			if st.next >= len(st.keys) {

@@ -6,10 +6,12 @@
            coalesce(explanation,
                     -- A fused row below 2 carries no explanation string: its components say it.
                     nullif(concat_ws('; ',
-                        CASE WHEN novelty_surprise IS NOT NULL THEN printf('novelty %d first contacts, weighted %.3g (p=%.2g)',
-                            novelty_new_contacts, novelty_value, pow(10, -novelty_surprise)) END,
-                        CASE WHEN volume_surprise IS NOT NULL THEN printf('volume %.3g (usual %.3g, p=%.2g)',
-                            volume_degree, volume_expected, pow(10, -volume_surprise)) END,
+                        -- novelty_value and volume_expected are kept only on rows scoring at
+                        -- least 2 (README, "Result files"): a line below says what is stored.
+                        CASE WHEN novelty_surprise IS NOT NULL THEN printf('novelty %d first contacts%s (p=%.2g)',
+                            novelty_new_contacts, coalesce(printf(', weighted %.3g', novelty_value), ''), pow(10, -novelty_surprise)) END,
+                        CASE WHEN volume_surprise IS NOT NULL THEN printf('volume %.3g (%sp=%.2g)',
+                            volume_degree, coalesce(printf('usual %.3g, ', volume_expected), ''), pow(10, -volume_surprise)) END,
                         CASE WHEN typed_surprise IS NOT NULL THEN printf('typed %d first typed contacts (p=%.2g)',
                             typed_first_contacts, pow(10, -typed_surprise)) END,
                         CASE WHEN switch_surprise IS NOT NULL THEN printf('switch %d new accounts (p=%.2g)',
@@ -23,5 +25,5 @@
                     CASE WHEN new THEN 'new artifact'
                          ELSE 'role ' || role_before || ' → ' || role_after END
                     || ', role change δ ' || round(role_delta, 3)) AS why
-    FROM read_parquet('{{.Scores}}')
+    FROM (SELECT kind || '::' || value AS artifact, COLUMNS(c -> c <> 'artifact') FROM read_parquet('{{.Scores}}'))
     WHERE NOT warmup

@@ -4,7 +4,7 @@
 SELECT s.interval_start, s.artifact, s.value, s.score, s.new, s.role_before, s.role_after,
        p.entity IS NOT NULL AS redteam
 FROM (
-    SELECT * FROM read_parquet('{{.Scores}}')
+    SELECT * FROM (SELECT kind || '::' || value AS artifact, COLUMNS(c -> c <> 'artifact') FROM read_parquet('{{.Scores}}'))
     WHERE NOT coalesce(warmup, false)
     ORDER BY score DESC, interval_start, artifact
     LIMIT $1

@@ -8,7 +8,7 @@ SELECT artifact, kind, score, rank, total, new, warmup, role_before, role_after,
        peers_unexplained, peers_surprise, spread_from, spread_surprise, dominant, explanation
 FROM (
     SELECT *, rank() OVER (ORDER BY score DESC) AS rank, count(*) OVER () AS total
-    FROM read_parquet('{{.Scores}}')
+    FROM (SELECT kind || '::' || value AS artifact, COLUMNS(c -> c <> 'artifact') FROM read_parquet('{{.Scores}}'))
     WHERE interval_start = $1
 )
 WHERE value = $2

@@ -5,7 +5,7 @@
 SELECT artifact, count(*) AS intervals, max(interval_start) AS last_seen,
        mode(role_after) AS usual_role, avg(volume_degree) AS mean_volume,
        max(volume_degree) AS max_volume
-FROM read_parquet('{{.Scores}}')
+FROM (SELECT kind || '::' || value AS artifact, COLUMNS(c -> c <> 'artifact') FROM read_parquet('{{.Scores}}'))
 WHERE interval_start < $1 AND value = $2
 GROUP BY artifact
 ORDER BY artifact;

@@ -93,11 +93,21 @@ func printExplanation(w io.Writer, ex *engine.Explanation, memberships, all bool
 			}
 			fmt.Fprintln(w)
 		}
+		// The weighted contacts and volume's expectation are stored only on rows scoring
+		// at least engine.ExplainMinScore.
 		if a.NoveltyNewContacts != nil {
-			fmt.Fprintf(w, "  novelty %d new contacts (weighted contacts %.3g), surprise %.3g\n", *a.NoveltyNewContacts, *a.NoveltyValue, *a.NoveltySurprise)
+			weighted := ""
+			if a.NoveltyValue != nil {
+				weighted = fmt.Sprintf(" (weighted contacts %.3g)", *a.NoveltyValue)
+			}
+			fmt.Fprintf(w, "  novelty %d new contacts%s, surprise %.3g\n", *a.NoveltyNewContacts, weighted, *a.NoveltySurprise)
 		}
 		if a.VolumeDegree != nil {
-			fmt.Fprintf(w, "  volume  %.4g (expected %.4g), surprise %.3g\n", *a.VolumeDegree, *a.VolumeExpected, *a.VolumeSurprise)
+			expected := ""
+			if a.VolumeExpected != nil {
+				expected = fmt.Sprintf(" (expected %.4g)", *a.VolumeExpected)
+			}
+			fmt.Fprintf(w, "  volume  %.4g%s, surprise %.3g\n", *a.VolumeDegree, expected, *a.VolumeSurprise)
 		}
 		if a.TypedFirstContacts != nil {
 			fmt.Fprintf(w, "  typed   %d first contacts of their auth package, logon type and account class, surprise %.3g\n", *a.TypedFirstContacts, *a.TypedSurprise)

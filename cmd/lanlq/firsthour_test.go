@@ -384,7 +384,7 @@ func TestExplainAsANewUserTypesIt(t *testing.T) {
 	_, data, out := scoredFixture(t)
 	scores := filepath.Join(out, "scores.parquet")
 	row := lanlq(t, "sql", "--data", data, "--format", "csv", "-c",
-		"SELECT strftime(interval_start, '%Y-%m-%d %H:%M:%S') AS at, artifact, value FROM '"+scores+
+		"SELECT strftime(interval_start, '%Y-%m-%d %H:%M:%S') AS at, kind || '::' || value AS artifact, value FROM '"+scores+
 			"' WHERE NOT warmup AND kind = 'computer_source' ORDER BY score DESC, artifact LIMIT 1")
 	fields := strings.Split(strings.Split(strings.TrimSpace(row), "\n")[1], ",")
 	at, artifact, value := fields[0], fields[1], fields[2]

@@ -56,7 +56,7 @@ func TestOddFolderNames(t *testing.T) {
 			t.Fatalf("%s: score: %v", name, err)
 		}
 		step("scores", "sql", "--data", data, "--format", "csv", "-c",
-			"SELECT count(*), count(DISTINCT artifact), sum(hash(interval_start, artifact, score)) FROM read_parquet('"+
+			"SELECT count(*), count(DISTINCT kind || '::' || value), sum(hash(interval_start, kind || '::' || value, score)) FROM read_parquet('"+
 				strings.ReplaceAll(engine.QuoteGlob(scores), "'", "''")+"')")
 		step("eval", "eval", "--data", data, "--scores", scores)
 		step("top", "top", "--data", data, "--scores", scores, "-n", "2")

@@ -62,12 +62,13 @@ frame) are scored but flagged warmup, and lanlq eval leaves them out, for both m
 --interval 1m; with the role component also --train-to as early, since a training
 window inside the frame is warm-up too): their histories are that short.
 
-Writes into OUT: scores.parquet (interval_start, artifact, kind, value, score, new,
+Writes into OUT: scores.parquet (interval_start, kind, value, score, new,
 role_before, role_after, membership_before, membership_after, warmup, role_delta,
 role_surprise, novelty_new_contacts, novelty_value, novelty_surprise, volume_degree, volume_expected,
 volume_surprise, typed_first_contacts, typed_surprise, switch_new_accounts, switch_surprise,
 peers_unexplained, peers_surprise, spread_from, spread_surprise, dominant, explanation; the component columns are NULL
-for --method roles), interval_scores.parquet (interval_start, score = the mean artifact
+for --method roles; the artifact's name is kind || '::' || value, not stored; novelty_value,
+volume_expected, spread_from and explanation only on rows scoring at least 2), interval_scores.parquet (interval_start, score = the mean artifact
 score, score_known, artifacts, new_artifacts, warmup), experiment.json (every setting, the
 MDL table, the features, the components' settings) and, with role memberships,
 roles.parquet and roles_basis.parquet.
