@@ -121,6 +121,7 @@ func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, prog
 		r.rep.Timing.Total = time.Since(began)
 		return r.rep, nil
 	}
+	r.tookKept = nil // its sets are this run's now; its main file need not stay in memory
 	r.rep.FirstScored = fmtTime(r.start(r.from))
 	r.total = int(r.last - r.from + 1)
 	if !r.resumed {

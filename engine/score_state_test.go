@@ -660,7 +660,7 @@ func TestIntervalsFromPartitions(t *testing.T) {
 // kept in memory (as Follow's cycles do) score what a batch run scores, byte for byte,
 // through saves as deltas and whole; a state another run saved in between (its
 // manifest not the one kept) is read from OUT instead, and the run after takes the
-// kept state again.
+// kept state again; a run with nothing to score leaves the kept state to the next.
 func TestScoreKeptStateEqualsBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end")
@@ -702,6 +702,12 @@ func TestScoreKeptStateEqualsBatch(t *testing.T) {
 				whole++
 			} else {
 				deltas++
+			}
+		}
+		if to == 30 {
+			// Nothing new: the run takes the kept state and leaves it for the next.
+			if rep := scoreIn(t, data, out, ks); !rep.UpToDate || !rep.StateKept {
+				t.Errorf("data to hour 30 again: up to date %v, state kept %v; want both", rep.UpToDate, rep.StateKept)
 			}
 		}
 	}
