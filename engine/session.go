@@ -42,6 +42,13 @@ type Options struct {
 // ingest: the Go side and DuckDB's non-buffer allocations need room too.
 const DefaultMemoryLimit = "1GB"
 
+// DefaultScoreMemoryLimit is lanlq score's DuckDB memory limit: half the others',
+// since score's Go side holds about 1.9 GB at its peak on a LANL-rate day (graphs,
+// the components' state, GC headroom) and DuckDB's part (the rows held for the
+// sorted write, then the sort) came on top of it: 2.5 GiB peak RSS instead of
+// 3.2 with 1GB, the same files (BENCHMARKS.md, "score's DuckDB memory").
+const DefaultScoreMemoryLimit = "512MB"
+
 // Session is one DuckDB connection with lanlq's views over a data directory. All
 // statements run on the same connection, so SET VARIABLE and temporary objects
 // persist between calls. A Session is not safe for concurrent use.

@@ -158,7 +158,7 @@ cycles ends it with status 0.`,
 	f.IntVar(&generations, "generations", engine.DefaultGenerations, "recursive ReFeX generations (-1: base features only)")
 	f.BoolVar(&memberships, "memberships", false, "compute role memberships (roles.parquet, the role columns) even when no component uses them")
 	f.BoolVar(&rescore, "rescore", false, "ignore the state saved in OUT and score every interval again (by default a run into OUT scores only the intervals added since its last run)")
-	f.StringVar(&memory, "memory", engine.DefaultMemoryLimit, "DuckDB memory limit (it spills to disk beyond)")
+	f.StringVar(&memory, "memory", engine.DefaultScoreMemoryLimit, "DuckDB memory limit (it spills to disk beyond; the Go side needs about 2 GB more at LANL's rate)")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
 	follow.register(f)
 	rootCmd.AddCommand(cmd)
