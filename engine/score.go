@@ -17,7 +17,6 @@ import (
 	"github.com/lanlq/lanlq/graphkit"
 	"github.com/lanlq/lanlq/internal/faultpoint"
 	"github.com/lanlq/lanlq/lanl"
-	lsql "github.com/lanlq/lanlq/sql"
 )
 
 // ScoreReport describes a completed scoring run.
@@ -64,9 +63,9 @@ type ScoreTiming struct {
 	Features   time.Duration // ReFeX: learning on the training window and every interval's features
 	Fit        time.Duration // RolX: NMF and MDL on the training window
 	Project    time.Duration // memberships against the fixed basis
-	Track      time.Duration // role-dynamics scores and the rows handed to DuckDB
+	Track      time.Duration // role-dynamics scores
 	Fuse       time.Duration // MethodFused: the components (novelty, volume, typed, …) and their fusion
-	Write      time.Duration // sorting and writing the Parquet files
+	Write      time.Duration // every interval's rows sorted and encoded, and the result files completed
 	Total      time.Duration
 }
 
@@ -143,7 +142,7 @@ func (s *Session) score(ctx context.Context, spec ScoreSpec, outDir string, prog
 	return r.rep, nil
 }
 
-// scoreAllocator allocates the Arrow batches a scoring run hands to DuckDB (a
+// scoreAllocator allocates the Arrow batches of a scoring run's result rows (a
 // variable so that tests can check for leaks).
 var scoreAllocator = func() memory.Allocator { return memory.NewGoAllocator() }
 
@@ -178,7 +177,7 @@ type scoreRun struct {
 	from    int64
 	resumed bool
 	prev    *stateHeader
-	// dictNames is the artifact dictionary by id (read once, for the state);
+	// dictNames is the artifact dictionary by id (read once, for the rows and the state);
 	// stableNames the resumed state's names in the order of the stable ids its sets
 	// keep, stateKnown marks the current ids whose names it holds, and prevMainBytes
 	// is the size of its main file (the next one's buffer is sized from it).
@@ -199,9 +198,16 @@ type scoreRun struct {
 	outDir string
 	out    *outStage // OUT locked, and the stage that replaces it
 	tmpDir string    // out.Stage
-	table  bool      // lanlq_score_rows exists
-	mem    memory.Allocator
-	rep    *ScoreReport
+	// scoresOut and rolesOut stream scores.parquet and roles.parquet into the stage
+	// (openResults); kinds and dictNames name the rows' artifacts; order and
+	// roleOrder are an interval's row orders (reused).
+	scoresOut, rolesOut *resultWriter
+	kinds               *graphkit.Kinds
+	order, roleOrder    []int32
+	// reference, set only by tests (newScoreReference), writes the rows a second way.
+	reference scoreRowsReference
+	mem       memory.Allocator
+	rep       *ScoreReport
 }
 
 func (s *Session) newScoreRun(ctx context.Context, spec ScoreSpec, outDir string, progress func(done, total int), lock bool) (*scoreRun, error) {
@@ -341,28 +347,31 @@ func (r *scoreRun) experiment(starts []time.Time) (Experiment, error) {
 }
 
 // openOutput locks the output folder (when lock is set), creates the stage that will
-// replace it (see outStage) and the session's table of score rows.
+// replace it (see outStage).
 func (r *scoreRun) openOutput(ctx context.Context, lock bool) error {
 	var err error
 	if r.out, err = beginOutLocked(r.outDir, outResults, lock); err != nil {
 		return err
 	}
 	r.tmpDir = r.out.Stage
-	if err := r.s.Exec(ctx, lsql.Text("score_table.sql")); err != nil {
-		return errors.Join(fmt.Errorf("engine: score table: %w", err), r.cleanup(true))
+	if newScoreReference != nil {
+		if r.reference, err = newScoreReference(ctx, r); err != nil {
+			return errors.Join(err, r.cleanup(true))
+		}
 	}
-	r.table = true
 	return nil
 }
 
-// cleanup drops the temporary table, removes the stage unless it was published and
+// cleanup closes the result writers, removes the stage unless it was published and
 // releases OUT's lock.
 func (r *scoreRun) cleanup(bool) error {
 	var errs []error
-	if r.table {
-		r.table = false
+	errs = append(errs, r.abortResults())
+	r.scoresOut, r.rolesOut = nil, nil
+	if r.reference != nil {
 		// The caller's context may be the reason for the failure.
-		errs = append(errs, r.s.Exec(context.Background(), "DROP TABLE IF EXISTS lanlq_score_rows"))
+		errs = append(errs, r.reference.close(context.Background()))
+		r.reference = nil
 	}
 	if r.out != nil {
 		errs = append(errs, r.out.Close())
@@ -513,6 +522,10 @@ func (r *scoreRun) sameClip(k int64) bool {
 // scoreAll scores the intervals of the frame from r.from on, in order. Their graphs
 // come from buildAhead, which builds interval k+1's while k is scored and written.
 func (r *scoreRun) scoreAll(ctx context.Context) error {
+	// Before buildAhead: the writers read the artifact dictionary from the session.
+	if err := r.openResults(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	graphs := make(chan frameGraph)
 	var wg sync.WaitGroup
@@ -593,13 +606,11 @@ func (r *scoreRun) scoreAll(ctx context.Context) error {
 		}
 		t4 := time.Now()
 		r.rep.Timing.Fuse += t4.Sub(t3)
-		r.db.Lock()
-		err := r.insert(ctx, k, scores, fused)
-		r.db.Unlock()
-		if err != nil {
+		r.rep.Timing.Track += t3.Sub(t2)
+		if err := r.insert(ctx, k, scores, fused); err != nil {
 			return err
 		}
-		r.rep.Timing.Track += t3.Sub(t2) + time.Since(t4)
+		r.rep.Timing.Write += time.Since(t4)
 		r.rep.Rows += int64(len(scores))
 		r.step(ctx)
 	}

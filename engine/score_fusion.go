@@ -73,6 +73,8 @@ func (r *scoreRun) newFusedScorers(ctx context.Context) (*fusedScorers, error) {
 		if f.artifactNames, err = r.s.artifactClasses(ctx, kinds); err != nil {
 			return nil, err
 		}
+		// The same names by id as the dictionary the result rows and the state read.
+		r.dictNames = f.artifactNames
 	}
 	for _, c := range r.spec.Components {
 		switch c {

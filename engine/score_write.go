@@ -17,8 +17,8 @@ import (
 	"github.com/lanlq/lanlq/internal/faultpoint"
 )
 
-// write sorts the rows and writes every result file into the temporary folder, then
-// renames them into the output folder. roles.parquet and roles_basis.parquet are
+// write completes every result file in the temporary folder, then publishes them
+// into the output folder. roles.parquet and roles_basis.parquet are
 // written only by a run with role memberships.
 func (r *scoreRun) write(ctx context.Context) (err error) {
 	t0 := time.Now()
@@ -38,18 +38,17 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 	if err := r.stageIntervalScores(ctx); err != nil {
 		return err
 	}
-	files := []string{"score_copy_scores.sql", "score_copy_intervals.sql"}
+	// scores.parquet and roles.parquet were written as the intervals were scored
+	// (insert); here they are completed, into the stage or, for a resumed run, the
+	// new part's folder (its scores and roles become the next part of the earlier
+	// ones). The small files are written by DuckDB from the session.
+	files := []string{"score_copy_intervals.sql"}
 	names := []string{ScoresFile, IntervalScoresFile, ExperimentFile}
 	if r.roles {
-		files = []string{"score_copy_scores.sql", "score_copy_roles.sql", "score_copy_intervals.sql", "score_copy_basis.sql"}
+		files = []string{"score_copy_intervals.sql", "score_copy_basis.sql"}
 		names = []string{ScoresFile, IntervalScoresFile, RolesFile, RolesBasisFile, ExperimentFile}
 	}
-	// dirs[i] is where files[i] writes: the stage, or for a resumed run the new
-	// part's folder (its scores and roles become the next part of the earlier ones).
-	dirs := make([]string, len(files))
-	for i := range dirs {
-		dirs[i] = r.tmpDir
-	}
+	resultDir := r.tmpDir
 	part := filepath.Join(r.tmpDir, ".part")
 	if r.resumed {
 		if err := r.carryOver(); err != nil {
@@ -59,12 +58,7 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 			return fmt.Errorf("engine: %w", err)
 		}
 		files = slices.DeleteFunc(files, func(f string) bool { return f == "score_copy_basis.sql" })
-		dirs = dirs[:len(files)]
-		for i, f := range files {
-			if f != "score_copy_intervals.sql" {
-				dirs[i] = part
-			}
-		}
+		resultDir = part
 		// interval_scores.parquet is small (a row per interval): rewritten whole.
 		q := fmt.Sprintf("INSERT INTO lanlq_interval_rows SELECT interval_start, score, score_known, artifacts, new_artifacts, warmup FROM read_parquet('%s')",
 			readLiteral(filepath.Join(r.outDir, IntervalScoresFile)))
@@ -90,11 +84,19 @@ func (r *scoreRun) write(ctx context.Context) (err error) {
 			err = errors.Join(err, fmt.Errorf("engine: restore threads: %w", rerr))
 		}
 	}()
-	for i, name := range files {
+	if err := r.closeResults(resultDir, string(compact)); err != nil {
+		return err
+	}
+	if r.reference != nil {
+		if err := r.reference.write(ctx, string(compact)); err != nil {
+			return err
+		}
+	}
+	for _, name := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(dirs[i]), escapeLiteral(string(compact))})
+		q, err := edgeRender(name, struct{ Dir, Meta string }{escapeLiteral(r.tmpDir), escapeLiteral(string(compact))})
 		if err != nil {
 			return err
 		}

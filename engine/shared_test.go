@@ -79,5 +79,5 @@ func removeShared() {
 }
 
 // scoresRel reads the scores.parquet given as its parameter with the artifact name
-// its readers derive (the file stores kind and value: sql/score_copy_scores.sql).
+// its readers derive (the file stores kind and value: engine/score_rows.go).
 const scoresRel = "(SELECT kind || '::' || value AS artifact, * FROM read_parquet(?))"

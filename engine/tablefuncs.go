@@ -392,7 +392,7 @@ type resultTable struct {
 }
 
 // scoresColumns reads scores.parquet with the artifact name derived from kind and
-// value (the file does not store it: sql/score_copy_scores.sql), in its place after
+// value (the file does not store it: engine/score_rows.go), in its place after
 // interval_start; a file that stores it (an earlier lanlq's) reads the same.
 const scoresColumns = "interval_start, kind || '::' || value AS artifact, COLUMNS(c -> c NOT IN ('interval_start', 'artifact'))"
 

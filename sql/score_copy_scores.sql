@@ -1,5 +1,8 @@
--- scores.parquet: one row per (interval, artifact), fully ordered so that the same run
--- gives the same bytes (text/template: .Dir the folder, .Meta the experiment JSON).
+-- The reference for scores.parquet: lanlq score streams the file from Go, interval by
+-- interval (engine/score_rows.go), and TestScoreRowsEqualSQL checks its rows against
+-- this COPY, which sorts the whole run's rows (lanlq_score_rows, score_table.sql) in
+-- DuckDB. One row per (interval, artifact), fully ordered (text/template: .Dir the
+-- folder, .Meta the experiment JSON).
 -- score is the method's score (fused: the fused surprise; roles: role_delta); warmup marks
 -- the intervals before experiment.warmup_to, which lanlq eval leaves out.
 -- The artifact's name is not stored: it is kind || '::' || value (the dictionary builds

@@ -1,5 +1,6 @@
--- The rows of a scoring run, appended one interval at a time from Arrow batches and
--- written sorted at the end (score_copy_*.sql). id is an artifact_dictionary id; score
+-- The reference rows of a scoring run (tests only: TestScoreRowsEqualSQL), appended
+-- one interval at a time from Arrow batches and written sorted at the end by
+-- score_copy_scores.sql and score_copy_roles.sql. id is an artifact_dictionary id; score
 -- is the method's score, role_delta the role change δ; the component columns are NULL
 -- for the roles method (and for a component left out of the fusion).
 CREATE OR REPLACE TEMP TABLE lanlq_score_rows (
