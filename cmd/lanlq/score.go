@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -118,6 +119,7 @@ cycles ends it with status 0.`,
 				}
 			}
 
+			setScoreGoMemoryLimit(memory)
 			if follow.on || follow.once {
 				return runFollow(cmd, follow, spec, data, out, width, engine.Options{MemoryLimit: memory, Threads: threads})
 			}
@@ -158,7 +160,7 @@ cycles ends it with status 0.`,
 	f.IntVar(&generations, "generations", engine.DefaultGenerations, "recursive ReFeX generations (-1: base features only)")
 	f.BoolVar(&memberships, "memberships", false, "compute role memberships (roles.parquet, the role columns) even when no component uses them")
 	f.BoolVar(&rescore, "rescore", false, "ignore the state saved in OUT and score every interval again (by default a run into OUT scores only the intervals added since its last run)")
-	f.StringVar(&memory, "memory", engine.DefaultScoreMemoryLimit, "DuckDB memory limit (it spills to disk beyond; the Go side needs about 2 GB more at LANL's rate)")
+	f.StringVar(&memory, "memory", engine.DefaultScoreMemoryLimit, "DuckDB memory limit (it spills to disk beyond); Go's soft memory limit is 3 GiB less this and 512 MiB unless GOMEMLIMIT is set")
 	f.IntVar(&threads, "threads", 0, "DuckDB threads (0: all CPUs)")
 	follow.register(f)
 	rootCmd.AddCommand(cmd)
@@ -221,5 +223,18 @@ func printScoreReport(w io.Writer, rep *engine.ScoreReport) {
 	if rep.StateBytes > 0 {
 		fmt.Fprintf(w, "saved the scoring state (%s/, %d bytes, %d of them written by this run, generation %d): the next run into this folder scores only the intervals added since\n",
 			engine.StateDir, rep.StateBytes, rep.StateWritten, rep.StateGeneration)
+	}
+}
+
+// setScoreGoMemoryLimit sets the Go runtime's soft memory limit to what
+// engine.ScoreMemoryBudget leaves beside DuckDB's limit duckdb, unless GOMEMLIMIT
+// is set (the user's choice stands) or the budget leaves too little (see
+// engine.ScoreGoMemoryLimit).
+func setScoreGoMemoryLimit(duckdb string) {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
+		return
+	}
+	if limit, ok := engine.ScoreGoMemoryLimit(duckdb); ok {
+		debug.SetMemoryLimit(limit)
 	}
 }
