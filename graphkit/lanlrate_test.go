@@ -158,8 +158,9 @@ func (w *lanlWorld) hour(h int64, scale float64) lanlTuples {
 	return out
 }
 
-// graph builds the clique expansion of tuples through TupleBuilder, as the engine does.
-func (t lanlTuples) graph(tb testing.TB) *Graph {
+// reader returns the tuples as the engine's tuple query gives them: Arrow batches of
+// 2048 rows, 8 nullable id columns and the multiplicity.
+func (t lanlTuples) reader(tb testing.TB) array.RecordReader {
 	tb.Helper()
 	var fields []arrow.Field
 	for c := range 8 {
@@ -196,12 +197,65 @@ func (t lanlTuples) graph(tb testing.TB) *Graph {
 	for _, b := range batches {
 		b.Release()
 	}
+	return rdr
+}
+
+// graph builds the clique expansion of tuples through TupleBuilder, as the engine does.
+func (t lanlTuples) graph(tb testing.TB) *Graph {
+	tb.Helper()
+	rdr := t.reader(tb)
 	defer rdr.Release()
 	g, err := GraphFromTuples(rdr)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return g
+}
+
+// BenchmarkLANLRateTuples times TupleBuilder.Build on one LANL-rate hour (see
+// lanlWorld, at LANLQ_BENCH_GRAPH_SCALE) with the builder reused, as a scoring run
+// holds one, and reports the work buffers it keeps between builds (retained-MB).
+//
+//	go test -tags duckdb_arrow -run '^$' -bench LANLRateTuples -benchtime 5x ./graphkit/
+func BenchmarkLANLRateTuples(b *testing.B) {
+	scale := 1.0
+	if f, err := strconv.ParseFloat(os.Getenv("LANLQ_BENCH_GRAPH_SCALE"), 64); err == nil && f > 0 {
+		scale = f
+	}
+	w := &lanlWorld{ids: map[string]int64{}}
+	hour := w.hour(0, scale)
+	var tb TupleBuilder
+	edges := 0
+	b.ReportAllocs()
+	cpu := ProcessCPU()
+	for b.Loop() {
+		b.StopTimer()
+		rdr := hour.reader(b)
+		b.StartTimer()
+		if err := tb.AddReader(rdr); err != nil {
+			b.Fatal(err)
+		}
+		rdr.Release()
+		g, err := tb.Build()
+		if err != nil {
+			b.Fatal(err)
+		}
+		edges = g.NumEdges()
+	}
+	reportCPU(b, cpu)
+	b.ReportMetric(float64(len(hour)), "tuples")
+	b.ReportMetric(float64(edges), "edges")
+	b.ReportMetric(float64(tb.retainedBytes())/(1<<20), "retained-MB")
+}
+
+// retainedBytes is the capacity of the builder's work buffers, in bytes.
+func (b *TupleBuilder) retainedBytes() int {
+	n := 8*(cap(b.ids)+cap(b.valid)+cap(b.n)+cap(b.sorted)+cap(b.items)+cap(b.bstart)+cap(b.bcount)+cap(b.trans)+cap(b.tstart)) + 16*cap(b.rank) +
+		4*(cap(b.loc)+cap(b.upCur)+cap(b.lowCur))
+	for _, w := range b.workers {
+		n += 8*(cap(w.cursor)+cap(w.tmp)+cap(w.hist)+cap(w.rowOff)+cap(w.rowNext)+cap(w.acc)) + 4*cap(w.low)
+	}
+	return n
 }
 
 // lanlRateSetup holds the benchmark graphs: LANLQ_BENCH_GRAPH_HOURS hours (default 4)

@@ -75,15 +75,16 @@ type TupleBuilder struct {
 
 // tupleWorker is one goroutine's share of a Build.
 type tupleWorker struct {
-	r0, r1 int     // tuples [r0, r1) in the scatter
-	b0, b1 int     // buckets [b0, b1) in the sort and the upper parts
-	v0, v1 int     // v-buckets [v0, v1) in the lower parts
-	cursor []int   // per bucket: items of its tuples, then write cursors; then the same per v-bucket
-	low    []int32 // per vertex: its lower neighbours from this worker's buckets
-	tmp    []uint64
-	hist   []int    // radix sort histograms
-	rowOff []int    // per u of a bucket: where its pairs start in tmp
-	acc    []uint64 // per vertex: dense sums of one u's pairs, zero between uses
+	r0, r1  int      // tuples [r0, r1) in the scatter
+	b0, b1  int      // buckets [b0, b1) in the sort and the upper parts
+	v0, v1  int      // v-buckets [v0, v1) in the lower parts
+	cursor  []int    // per bucket: items of its tuples, then write cursors; then the same per v-bucket
+	low     []int32  // per vertex: its lower neighbours from this worker's buckets
+	tmp     []uint64 // radix sort scratch: a small bucket, or one u's pairs (fewer than dense)
+	hist    []int    // radix sort histograms
+	rowOff  []int    // per u of a bucket: where its pairs start
+	rowNext []int    // per u of a bucket: the next slot of its row, while splitting
+	acc     []uint64 // per vertex: dense sums of one u's pairs, zero between uses
 }
 
 // tupleColumns locates the columns of one tuple schema.
@@ -560,7 +561,7 @@ func (b *TupleBuilder) scatter(w *tupleWorker, bs, vb, wb uint, write bool) {
 // sortBuckets sums the weights of repeated pairs in each of w's buckets, writing the
 // distinct pairs sorted by (u, v) into the first slots of the bucket (b.bcount says how
 // many), and counts degrees: the upper ones in b.upCur (w owns its u's), the lower ones
-// in w.low. A bucket is first split by u (a counting sort, into w.tmp); then each u's
+// in w.low. A bucket is first split by u (a counting sort, in place); then each u's
 // pairs are sorted by v and summed, or, for a u with many pairs (a hub such as an auth
 // type, paired with nearly every event), summed in a dense accumulator over v and read
 // out in order, which needs no sort: hubs put half of a LANL hour's pairs into a few
@@ -606,11 +607,12 @@ func (b *TupleBuilder) sortBuckets(w *tupleWorker, nv int, vb, wb, bs uint) {
 			sorted, w.hist = radixSortBits(out, w.tmp[:n], w.hist, wb, wb+vb+bs)
 			emitRun(sorted)
 		default:
-			// Split by u.
-			w.tmp = grow(w.tmp, n)
-			tmp := w.tmp[:n]
+			// Split by u, in place (an American flag sort: each item swapped straight
+			// into its row's next free slot), so that no scratch as large as a bucket is
+			// needed: a hub's bucket holds a good part of an hour's pairs.
 			w.rowOff = grow(w.rowOff, rowsPer+1)
-			off := w.rowOff
+			w.rowNext = grow(w.rowNext, rowsPer)
+			off, next := w.rowOff, w.rowNext
 			clear(off)
 			shift := wb + vb
 			umask := uint64(rowsPer - 1)
@@ -620,15 +622,25 @@ func (b *TupleBuilder) sortBuckets(w *tupleWorker, nv int, vb, wb, bs uint) {
 			for r := range rowsPer {
 				off[r+1] += off[r]
 			}
-			for _, it := range out {
-				r := it >> shift & umask
-				tmp[off[r]] = it
-				off[r]++
-			}
-			lo := 0
+			copy(next, off[:rowsPer])
 			for r := range rowsPer {
-				hi := off[r]
-				row := tmp[lo:hi]
+				end := off[r+1]
+				for i := next[r]; i < end; i = next[r] {
+					it := out[i]
+					for d := int(it >> shift & umask); d != r; d = int(it >> shift & umask) {
+						j := next[d]
+						next[d] = j + 1
+						out[j], it = it, out[j]
+					}
+					out[i] = it
+					next[r] = i + 1
+				}
+			}
+			// Each u's row is summed into out at o, never past the row's start lo: the
+			// distinct pairs so far are at most the items before it.
+			for r := range rowsPer {
+				lo, hi := off[r], off[r+1]
+				row := out[lo:hi]
 				switch m := hi - lo; {
 				case m == 0:
 				case m >= dense:
@@ -655,11 +667,12 @@ func (b *TupleBuilder) sortBuckets(w *tupleWorker, nv int, vb, wb, bs uint) {
 					slices.Sort(row) // by v (and n): one u
 					emitRun(row)
 				default:
+					// Fewer than dense items: the scratch stays small.
 					var sorted []uint64
-					sorted, w.hist = radixSortBits(row, out[lo:hi], w.hist, wb, wb+vb)
+					w.tmp = grow(w.tmp, m)
+					sorted, w.hist = radixSortBits(row, w.tmp[:m], w.hist, wb, wb+vb)
 					emitRun(sorted)
 				}
-				lo = hi
 			}
 		}
 		b.bcount[bkt] = o

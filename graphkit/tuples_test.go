@@ -114,6 +114,22 @@ func randomTuples(rng *rand.Rand, n, k int, vertices, base, scale int64, maxN in
 	return out
 }
 
+// skewedTuples returns n tuples of k ids below vertices, id j drawn with a weight
+// falling like log(vertices/j): the rows of a bucket then range from a few pairs
+// through hundreds (sorted by radix) to thousands (summed densely), each way of
+// summing a row taking its part.
+func skewedTuples(rng *rand.Rand, n, k int, vertices int64) []tuple {
+	out := make([]tuple, n)
+	for i := range out {
+		ids := make([]*int64, k)
+		for c := range ids {
+			ids[c] = id(rng.Int64N(1 + rng.Int64N(vertices)))
+		}
+		out[i] = tuple{ids, float64(1 + rng.IntN(3))}
+	}
+	return out
+}
+
 func buildTuples(t testing.TB, batchRows, k int, floatN bool, tuples []tuple) (*graphkit.Graph, error) {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
@@ -156,6 +172,7 @@ func TestGraphFromTuplesExact(t *testing.T) {
 		{"random sparse", 5, false, randomTuples(rng, 2000, 5, 300, -1<<40, 1<<30, 2)},
 		{"random many buckets", 8, false, randomTuples(rng, 60000, 8, 40000, 0, 1, 4)},
 		{"random float n", 4, true, randomTuples(rng, 500, 4, 100, 0, 3, 9)},
+		{"random skewed rows", 8, false, skewedTuples(rng, 30000, 8, 20000)},
 	}
 	for _, procs := range []int{1, 3} {
 		for _, c := range cases {
