@@ -43,10 +43,11 @@ type Options struct {
 const DefaultMemoryLimit = "1GB"
 
 // DefaultScoreMemoryLimit is lanlq score's DuckDB memory limit: half the others',
-// since score's Go side holds about 1.9 GB at its peak on a LANL-rate day (graphs,
-// the components' state, GC headroom) and DuckDB's part (the rows held for the
-// sorted write, then the sort) came on top of it: 2.5 GiB peak RSS instead of
-// 3.2 with 1GB, the same files (BENCHMARKS.md, "score's DuckDB memory").
+// since score's Go side holds about 2 GB at its peak on a LANL-rate day (graphs, the
+// components' state, GC headroom) and DuckDB's part comes on top of it. Score's
+// DuckDB work is the intervals' edge queries and the small result files
+// (scores.parquet and roles.parquet are written from Go), which fit (BENCHMARKS.md,
+// "score's DuckDB memory" and "scores.parquet streamed from Go").
 const DefaultScoreMemoryLimit = "512MB"
 
 // Session is one DuckDB connection with lanlq's views over a data directory. All
