@@ -25,7 +25,7 @@ import (
 // it every hour"). It is written into the stage with the results and published with
 // them, so OUT's state always matches OUT's results.
 //
-// Layout (format 2), files in graphkit's binary state format, each listed in
+// Layout (format 3), files in graphkit's binary state format, each listed in
 // manifest.json with its size and CRC-32C (the manifest is written last, and a file
 // whose bytes differ from it is refused as damaged):
 //
@@ -39,10 +39,11 @@ import (
 //     run that wrote it had them.
 //   - sets-G.bin: the pair sets that only grow (novelty's contacts met, switch's
 //     emissions met, peers' contacts: graphkit.GrowingSet), by component in fusion
-//     order: whole in generation 0 — a set's hash table as it is, loaded flat
-//     without rebuilding it, or (switch's, whose layout follows the events' order)
-//     its keys in order — and in a later generation G only the pairs added or
-//     changed in the run that saved it; loading applies them in order.
+//     order: whole in generation 0 — a set's keys in order, delta-coded (2–3
+//     bytes a pair, and with novelty's visit counts a byte or two more), loaded
+//     into the set's packed part without rehashing — and in a later generation G
+//     only the pairs added or changed in the run that saved it, coded the same
+//     way; loading applies them in order.
 //   - main-G.bin: everything else (the Tracker, every component's rates and
 //     histories, with roles the feature set and the basis), small or changed
 //     everywhere, so rewritten by every run: only the last generation's is kept.
@@ -58,8 +59,11 @@ const StateDir = "state"
 // run; it is refused with a message naming --rescore.
 const oldStateFile = "state.lanlq"
 
+// Format 3 saves the pair sets that are not windowed as their keys in order,
+// delta-coded (graphkit.GrowingSet); format 2 saved their hash tables and is refused
+// with a message naming --rescore, as format 1 is.
 const (
-	stateFormat   = 2
+	stateFormat   = 3
 	stateManifest = "manifest.json"
 )
 

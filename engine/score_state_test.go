@@ -513,6 +513,26 @@ func TestScoreStateRefused(t *testing.T) {
 	if err := os.Remove(filepath.Join(out, oldStateFile)); err != nil {
 		t.Fatal(err)
 	}
+	// A state of format 2 (the pair sets saved as hash tables).
+	if err := os.Rename(stateDir+".kept", stateDir); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(stateDir, stateManifest)
+	mb, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := fmt.Sprintf(`"format": %d`, stateFormat)
+	if !bytes.Contains(mb, []byte(was)) {
+		t.Fatalf("the manifest does not say %s", was)
+	}
+	if err := os.Remove(manifest); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, bytes.Replace(mb, []byte(was), []byte(`"format": 2`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("a state of format 2", def, "state format 2")
 
 	spec := def
 	spec.Rescore = true
@@ -679,6 +699,10 @@ func TestScoreKeptStateEqualsBatch(t *testing.T) {
 	raw, data := t.TempDir(), t.TempDir()
 	out := filepath.Join(t.TempDir(), "out")
 	keep := &stateKeeper{}
+	// A share the deltas of these few hours outgrow, so that some kept runs save the
+	// state whole (the sets' deltas are delta-coded, a few bytes a pair).
+	defer func(share float64) { stateCompactShare = share }(stateCompactShare)
+	stateCompactShare = 0.1
 	from, kept, whole, deltas := 0, 0, 0, 0
 	for _, to := range []int{24, 25, 26, 27, 28, 29, 30, 31, 32, 40, 41, 48} {
 		dropInto(t, raw, drops, from, to)

@@ -110,12 +110,15 @@ type NoveltyConfig struct {
 // the rate is per active interval, so a machine used once a week is not judged by
 // the hours it was off.
 //
-// Memory: the seen-pair set is an open-addressing hash set of packed pairs
-// (min id << 32 | max id, ids < 2³²) with linear probing, at most 3/4 full: 8 bytes
-// per slot, plus 4 with Window (the last interval seen) and 4 with Graded (the visits
-// so far), so 10.7–21 bytes per pair without either (16–32 with one, 21–43 with
-// both); 10⁸ pairs fit in 2²⁷ slots, 1.07 GB (1.6 GB with one option), and growing
-// briefly holds the old table as well. Per artifact (dense ids) 16 bytes.
+// Memory: the seen pairs (min id << 32 | max id, ids < 2³²) without Window are kept
+// sorted and delta-coded (pairSet's packed part: 2–3 bytes a pair at LANL's spread of
+// ids, 2 more with Graded for the visits so far) beside a hash table of the pairs met
+// since the last merge, kept below about a sixteenth of them: about 3–5 bytes a pair
+// in all (BENCHMARKS.md, "novelty's pair set packed"), 10⁸ pairs in about 0.5 GB, and
+// a merge briefly holds the packed part twice. With Window the set is the hash table
+// alone (a key forgotten must go), at most 3/4 full: 8 bytes a slot, 4 more for the
+// last interval seen and 4 with Graded, so 16–43 bytes a pair. Per artifact (dense
+// ids) 16 bytes.
 type Novelty struct {
 	cfg   NoveltyConfig
 	kinds *Kinds
@@ -271,7 +274,7 @@ func (nv *Novelty) Grades() []float32 { return nv.grades }
 // Pairs returns the number of distinct pairs remembered (including, with a Window,
 // expired ones not yet dropped) and the bytes the seen-pair set holds.
 func (nv *Novelty) Pairs() (pairs int, bytes int) {
-	return nv.seen.count, nv.seen.bytes()
+	return nv.seen.len(), nv.seen.bytes()
 }
 
 // negBinomSurprise returns −log10 P(K ≥ k) for K negative binomial, the Gamma(α, β)
@@ -296,16 +299,23 @@ func negBinomSurprise(k, alpha, beta float64) float64 {
 // negBinomTail returns P(K ≥ k) = I_x(k, α) for K negative binomial with x = 1/(1+β).
 func negBinomTail(k, alpha, x float64) float64 { return mathext.RegIncBeta(k, alpha, x) }
 
-// pairSet is an open-addressing hash set of non-zero uint64 keys with linear probing,
-// optionally with the (relative) interval each key was last visited.
+// pairSet is a set of non-zero uint64 keys, optionally with the (relative) interval
+// each key was last visited (windowed) or the visits so far (counted): an
+// open-addressing hash table with linear probing, and when not windowed a packed
+// sorted part (packedPairs) into which the table is merged as it fills, so that a
+// grow-only set keeps about 5 bytes a pair rather than the table's 11–21.
 type pairSet struct {
 	keys     []uint64
 	lastSeen []uint32 // parallel to keys when windowed
 	met      []uint32 // parallel to keys when counted: the visits so far
 	windowed bool
 	counted  bool
-	count    int
+	count    int  // keys in the table
 	shift    uint // 64 − log2(len(keys))
+
+	// packed holds, when not windowed, the keys merged out of the table (see
+	// mergeDue): a key is in one of the two.
+	packed packedPairs
 
 	// The keys added or changed since the set was last saved or loaded, while logging
 	// (see GrowingSet): duplicates allowed, dropped (lost) when they outgrow a share of
@@ -321,7 +331,7 @@ type pairSet struct {
 // note records that key was added or changed, for the next delta.
 func (s *pairSet) note(key uint64) {
 	s.log = append(s.log, key)
-	if len(s.log) > max(s.count/2, 1<<16) {
+	if len(s.log) > max(s.len()/2, 1<<16) {
 		s.log, s.logging, s.logLost = nil, false, true
 	}
 }
@@ -393,7 +403,24 @@ func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool)
 		key = uint64(s.ids[key>>32])<<32 | uint64(s.ids[key&(1<<32-1)])
 	}
 	if (s.count+1)*4 > len(s.keys)*3 {
-		s.grow(now, window)
+		// Before the lookups: a merge moves the table's keys to the packed part.
+		if s.mergeDue() {
+			s.merge()
+		} else {
+			s.grow(now, window)
+		}
+	}
+	if s.packed.n > 0 {
+		if i, ok := s.packed.find(key); ok {
+			if s.counted {
+				met = s.packed.getMet(i, key)
+				s.packed.setMet(i, key, min(met, math.MaxUint32-1)+1)
+				if s.logging {
+					s.note(key)
+				}
+			}
+			return met, false
+		}
 	}
 	mask := uint64(len(s.keys) - 1)
 	j := pairHash(key) >> s.shift
@@ -484,5 +511,5 @@ func (s *pairSet) bytes() int {
 	if s.counted {
 		per += 4
 	}
-	return per * len(s.keys)
+	return per*len(s.keys) + s.packed.bytes()
 }

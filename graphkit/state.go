@@ -261,11 +261,10 @@ func checkID(d *StateDecoder, kinds *Kinds, id int64) bool {
 	return true
 }
 
-// save writes the set's size and its keys (with their counters) in table order, or
+// save writes a windowed set's size and its keys (with their counters) in table order, or
 // with sorted in key order: a set filled in an order that varies from run to run (the
 // events') is then saved as the same bytes.
 func (s *pairSet) save(e *StateEncoder, sorted bool) {
-	e.Bool(s.windowed)
 	e.Bool(s.counted)
 	e.Int(int64(len(s.keys)))
 	e.Int(int64(s.count))
@@ -290,16 +289,17 @@ func (s *pairSet) save(e *StateEncoder, sorted bool) {
 	}
 }
 
-// load reads a saved set into s (whose windowed and counted are set), keeping its
+// load reads a saved windowed set into s (whose windowed and counted are set), keeping its
 // table size so that it grows and expires at the same moments as the saved one would.
 func (s *pairSet) load(d *StateDecoder, m *IDMap) {
-	windowed, counted := d.Bool(), d.Bool()
+	windowed := s.windowed
+	counted := d.Bool()
 	size, count := d.Int(), d.Len(8)
 	if d.err != nil {
 		return
 	}
-	if windowed != s.windowed || counted != s.counted {
-		d.fail("pair set: windowed %v counted %v saved, %v %v now", windowed, counted, s.windowed, s.counted)
+	if counted != s.counted {
+		d.fail("pair set: counted %v saved, %v now", counted, s.counted)
 		return
 	}
 	*s = pairSet{windowed: windowed, counted: counted}
@@ -356,11 +356,14 @@ func (s *pairSet) load(d *StateDecoder, m *IDMap) {
 //
 // Its keys are pairs of stable ids, not of the current dictionary's: ids that a
 // name keeps from the run that first saved it (SetIDs maps the current ids onto
-// them), so a saved set needs no remapping when the dictionary grows, and its hash
-// table is saved and loaded as it is, flat, without rebuilding it key by key. A set
-// that is not sorted is saved as its table; a sorted one (filled in an order that
-// varies from run to run, so its table's layout does too) as its keys in order,
-// rebuilt on load.
+// them), so a saved set needs no remapping when the dictionary grows. A set that is
+// not windowed is saved as its keys in order, delta-coded as in its packed part
+// (encodePairs: 2–3 bytes a key, and a byte or two of visits when counted), and
+// loaded into the packed part whole. A windowed set, whose table's size decides when
+// keys expire, is saved as its table: when not sorted as it is, flat, loaded
+// without rebuilding it key by key; when sorted (filled in an order that varies from
+// run to run, so its table's layout does too) as its keys in order, rebuilt on
+// load.
 type GrowingSet struct {
 	name   string
 	s      *pairSet
@@ -422,18 +425,22 @@ func (g GrowingSet) Adopt(from GrowingSet) error {
 }
 
 // Len returns the number of keys in the set.
-func (g GrowingSet) Len() int { return g.s.count }
+func (g GrowingSet) Len() int { return g.s.len() }
 
 // SaveBase writes the whole set, in its stable ids.
 func (g GrowingSet) SaveBase(e *StateEncoder) {
 	s := g.s
 	e.Section(g.name)
 	e.Bool(g.sorted)
+	e.Bool(s.windowed)
+	if !s.windowed {
+		s.savePacked(e)
+		return
+	}
 	if g.sorted {
 		s.save(e, true)
 		return
 	}
-	e.Bool(s.windowed)
 	e.Bool(s.counted)
 	e.Int(int64(len(s.keys)))
 	e.Int(int64(s.count))
@@ -470,20 +477,28 @@ func (g GrowingSet) LoadBase(d *StateDecoder) error {
 	if sorted := d.Bool(); d.err == nil && sorted != g.sorted {
 		d.fail("%s: sorted %v saved, %v now", g.name, sorted, g.sorted)
 	}
+	if windowed := d.Bool(); d.err == nil && windowed != s.windowed {
+		d.fail("%s: windowed %v saved, %v now", g.name, windowed, s.windowed)
+	}
 	if d.err != nil {
+		return d.err
+	}
+	if !s.windowed {
+		*s = pairSet{counted: s.counted}
+		s.loadPacked(d, g.name)
 		return d.err
 	}
 	if g.sorted {
 		s.load(d, nil)
 		return d.Err()
 	}
-	windowed, counted := d.Bool(), d.Bool()
+	windowed, counted := s.windowed, d.Bool()
 	size, count := d.Int(), d.Int()
 	if d.err != nil {
 		return d.err
 	}
-	if windowed != s.windowed || counted != s.counted {
-		d.fail("%s: windowed %v counted %v saved, %v %v now", g.name, windowed, counted, s.windowed, s.counted)
+	if counted != s.counted {
+		d.fail("%s: counted %v saved, %v now", g.name, counted, s.counted)
 		return d.err
 	}
 	*s = pairSet{windowed: windowed, counted: counted}
@@ -564,28 +579,20 @@ func (g GrowingSet) LoadBase(d *StateDecoder) error {
 }
 
 // SaveDelta writes the keys added or changed since Track (or the last SaveDelta), in
-// key order, with their current values, and the table's size and count, then starts
-// the record anew. Only when DeltaReady.
+// key order, with their current values (encodePairs), and the set's count, then
+// starts the record anew. Only when DeltaReady.
 func (g GrowingSet) SaveDelta(e *StateEncoder) {
 	s := g.s
 	e.Section(g.name + " delta")
 	e.Bool(s.counted)
-	e.Int(int64(len(s.keys)))
-	e.Int(int64(s.count))
+	e.Int(int64(s.len()))
 	slices.Sort(s.log)
 	keys := slices.Compact(s.log)
-	e.Int(int64(len(keys)))
-	mask := uint64(len(s.keys) - 1)
-	for _, k := range keys {
-		j := pairHash(k) >> s.shift
-		for s.keys[j] != k {
-			j = (j + 1) & mask
+	encodePairs(e, s.counted, len(keys), func(fn func(key uint64, met uint32)) {
+		for _, k := range keys {
+			fn(k, s.lookupMet(k))
 		}
-		e.Uint64(k)
-		if s.counted {
-			e.Uint32(s.met[j])
-		}
-	}
+	})
 	s.log = s.log[:0]
 }
 
@@ -593,55 +600,16 @@ func (g GrowingSet) SaveDelta(e *StateEncoder) {
 func (g GrowingSet) LoadDelta(d *StateDecoder) error {
 	s := g.s
 	d.Section(g.name + " delta")
-	counted, size, count := d.Bool(), d.Int(), d.Int()
-	n := d.Len(8)
-	if d.err != nil {
-		return d.err
-	}
-	switch {
-	case s.windowed || counted != s.counted:
+	counted, count := d.Bool(), d.Int()
+	if d.err == nil && (s.windowed || counted != s.counted) {
 		d.fail("%s delta: counted %v saved, %v now (windowed %v)", g.name, counted, s.counted, s.windowed)
-	case size < int64(len(s.keys)) || size < pairSetMinSize || size&(size-1) != 0 || count*4 > size*3 || size > 1<<40:
-		d.fail("%s delta: %d keys in a table of %d after one of %d", g.name, count, size, len(s.keys))
 	}
 	if d.err != nil {
 		return d.err
 	}
-	if size > int64(len(s.keys)) {
-		s.rehash(int(size))
-	}
-	mask := uint64(size - 1)
-	for range n {
-		k := d.Uint64()
-		var met uint32
-		if counted {
-			met = d.Uint32()
-		}
-		if d.err != nil {
-			return d.err
-		}
-		if k == 0 {
-			d.fail("%s delta: the empty key", g.name)
-			return d.err
-		}
-		j := pairHash(k) >> s.shift
-		for s.keys[j] != 0 && s.keys[j] != k {
-			j = (j + 1) & mask
-		}
-		if s.keys[j] == 0 {
-			if int64(s.count+1)*4 > size*3 {
-				d.fail("%s delta: more keys than its table holds", g.name)
-				return d.err
-			}
-			s.keys[j] = k
-			s.count++
-		}
-		if counted {
-			s.met[j] = met
-		}
-	}
-	if int64(s.count) != count {
-		d.fail("%s delta: %d keys after it, %d when it was saved", g.name, s.count, count)
+	decodePairs(d, g.name+" delta", counted, func(int, int) {}, s.put)
+	if d.err == nil && int64(s.len()) != count {
+		d.fail("%s delta: %d keys after it, %d when it was saved", g.name, s.len(), count)
 	}
 	return d.err
 }
