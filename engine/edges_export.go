@@ -255,7 +255,9 @@ type edgeWriter struct {
 }
 
 func newEdgeWriter(mem memory.Allocator, names *array.String) (*edgeWriter, error) {
-	pw, err := arrowio.NewParquetWriter(edgeSchema, arrowio.ParquetOptions{})
+	// Names are distinct (ids are their ranks; only kinds that hold "::" could make two
+	// alike, and the rows written would still be the same): the writer need not hash them.
+	pw, err := arrowio.NewParquetWriter(edgeSchema, arrowio.ParquetOptions{DistinctDictionaries: true})
 	if err != nil {
 		return nil, err
 	}
