@@ -51,9 +51,10 @@ type EdgeSpec struct {
 
 // edgeCol is one artifact column of a stream as the SQL templates see it.
 type edgeCol struct {
-	I    int    // position in the stream's tuple
-	Kind string // escaped for a SQL string literal
-	Expr string
+	I       int    // position in the stream's tuple
+	Kind    string // escaped for a SQL string literal
+	rawKind string // as written
+	Expr    string
 	// Same lists the earlier positions of the same kind: their ids may equal this one's,
 	// and a repeat is nulled so that an event is a set of artifacts.
 	Same []int
@@ -79,7 +80,8 @@ type edgeStream struct {
 
 // edgePlan is a spec resolved against the prepared architecture.
 type edgePlan struct {
-	width   int64 // seconds
+	arch    string // lanlq_arch's key of the architecture
+	width   int64  // seconds
 	lo, hi  *int64
 	streams []edgeStream // selected streams with at least one pair of columns
 	// groups are the column pairs of all selected streams, grouped by their unordered
@@ -103,6 +105,7 @@ func (s *Session) PrepareArtifacts(ctx context.Context, spec EdgeSpec) error {
 	if err != nil {
 		return err
 	}
+	s.goDictionary = nil
 	if err := s.Exec(ctx, "DROP VIEW IF EXISTS artifact_columns; DROP TABLE IF EXISTS artifact_columns"); err != nil {
 		return fmt.Errorf("engine: architecture %s: %w", spec.Arch, err)
 	}
@@ -290,6 +293,7 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 			return nil, err
 		}
 	}
+	p.arch = cols[0].arch
 	byStream := map[string][]archColumn{}
 	for _, c := range cols {
 		byStream[c.stream] = append(byStream[c.stream], c)
@@ -315,7 +319,7 @@ func (s *Session) plan(ctx context.Context, spec EdgeSpec) (*edgePlan, error) {
 		}
 		es := edgeStream{Name: name, Source: name}
 		for i, c := range sc {
-			col := edgeCol{I: i, Kind: escapeLiteral(c.kind), Expr: c.expr}
+			col := edgeCol{I: i, Kind: escapeLiteral(c.kind), rawKind: c.kind, Expr: c.expr}
 			for h := range i {
 				if sc[h].kind == c.kind {
 					col.Same = append(col.Same, h)
@@ -600,9 +604,11 @@ func (s *Session) intervalGraph(ctx context.Context, spec EdgeSpec, start time.T
 	return buildIntervalGraph(start, b, keep)
 }
 
-// intervalTuples runs the tuple query of the interval starting at start and adds its
-// tuples to b: the part of intervalGraph that uses the session (the rest, the build,
-// is pure Go and may run beside the session's next statement). On error b is empty.
+// intervalTuples adds the tuples of the interval starting at start to b: the part of
+// intervalGraph that uses the session (the rest, the build, is pure Go and may run
+// beside the session's next statement). They come from the Go tuple source where the
+// architecture and the session allow it (edges_gotuples.go), else from the tuple query
+// (edges.sql). On error b is empty.
 func (s *Session) intervalTuples(ctx context.Context, spec EdgeSpec, start time.Time, b *graphkit.TupleBuilder) error {
 	p, err := s.plan(ctx, spec)
 	if err != nil {
@@ -610,6 +616,11 @@ func (s *Session) intervalTuples(ctx context.Context, spec EdgeSpec, start time.
 	}
 	if len(p.streams) == 0 {
 		return fmt.Errorf("%w: no selected stream has two artifact columns", ErrEdgeSpec)
+	}
+	if !s.sqlTuples {
+		if streams, why := p.goStreams(); why == "" {
+			return s.goIntervalTuples(ctx, p, streams, start, b)
+		}
 	}
 	q, err := p.tuplesSQL(start)
 	if err != nil {

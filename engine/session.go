@@ -70,6 +70,12 @@ type Session struct {
 	closed     bool
 	forked     bool // shares its parent's database: Close closes only the connection
 	sequential bool // Options.SequentialScore
+	// goDictionary is artifact_dictionary as Go maps for the Go tuple source (nil
+	// until it needs them; PrepareArtifacts drops them), and goCollapse its buffers.
+	// sqlTuples sends every tuple query to DuckDB (the tests' reference).
+	goDictionary *goDictionary
+	goCollapse   goCollapse
+	sqlTuples    bool
 	// labels is the labels file UseLabels loaded into lanlq_labels ("" for none):
 	// evaluations then take their positives from it instead of the redteam stream.
 	labels string

@@ -96,6 +96,9 @@ type tupleColumns struct {
 // Len returns the number of tuples added since the last Build.
 func (b *TupleBuilder) Len() int { return len(b.n) }
 
+// Reset empties the builder of its tuples, keeping its buffers.
+func (b *TupleBuilder) Reset() { b.reset() }
+
 // reset empties the builder, keeping its buffers.
 func (b *TupleBuilder) reset() {
 	b.width = 0
@@ -176,6 +179,40 @@ func (b *TupleBuilder) AddBatch(rec arrow.RecordBatch) error {
 			} else {
 				ids[r*k+c] = 0
 			}
+		}
+	}
+	return nil
+}
+
+// AddTuple adds one tuple of len(ids) columns: ids[c] is column c's id where bit c of
+// valid is set (the other slots are ignored), n > 0 how many events it stands for.
+// Every tuple of one Build must have the same number of columns, as with AddBatch.
+// On error the builder holds what it held before.
+func (b *TupleBuilder) AddTuple(ids []int64, valid uint64, n float64) error {
+	k := len(ids)
+	if k == 0 || k > maxTupleWidth {
+		return fmt.Errorf("%w: %d id columns, want 1 to %d", ErrTupleSchema, k, maxTupleWidth)
+	}
+	if b.width != 0 && b.width != k {
+		return fmt.Errorf("%w: %d id columns after %d", ErrTupleSchema, k, b.width)
+	}
+	if !(n > 0) || math.IsInf(n, 1) {
+		return fmt.Errorf("%w: multiplicity %v", ErrInvalidEdge, n)
+	}
+	if k < 64 {
+		valid &= 1<<k - 1
+	}
+	b.width = k
+	base := len(b.n)
+	b.n = append(b.n, n)
+	b.valid = append(b.valid, valid)
+	b.ids = extend(b.ids, k)
+	row := b.ids[base*k:]
+	for c, x := range ids {
+		if valid&(1<<c) != 0 {
+			row[c] = x
+		} else {
+			row[c] = 0
 		}
 	}
 	return nil
