@@ -395,12 +395,16 @@ func (s *Session) goIntervalTuples(ctx context.Context, p *edgePlan, streams []g
 }
 
 // addFile counts the events of one partition file with time in [lo, hi).
-func (c *goCollapse) addFile(ctx context.Context, path string, st goStream, d *goDictionary, lo, hi int64) error {
+func (c *goCollapse) addFile(ctx context.Context, path string, st goStream, d *goDictionary, lo, hi int64) (err error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	defer pf.Close()
+	defer func() {
+		if cerr := pf.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: %w", path, cerr)
+		}
+	}()
 	schema := pf.MetaData().Schema
 	leaf := func(name string) (int, error) {
 		i := schema.ColumnIndexByName(name)
