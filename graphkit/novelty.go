@@ -314,8 +314,10 @@ type pairSet struct {
 	shift    uint // 64 − log2(len(keys))
 
 	// packed holds, when not windowed, the keys merged out of the table (see
-	// mergeDue): a key is in one of the two.
-	packed packedPairs
+	// mergeDue), in segments of consecutive keys: a key is in one of the two.
+	packed  []packedPairs
+	packedN int // keys in packed
+	seg     int // the segment last used
 
 	// The keys added or changed since the set was last saved or loaded, while logging
 	// (see GrowingSet): duplicates allowed, dropped (lost) when they outgrow a share of
@@ -410,11 +412,11 @@ func (s *pairSet) visit(key uint64, now, window uint32) (met uint32, isNew bool)
 			s.grow(now, window)
 		}
 	}
-	if s.packed.n > 0 {
-		if i, ok := s.packed.find(key); ok {
+	if s.packedN > 0 {
+		if p, i, ok := s.findPacked(key); ok {
 			if s.counted {
-				met = s.packed.getMet(i, key)
-				s.packed.setMet(i, key, min(met, math.MaxUint32-1)+1)
+				met = p.getMet(i, key)
+				p.setMet(i, key, min(met, math.MaxUint32-1)+1)
 				if s.logging {
 					s.note(key)
 				}
@@ -511,5 +513,9 @@ func (s *pairSet) bytes() int {
 	if s.counted {
 		per += 4
 	}
-	return per*len(s.keys) + s.packed.bytes()
+	b := per * len(s.keys)
+	for i := range s.packed {
+		b += s.packed[i].bytes()
+	}
+	return b
 }

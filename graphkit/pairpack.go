@@ -195,6 +195,69 @@ func (p *packedPairs) each(fn func(key uint64, met uint32)) {
 	}
 }
 
+// packSegMax is the most keys a segment of the packed part holds: a merge rebuilds
+// one segment at a time, so it holds at most one segment twice (a variable so that
+// tests split small sets).
+var packSegMax = 1 << 20
+
+// segBuilder appends keys in increasing order to new segments of at most packSegMax
+// keys; n and dataBytes are the expected keys and bytes of deltas, to size them.
+type segBuilder struct {
+	segs     []packedPairs
+	b        *packBuilder
+	counted  bool
+	n, added int
+	perKey   float64
+}
+
+func newSegBuilder(n, dataBytes int, counted bool) *segBuilder {
+	return &segBuilder{counted: counted, n: n, perKey: float64(dataBytes) / float64(max(n, 1))}
+}
+
+func (sb *segBuilder) add(key uint64, met uint32) {
+	if sb.b == nil || sb.b.p.n == packSegMax {
+		if sb.b != nil {
+			sb.segs = append(sb.segs, sb.b.finish())
+		}
+		n := min(packSegMax, max(sb.n-sb.added, 1))
+		sb.b = newPackBuilder(n, int(float64(n)*sb.perKey*1.02)+16, sb.counted)
+	}
+	sb.b.add(key, met)
+	sb.added++
+}
+
+func (sb *segBuilder) finish() []packedPairs {
+	if sb.b != nil {
+		sb.segs = append(sb.segs, sb.b.finish())
+	}
+	return sb.segs
+}
+
+// findPacked returns the segment and index of key, if the packed part has it. The
+// segment last used is tried first, as its block is.
+func (s *pairSet) findPacked(key uint64) (*packedPairs, int, bool) {
+	segs := s.packed
+	if len(segs) == 0 {
+		return nil, 0, false
+	}
+	c := s.seg
+	if c >= len(segs) || segs[c].first[0] > key || c+1 < len(segs) && segs[c+1].first[0] <= key {
+		c = 0
+		for lo, hi := 1, len(segs); lo < hi; {
+			m := int(uint(lo+hi) >> 1)
+			if segs[m].first[0] <= key {
+				c, lo = m, m+1
+			} else {
+				hi = m
+			}
+		}
+		s.seg = c
+	}
+	p := &segs[c]
+	i, ok := p.find(key)
+	return p, i, ok
+}
+
 // tableSorted returns the hash table's keys in order with their visits (0 when not
 // counted).
 func (s *pairSet) tableSorted() []keyMet {
@@ -222,12 +285,14 @@ type keyMet struct {
 func (s *pairSet) eachSorted(fn func(key uint64, met uint32)) {
 	kv := s.tableSorted()
 	i := 0
-	s.packed.each(func(key uint64, met uint32) {
-		for ; i < len(kv) && kv[i].key < key; i++ {
-			fn(kv[i].key, kv[i].met)
-		}
-		fn(key, met)
-	})
+	for p := range s.packed {
+		s.packed[p].each(func(key uint64, met uint32) {
+			for ; i < len(kv) && kv[i].key < key; i++ {
+				fn(kv[i].key, kv[i].met)
+			}
+			fn(key, met)
+		})
+	}
 	for ; i < len(kv); i++ {
 		fn(kv[i].key, kv[i].met)
 	}
@@ -242,35 +307,68 @@ var pairSetMergeSlots = 1 << 16
 // sixteenth of its keys, so the table's 8–12 bytes a slot stay under a byte a pair,
 // and merges (each a pass over the packed part) come every n/16 new keys.
 func (s *pairSet) mergeDue() bool {
-	return !s.windowed && len(s.keys) >= pairSetMergeSlots && s.count*16 >= s.packed.n
+	return !s.windowed && len(s.keys) >= pairSetMergeSlots && s.count*16 >= s.packedN
 }
 
 // merge moves the table's keys into the packed part and empties the table (keeping
-// its size).
+// its size). Each segment is rebuilt with the keys of its range (the first also
+// takes those below it, the last those above), one after the other, the old one let
+// go before the next; one that outgrows packSegMax is split.
 func (s *pairSet) merge() {
-	n := s.packed.n + s.count
-	dataCap := len(s.packed.data) + 3*s.count
-	if s.packed.n > 0 {
-		dataCap = int(float64(len(s.packed.data)) * float64(n) / float64(s.packed.n) * 1.02)
+	kv := s.tableSorted()
+	var segs []packedPairs
+	if len(s.packed) == 0 {
+		sb := newSegBuilder(len(kv), 3*len(kv), s.counted)
+		for _, e := range kv {
+			sb.add(e.key, e.met)
+		}
+		segs = sb.finish()
 	}
-	b := newPackBuilder(n, dataCap, s.counted)
-	s.eachSorted(b.add)
-	s.packed = b.finish()
+	for i := range s.packed {
+		p := &s.packed[i]
+		end := len(kv)
+		if i+1 < len(s.packed) {
+			end, _ = slices.BinarySearchFunc(kv, s.packed[i+1].first[0], func(e keyMet, k uint64) int { return cmp.Compare(e.key, k) })
+		}
+		part := kv[:end]
+		kv = kv[end:]
+		if len(part) == 0 {
+			segs = append(segs, *p)
+			*p = packedPairs{}
+			continue
+		}
+		sb := newSegBuilder(p.n+len(part), len(p.data)*(p.n+len(part))/p.n, s.counted)
+		j := 0
+		p.each(func(key uint64, met uint32) {
+			for ; j < len(part) && part[j].key < key; j++ {
+				sb.add(part[j].key, part[j].met)
+			}
+			sb.add(key, met)
+		})
+		for ; j < len(part); j++ {
+			sb.add(part[j].key, part[j].met)
+		}
+		*p = packedPairs{}
+		segs = append(segs, sb.finish()...)
+	}
+	s.packed, s.packedN, s.seg = segs, s.packedN+s.count, 0
 	clear(s.keys)
 	clear(s.met)
 	s.count = 0
 }
 
 // len returns the number of keys in the set.
-func (s *pairSet) len() int { return s.count + s.packed.n }
+func (s *pairSet) len() int { return s.count + s.packedN }
 
 // lookupMet returns the visits of a key the set has (0 when not counted).
 func (s *pairSet) lookupMet(key uint64) uint32 {
-	if i, ok := s.packed.find(key); ok {
-		if s.counted {
-			return s.packed.getMet(i, key)
+	if s.packedN > 0 {
+		if p, i, ok := s.findPacked(key); ok {
+			if s.counted {
+				return p.getMet(i, key)
+			}
+			return 0
 		}
-		return 0
 	}
 	mask := uint64(len(s.keys) - 1)
 	j := pairHash(key) >> s.shift
@@ -292,11 +390,13 @@ func (s *pairSet) put(key uint64, met uint32) {
 			s.grow(0, 0)
 		}
 	}
-	if i, ok := s.packed.find(key); ok {
-		if s.counted {
-			s.packed.setMet(i, key, met)
+	if s.packedN > 0 {
+		if p, i, ok := s.findPacked(key); ok {
+			if s.counted {
+				p.setMet(i, key, met)
+			}
+			return
 		}
-		return
 	}
 	mask := uint64(len(s.keys) - 1)
 	j := pairHash(key) >> s.shift
@@ -325,12 +425,12 @@ func (s *pairSet) loadPacked(d *StateDecoder, name string) {
 	if counted := d.Bool(); d.err == nil && counted != s.counted {
 		d.fail("%s: counted %v saved, %v now", name, counted, s.counted)
 	}
-	var b *packBuilder
+	var sb *segBuilder
 	decodePairs(d, name, s.counted, func(n int, keyBytes int) {
-		b = newPackBuilder(n, keyBytes, s.counted)
-	}, func(key uint64, met uint32) { b.add(key, met) })
+		sb = newSegBuilder(n, keyBytes, s.counted)
+	}, func(key uint64, met uint32) { sb.add(key, met) })
 	if d.err == nil {
-		s.packed = b.finish()
+		s.packed, s.packedN, s.seg = sb.finish(), sb.added, 0
 	}
 }
 

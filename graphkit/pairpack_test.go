@@ -69,9 +69,10 @@ func cmpKey(a, b uint64) int {
 // loaded, and bases with chains of deltas — all saying what the map says, and a
 // set saved twice over different histories saved as the same bytes.
 func TestPackedPairSet(t *testing.T) {
-	defer func(n int) { pairSetMergeSlots = n }(pairSetMergeSlots)
+	defer func(n, m int) { pairSetMergeSlots, packSegMax = n, m }(pairSetMergeSlots, packSegMax)
 	for _, mergeAt := range []int{pairSetMinSize, 1 << 12, 1 << 40} {
 		pairSetMergeSlots = mergeAt
+		packSegMax = 1000 + mergeAt%7 // segments split at an odd size, across blocks
 		for _, counted := range []bool{false, true} {
 			name := fmt.Sprintf("merge at %d, counted %v", mergeAt, counted)
 			rng := rand.New(rand.NewPCG(uint64(mergeAt), 7))
@@ -116,7 +117,7 @@ func TestPackedPairSet(t *testing.T) {
 					// Absent neighbours stay absent.
 					for _, k := range []uint64{key - 1, key + 1} {
 						if _, ok := ref[k]; !ok && k != 0 {
-							if _, ok := s.packed.find(k); ok {
+							if _, _, ok := s.findPacked(k); ok {
 								t.Fatalf("%s: absent key %x found", name, k)
 							}
 						}
@@ -169,7 +170,7 @@ func TestPackedPairSet(t *testing.T) {
 				}
 				check(fmt.Sprintf("interval %d", iv))
 			}
-			if mergeAt <= 1<<12 && s.packed.n == 0 {
+			if mergeAt <= 1<<12 && len(s.packed) < 2 {
 				t.Errorf("%s: never merged", name)
 			}
 			if len(deltas) == 0 {
@@ -194,11 +195,11 @@ func TestPackedPairSet(t *testing.T) {
 
 // knownKey returns a key the set holds.
 func knownKey(rng *rand.Rand, s *pairSet) uint64 {
-	if s.packed.n > 0 && (s.count == 0 || rng.IntN(2) == 0) {
-		i := rng.IntN(s.packed.n)
-		blk := i / packBlock
-		s.packed.decode(blk)
-		return s.packed.keys[i%packBlock]
+	if s.packedN > 0 && (s.count == 0 || rng.IntN(2) == 0) {
+		p := &s.packed[rng.IntN(len(s.packed))]
+		i := rng.IntN(p.n)
+		p.decode(i / packBlock)
+		return p.keys[i%packBlock]
 	}
 	for {
 		if k := s.keys[rng.IntN(len(s.keys))]; k != 0 {
@@ -220,7 +221,7 @@ func TestPackedPairSetBigCounts(t *testing.T) {
 	for i, k := range keys {
 		s.put(k, uint32(i)*100+1)
 	}
-	if s.packed.n == 0 {
+	if s.packedN == 0 {
 		t.Fatal("never merged")
 	}
 	for i, k := range keys {
