@@ -113,9 +113,10 @@ type NoveltyConfig struct {
 // Memory: the seen pairs (min id << 32 | max id, ids < 2³²) without Window are kept
 // sorted and delta-coded (pairSet's packed part: 2–3 bytes a pair at LANL's spread of
 // ids, 2 more with Graded for the visits so far) beside a hash table of the pairs met
-// since the last merge, kept below about a sixteenth of them: about 3–5 bytes a pair
-// in all (BENCHMARKS.md, "novelty's pair set packed"), 10⁸ pairs in about 0.5 GB, and
-// a merge briefly holds the packed part twice. With Window the set is the hash table
+// since the last merge, kept below about a sixteenth of them (under a byte a pair):
+// 3.3–3.5 bytes a pair packed on LANL-rate data, 4.3–4.5 with the table
+// (BENCHMARKS.md, "Novelty's pair set packed"), 10⁸ pairs in about 0.45 GB; a merge
+// rebuilds one segment of at most 2²⁰ pairs at a time. With Window the set is the hash table
 // alone (a key forgotten must go), at most 3/4 full: 8 bytes a slot, 4 more for the
 // last interval seen and 4 with Graded, so 16–43 bytes a pair. Per artifact (dense
 // ids) 16 bytes.
@@ -303,7 +304,7 @@ func negBinomTail(k, alpha, x float64) float64 { return mathext.RegIncBeta(k, al
 // each key was last visited (windowed) or the visits so far (counted): an
 // open-addressing hash table with linear probing, and when not windowed a packed
 // sorted part (packedPairs) into which the table is merged as it fills, so that a
-// grow-only set keeps about 5 bytes a pair rather than the table's 11–21.
+// grow-only set keeps about 2–5 bytes a pair rather than the table's 11–43.
 type pairSet struct {
 	keys     []uint64
 	lastSeen []uint32 // parallel to keys when windowed

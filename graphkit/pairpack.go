@@ -17,9 +17,10 @@ import (
 // to big, for counts that do not fit).
 //
 // At LANL rates (a hub meeting thousands of partners, most artifacts a few) a key
-// takes 2–3 bytes of data, 12/packBlock bytes of skip list and 2 of count: about
-// 5 bytes a pair against 16–32 in the hash table (BENCHMARKS.md, "score's Go
-// memory").
+// takes 1–2 bytes of data, 12/packBlock of skip list and 2 of count: novelty's
+// contacts took 3.3–3.5 bytes a pair on the generator's LANL-rate day and week
+// against 22.5–23.7 in the hash table, switch's emissions (no count) 1.7
+// (BENCHMARKS.md, "Novelty's pair set packed").
 //
 // Lookups exploit the order in which a scorer visits an interval's contacts (its
 // graph's rows and their neighbours in increasing id order): the block last decoded

@@ -39,9 +39,9 @@ type PeersConfig struct {
 // scoring it.
 //
 // Memory: each (account, destination) pair of the history twice, in slices (about 8
-// bytes each), plus a pairSet of them (packed: about 3 bytes a pair, see Novelty); a query walks the accounts of d and, for each,
-// its destinations, so hubs are skipped and a destination's account list is bounded
-// by HubShare.
+// bytes each), plus a pairSet of them (packed: about 2 bytes a pair, see Novelty); a
+// query walks the accounts of d and, for each, its destinations, so hubs are skipped
+// and a destination's account list is bounded by HubShare.
 type Peers struct {
 	cfg    PeersConfig
 	kinds  *Kinds
