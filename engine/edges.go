@@ -581,9 +581,10 @@ func (s *Session) IntervalEdges(ctx context.Context, spec EdgeSpec, start time.T
 
 // IntervalGraph returns the co-occurrence graph of the interval starting at start
 // (which must be an interval boundary of spec): the graph of IntervalEdges' edge list,
-// vertex ids the artifact_dictionary ids. It is built another way, faster: the SQL
-// stops at the interval's distinct event tuples of artifact ids with their
-// multiplicities (edges.sql, tuples ending; a few times fewer rows than edges), and
+// vertex ids the artifact_dictionary ids. It is built another way, faster: from the
+// interval's distinct event tuples of artifact ids with their multiplicities (a few
+// times fewer rows than edges; intervalTuples: read in Go from the partitions where
+// it can, else edges.sql's tuples ending), and
 // graphkit.GraphFromTuples expands each tuple into its clique and sums the weights
 // straight into the CSR. An interval without edges gives an empty graph. b holds the
 // work buffers, reused when the caller builds many graphs with the same b (a scoring

@@ -27,11 +27,15 @@ import (
 // was. progress, if not nil, is called with the intervals done and their total.
 //
 // The edge lists are those of IntervalEdges (edges.sql's edge ending, the definition),
-// computed as the scoring run computes its graphs: the SQL stops at the interval's
-// distinct event tuples, graphkit.TupleBuilder expands them into the CSR graph, and
-// the graph's upper triangle is written with arrowio.ParquetWriter, names looked up
-// by id (ids are ranks of names, so id order is name order). DuckDB reads the next
-// interval's tuples while Go writes the current one. TestEdgesExportMatchesSQL holds
+// computed as the scoring run computes its graphs: the interval's distinct event
+// tuples (intervalTuples: in Go from the partitions, or edges.sql's tuple ending),
+// graphkit.TupleBuilder expands them into the CSR graph, and the graph's upper
+// triangle is written with arrowio.ParquetWriter, names looked up by id (ids are
+// ranks of names, so id order is name order). A goroutine reads the next interval's
+// tuples and builds its graph while the current one is written. (Reading the tuples
+// and building the graph as two more stages with two builders was measured: 0.7 GB
+// more peak RSS, and no clear wall-time gain on the shared machine; BENCHMARKS.md,
+// "Artifact graphs".) TestEdgesExportMatchesSQL holds
 // the files to the SQL definition (exportIntervalSQL) for every architecture.
 func (s *Session) ExportEdges(ctx context.Context, spec EdgeSpec, outDir string, progress func(done, total int)) (err error) {
 	return s.exportEdges(ctx, spec, outDir, progress, false)
