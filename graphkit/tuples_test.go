@@ -298,3 +298,60 @@ func TestGraphFromTuplesErrors(t *testing.T) {
 		t.Fatal("a failed AddReader left tuples in the builder")
 	}
 }
+
+// TestTupleBuilderAddTuple: tuples added one at a time (null slots holding other ids,
+// which must be ignored) give the graph of the brute force and of the same tuples as
+// batches; a width change and a multiplicity that is not > 0 are refused, leaving the
+// builder as it was.
+func TestTupleBuilderAddTuple(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const k = 5
+	tuples := randomTuples(rng, 3000, k, 400, 7, 3, 4)
+	var b graphkit.TupleBuilder
+	ids := make([]int64, k)
+	for _, tu := range tuples {
+		var valid uint64
+		for c, x := range tu.ids {
+			if x == nil {
+				ids[c] = rng.Int64N(1000) // not an id: the slot is null
+				continue
+			}
+			ids[c] = *x
+			valid |= 1 << c
+		}
+		if err := b.AddTuple(ids, valid, tu.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.AddTuple(ids[:k-1], 1, 1); !errors.Is(err, graphkit.ErrTupleSchema) {
+		t.Errorf("a narrower tuple: %v, want ErrTupleSchema", err)
+	}
+	for _, n := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		if err := b.AddTuple(ids, 1, n); !errors.Is(err, graphkit.ErrInvalidEdge) {
+			t.Errorf("n = %v: %v, want ErrInvalidEdge", n, err)
+		}
+	}
+	if b.Len() != len(tuples) {
+		t.Fatalf("%d tuples after the refused ones, want %d", b.Len(), len(tuples))
+	}
+	got, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := buildTuples(t, 700, k, false, tuples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.IDs, want.IDs) || !slices.Equal(got.Offsets, want.Offsets) ||
+		!slices.Equal(got.Nbrs, want.Nbrs) || !slices.Equal(got.Weights, want.Weights) {
+		t.Fatalf("AddTuple's graph (%d vertices, %d edges) differs from AddBatch's (%d, %d)",
+			got.NumVertices(), got.NumEdges(), want.NumVertices(), want.NumEdges())
+	}
+	brute, err := graphkit.FromEdges(bruteTupleEdges(tuples))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Nbrs, brute.Nbrs) || !slices.Equal(got.Weights, brute.Weights) || !slices.Equal(got.IDs, brute.IDs) {
+		t.Fatal("AddTuple's graph differs from the brute force")
+	}
+}
