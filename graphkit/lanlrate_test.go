@@ -409,6 +409,19 @@ func (t lanlTuples) tuples() *Tuples {
 	return out
 }
 
+// lanlBenchSpan returns the hours (LANLQ_BENCH_GRAPH_HOURS, default 3) and the scale
+// (LANLQ_BENCH_GRAPH_SCALE, default 1) of the LANL-rate benchmarks' world.
+func lanlBenchSpan() (hours int, scale float64) {
+	hours, scale = 3, 1.0
+	if h, err := strconv.Atoi(os.Getenv("LANLQ_BENCH_GRAPH_HOURS")); err == nil && h >= 1 {
+		hours = h
+	}
+	if f, err := strconv.ParseFloat(os.Getenv("LANLQ_BENCH_GRAPH_SCALE"), 64); err == nil && f > 0 {
+		scale = f
+	}
+	return hours, scale
+}
+
 // BenchmarkLANLRateScorers times the fused scorers per LANL-rate hour (see lanlWorld;
 // LANLQ_BENCH_GRAPH_HOURS hours, default 3, at LANLQ_BENCH_GRAPH_SCALE): each op feeds
 // every hour, in order, to a fresh scorer, and s/hour is its time per hour. "default"
@@ -417,13 +430,7 @@ func (t lanlTuples) tuples() *Tuples {
 //
 //	go test -tags duckdb_arrow -run '^$' -bench LANLRateScorers -benchtime 2x ./graphkit/
 func BenchmarkLANLRateScorers(b *testing.B) {
-	hours, scale := 3, 1.0
-	if h, err := strconv.Atoi(os.Getenv("LANLQ_BENCH_GRAPH_HOURS")); err == nil && h >= 1 {
-		hours = h
-	}
-	if f, err := strconv.ParseFloat(os.Getenv("LANLQ_BENCH_GRAPH_SCALE"), 64); err == nil && f > 0 {
-		scale = f
-	}
+	hours, scale := lanlBenchSpan()
 	w := &lanlWorld{ids: map[string]int64{}}
 	var graphs []*Graph
 	var tuples []*Tuples

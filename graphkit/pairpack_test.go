@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -286,13 +284,7 @@ func TestPackedPairSetCorrupt(t *testing.T) {
 //
 //	go test -tags duckdb_arrow -run '^$' -bench PairSet -benchtime 3x ./graphkit/
 func BenchmarkPairSet(b *testing.B) {
-	hours, scale := 3, 1.0
-	if h, err := strconv.Atoi(os.Getenv("LANLQ_BENCH_GRAPH_HOURS")); err == nil && h >= 1 {
-		hours = h
-	}
-	if f, err := strconv.ParseFloat(os.Getenv("LANLQ_BENCH_GRAPH_SCALE"), 64); err == nil && f > 0 {
-		scale = f
-	}
+	hours, scale := lanlBenchSpan()
 	w := &lanlWorld{ids: map[string]int64{}}
 	var graphs []*Graph
 	for h := range int64(hours) {
