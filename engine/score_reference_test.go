@@ -146,15 +146,8 @@ func checkSameRows(t *testing.T, s *Session, got, want string) {
 // every column is filled somewhere) and for the roles method with memberships (the
 // list columns and roles.parquet).
 func TestScoreRowsEqualSQL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end")
-	}
 	ctx := context.Background()
-	s, err := Open(ctx, scoreTestData(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openScoreSession(t)
 	runs := useSQLReference(t)
 	comps := []string{ComponentRole, ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentPeers, ComponentSpread}
 	specs := []ScoreSpec{

@@ -33,6 +33,21 @@ func scoreTestData(t *testing.T) string {
 	return data
 }
 
+// openScoreSession opens a session on scoreTestData, closed when t ends; the tests
+// that use it run the whole scoring, so they are skipped in -short.
+func openScoreSession(t *testing.T) *Session {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end to end")
+	}
+	s, err := Open(context.Background(), scoreTestData(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // resultSchemas are the documented columns and DuckDB types of every result file.
 var resultSchemas = map[string][][2]string{
 	ScoresFile: {
@@ -728,15 +743,8 @@ func checkExplainTyped(t *testing.T, s *Session, scores string, beyondDefault bo
 // own evidence; spread without novelty is refused; on the entity architecture typed and
 // switch have no auth kinds and are left out.
 func TestScoreAuthComponents(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end")
-	}
 	ctx := context.Background()
-	s, err := Open(ctx, scoreTestData(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openScoreSession(t)
 	comps := []string{ComponentNovelty, ComponentVolume, ComponentTyped, ComponentSwitch, ComponentPeers, ComponentSpread}
 	spec := ScoreSpec{Edges: EdgeSpec{Arch: ArchNotebook, Interval: time.Hour}, Roles: 2, Seed: 5, Components: comps}
 	out := filepath.Join(t.TempDir(), "out")
